@@ -1,0 +1,3 @@
+module github.com/tensile-ml/tensile
+
+go 1.26

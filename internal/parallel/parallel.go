@@ -1,0 +1,107 @@
+// Package parallel runs loops across a persistent pool of worker goroutines.
+//
+// The pool is created once, sized to GOMAXPROCS (or SetThreads), and reused by
+// every call, so a parallel kernel costs a few channel operations rather than
+// a goroutine per call. Work smaller than the caller's grain stays on the
+// calling goroutine.
+//
+//	parallel.For(n, 1024, func(lo, hi int) { ... process [lo, hi) ... })
+package parallel
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+type task struct {
+	fn     func(lo, hi int)
+	lo, hi int
+	wg     *sync.WaitGroup
+}
+
+var (
+	mu      sync.Mutex
+	threads atomic.Int32
+	work    chan task
+	started int
+)
+
+func init() {
+	threads.Store(int32(runtime.GOMAXPROCS(0)))
+	work = make(chan task, 256)
+}
+
+// Threads reports how many goroutines For splits work across.
+func Threads() int { return int(threads.Load()) }
+
+// SetThreads sets the number of goroutines For splits work across; n < 1 means
+// GOMAXPROCS. It returns the previous value.
+func SetThreads(n int) int {
+	if n < 1 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	return int(threads.Swap(int32(n)))
+}
+
+func ensureWorkers(n int) {
+	mu.Lock()
+	for started < n {
+		started++
+		go worker()
+	}
+	mu.Unlock()
+}
+
+func worker() {
+	for t := range work {
+		t.fn(t.lo, t.hi)
+		t.wg.Done()
+	}
+}
+
+// For calls fn on disjoint sub-ranges [lo, hi) that cover [0, n). Ranges hold
+// at least grain elements (except possibly the last); when n <= grain or only
+// one thread is configured, fn(0, n) runs on the calling goroutine. For returns
+// after every call has returned. fn must be safe to call concurrently.
+func For(n, grain int, fn func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	if grain < 1 {
+		grain = 1
+	}
+	t := Threads()
+	chunks := (n + grain - 1) / grain
+	if chunks > t {
+		chunks = t
+	}
+	if chunks <= 1 {
+		fn(0, n)
+		return
+	}
+	ensureWorkers(t - 1)
+	var wg sync.WaitGroup
+	size := (n + chunks - 1) / chunks
+	// The calling goroutine takes the first chunk itself.
+	for lo := size; lo < n; lo += size {
+		hi := min(lo+size, n)
+		wg.Add(1)
+		work <- task{fn: fn, lo: lo, hi: hi, wg: &wg}
+	}
+	fn(0, min(size, n))
+	wg.Wait()
+}
+
+// Blocks is like For but splits [0, n) into exactly min(n, Threads()) ranges
+// whose boundaries are multiples of align (except n itself). It suits kernels
+// that want one block per core, such as GEMM over column panels.
+func Blocks(n, align int, fn func(lo, hi int)) {
+	if align < 1 {
+		align = 1
+	}
+	units := (n + align - 1) / align
+	For(units, 1, func(lo, hi int) {
+		fn(lo*align, min(hi*align, n))
+	})
+}

@@ -1,0 +1,41 @@
+package parallel
+
+import (
+	"sync/atomic"
+	"testing"
+)
+
+func TestForCoversRangeOnce(t *testing.T) {
+	for _, tc := range []struct{ n, grain, threads int }{
+		{0, 1, 2}, {1, 1, 2}, {7, 1, 2}, {1000, 10, 2}, {1000, 10, 4}, {5, 100, 8}, {129, 3, 3},
+	} {
+		old := SetThreads(tc.threads)
+		hits := make([]int32, tc.n)
+		For(tc.n, tc.grain, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				atomic.AddInt32(&hits[i], 1)
+			}
+		})
+		SetThreads(old)
+		for i, h := range hits {
+			if h != 1 {
+				t.Fatalf("n=%d grain=%d threads=%d: index %d visited %d times", tc.n, tc.grain, tc.threads, i, h)
+			}
+		}
+	}
+}
+
+func TestBlocksAligned(t *testing.T) {
+	old := SetThreads(3)
+	defer SetThreads(old)
+	var total atomic.Int64
+	Blocks(100, 16, func(lo, hi int) {
+		if lo%16 != 0 {
+			t.Errorf("block start %d not aligned", lo)
+		}
+		total.Add(int64(hi - lo))
+	})
+	if total.Load() != 100 {
+		t.Fatalf("covered %d, want 100", total.Load())
+	}
+}

@@ -1,0 +1,213 @@
+package tensor
+
+import "sync/atomic"
+
+// node records how a tensor was computed, for the backward pass.
+type node struct {
+	op       string
+	inputs   []*Tensor
+	backward backwardFn
+}
+
+// backwardFn maps the gradient of an op's output to the gradients of its
+// inputs, in input order. An entry may be nil (no gradient for that input) and
+// may have the broadcast output shape: the engine un-broadcasts it to the
+// input's shape in one place (Backward), so no op re-derives that.
+type backwardFn func(g *Tensor) []*Tensor
+
+var noGrad atomic.Int32
+
+// NoGrad runs f with gradient recording switched off process-wide, as for
+// inference. Ops run inside f build no graph.
+func NoGrad(f func()) {
+	noGrad.Add(1)
+	defer noGrad.Add(-1)
+	f()
+}
+
+// GradEnabled reports whether ops currently record gradients.
+func GradEnabled() bool { return noGrad.Load() == 0 }
+
+// record attaches a backward node to out when gradients are enabled and any
+// input requires a gradient; otherwise it records nothing. It returns out.
+func record(out *Tensor, op string, bw backwardFn, inputs ...*Tensor) *Tensor {
+	if noGrad.Load() != 0 {
+		return out
+	}
+	need := false
+	for _, in := range inputs {
+		if in != nil && in.requiresGrad {
+			need = true
+			break
+		}
+	}
+	if !need {
+		return out
+	}
+	out.requiresGrad = true
+	out.node = &node{op: op, inputs: inputs, backward: bw}
+	return out
+}
+
+// RequiresGrad reports whether gradients flow to or through t.
+func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
+
+// SetRequiresGrad marks a leaf tensor (a weight) as needing a gradient and
+// returns it.
+func (t *Tensor) SetRequiresGrad(v bool) *Tensor {
+	if t.node != nil && !v {
+		argErr("SetRequiresGrad", "cannot clear requires-grad on a computed tensor; use Detach")
+	}
+	t.requiresGrad = v
+	return t
+}
+
+// Grad returns the gradient accumulated by Backward for a leaf tensor, or nil.
+func (t *Tensor) Grad() *Tensor { return t.grad }
+
+// ZeroGrad drops the accumulated gradient.
+func (t *Tensor) ZeroGrad() {
+	if t.grad != nil {
+		clear(t.grad.data)
+	}
+}
+
+// Detach returns a view of t that shares storage but has no gradient history.
+func (t *Tensor) Detach() *Tensor {
+	return &Tensor{data: t.data, shape: t.shape, strides: t.strides, offset: t.offset, arena: t.arena}
+}
+
+// Op returns the name of the op that computed t, or "" for a leaf.
+func (t *Tensor) Op() string {
+	if t.node == nil {
+		return ""
+	}
+	return t.node.op
+}
+
+// Backward computes the gradient of the scalar t with respect to every leaf
+// tensor that requires one and adds it to that leaf's Grad. Gradients
+// accumulate across calls until ZeroGrad. The graph is released afterwards:
+// calling Backward twice through the same graph is an error.
+func (t *Tensor) Backward() {
+	if t.Size() != 1 {
+		shapeErr("Backward", "is not a scalar; use BackwardWith", t.shape)
+	}
+	g := empty(t.arena, t.shape...)
+	g.data[0] = 1
+	t.BackwardWith(g)
+}
+
+// BackwardWith is Backward for a non-scalar t, seeded with the gradient g of
+// some scalar with respect to t (g has t's shape).
+func (t *Tensor) BackwardWith(g *Tensor) {
+	if !sameShape(g.shape, t.shape) {
+		shapeErr("Backward", "seed gradient does not match tensor", g.shape, t.shape)
+	}
+	if !t.requiresGrad {
+		argErr("Backward", "tensor %v does not require a gradient", t.shape)
+	}
+	order := topo(t)
+	grads := make(map[*Tensor]*Tensor, len(order))
+	grads[t] = g
+	NoGrad(func() {
+		for i := len(order) - 1; i >= 0; i-- {
+			n := order[i]
+			gn := grads[n]
+			delete(grads, n)
+			if gn == nil {
+				continue
+			}
+			if n.node == nil {
+				accumulateLeaf(n, gn)
+				continue
+			}
+			gs := n.node.backward(gn)
+			for j, in := range n.node.inputs {
+				if in == nil || !in.requiresGrad || j >= len(gs) || gs[j] == nil {
+					continue
+				}
+				gi := sumTo(n.node.op, gs[j], in.shape)
+				if prev := grads[in]; prev != nil {
+					// Never add in place: gradients may alias each other
+					// (Add passes g to both inputs) or op outputs.
+					grads[in] = Add(prev, gi)
+				} else {
+					grads[in] = gi
+				}
+			}
+			n.node = nil // release the tape as we go
+		}
+	})
+}
+
+func accumulateLeaf(t, g *Tensor) {
+	if t.grad == nil {
+		t.grad = zeros(nil, t.shape...)
+	}
+	addInto(t.grad, g)
+}
+
+// addInto adds src to dst elementwise (same shape; dst contiguous).
+func addInto(dst, src *Tensor) {
+	d := dst.data[dst.offset : dst.offset+dst.Size()]
+	s := src.Data()
+	for i := range d {
+		d[i] += s[i]
+	}
+}
+
+// topo returns the graph under t in topological order (inputs first).
+func topo(t *Tensor) []*Tensor {
+	var order []*Tensor
+	seen := map[*Tensor]bool{}
+	type frame struct {
+		t    *Tensor
+		next int
+	}
+	stack := []frame{{t: t}}
+	seen[t] = true
+	for len(stack) > 0 {
+		f := &stack[len(stack)-1]
+		if f.t.node != nil && f.next < len(f.t.node.inputs) {
+			in := f.t.node.inputs[f.next]
+			f.next++
+			if in != nil && in.requiresGrad && !seen[in] {
+				seen[in] = true
+				stack = append(stack, frame{t: in})
+			}
+			continue
+		}
+		order = append(order, f.t)
+		stack = stack[:len(stack)-1]
+	}
+	return order
+}
+
+// sumTo reduces g (a broadcast of shape) back to shape by summing over the
+// broadcast dimensions. It is the engine's single un-broadcasting step.
+func sumTo(op string, g *Tensor, shape []int) *Tensor {
+	if sameShape(g.shape, shape) {
+		return g
+	}
+	if len(shape) > len(g.shape) {
+		shapeErr(op+" backward", "gradient cannot be reduced to input", g.shape, shape)
+	}
+	lead := len(g.shape) - len(shape)
+	var axes []int
+	for i := range g.shape {
+		if i < lead {
+			axes = append(axes, i)
+			continue
+		}
+		s := shape[i-lead]
+		if s == g.shape[i] {
+			continue
+		}
+		if s != 1 {
+			shapeErr(op+" backward", "gradient cannot be reduced to input", g.shape, shape)
+		}
+		axes = append(axes, i)
+	}
+	return Sum(g, axes, true).Reshape(shape...)
+}

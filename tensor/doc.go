@@ -1,0 +1,44 @@
+// Package tensor provides n-dimensional float32 arrays with NumPy-style
+// broadcasting, eager ops and reverse-mode automatic differentiation.
+//
+// # Tensors
+//
+// A Tensor has a shape and row-major storage. Reshape (of a contiguous
+// tensor), Transpose, Permute, BroadcastTo and Slice return views that share
+// storage; kernels copy a view to contiguous memory only when they must.
+// Dimension letters used in docs: B batch, H height, W width, C channels,
+// T time, D model width. Images are NHWC; convolution kernels are HWIO.
+//
+// # Autodiff
+//
+// Ops record a backward function next to their forward computation when any
+// input requires a gradient (SetRequiresGrad) and recording is enabled (not
+// inside NoGrad). loss.Backward() walks the recorded graph in reverse
+// topological order, un-broadcasts each input gradient to its input's shape
+// (the only place that happens), accumulates into the Grad of leaf tensors,
+// and releases the graph. Gradients accumulate across Backward calls until
+// ZeroGrad.
+//
+// # Memory
+//
+// An Arena recycles buffers between training steps: ops on arena tensors
+// allocate from the arena, and Arena.Reset makes the buffers reusable.
+//
+// # Errors
+//
+// Shape, axis and argument mismatches are programmer errors: ops panic with a
+// *ShapeError naming the op and the shapes, e.g.
+//
+//	tensor: MatMul: shapes [32 576] and [64 10] do not match
+//
+// Code that must return errors (model fitting, loading, the CLI) recovers
+// these panics and reports the layer at fault.
+//
+// # Example
+//
+//	w := tensor.RandNormal(tensor.NewRNG(1), 0, 0.1, 3, 2).SetRequiresGrad(true)
+//	x := tensor.FromSlice([]float32{1, 2, 3}, 1, 3)
+//	loss := tensor.Sum(tensor.MatMul(x, w), nil, false)
+//	loss.Backward()
+//	_ = w.Grad() // dloss/dw
+package tensor
