@@ -25,7 +25,9 @@ func TestCoreGradients(t *testing.T) {
 		{"Sub", func(x ...*tensor.Tensor) *tensor.Tensor { return tensor.Sub(x[0], x[1]) }, [][]int{{2, 3}, {2, 1}}},
 		{"Mul", func(x ...*tensor.Tensor) *tensor.Tensor { return tensor.Mul(x[0], x[1]) }, [][]int{{2, 3}, {3}}},
 		{"MulSelf", func(x ...*tensor.Tensor) *tensor.Tensor { return tensor.Mul(x[0], x[0]) }, [][]int{{5}}},
-		{"Div", func(x ...*tensor.Tensor) *tensor.Tensor { return tensor.Div(x[0], tensor.AddScalar(tensor.Mul(x[1], x[1]), 1)) }, [][]int{{2, 3}, {2, 3}}},
+		{"Div", func(x ...*tensor.Tensor) *tensor.Tensor {
+			return tensor.Div(x[0], tensor.AddScalar(tensor.Mul(x[1], x[1]), 1))
+		}, [][]int{{2, 3}, {2, 3}}},
 		{"MatMul", func(x ...*tensor.Tensor) *tensor.Tensor { return tensor.MatMul(x[0], x[1]) }, [][]int{{3, 4}, {4, 5}}},
 		{"MatMulTransA", func(x ...*tensor.Tensor) *tensor.Tensor { return tensor.MatMul(x[0].Transpose(), x[1]) }, [][]int{{4, 3}, {4, 5}}},
 		{"MatMulTransB", func(x ...*tensor.Tensor) *tensor.Tensor { return tensor.MatMul(x[0], x[1].Transpose()) }, [][]int{{3, 4}, {5, 4}}},
