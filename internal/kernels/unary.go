@@ -421,3 +421,50 @@ func ArgMin(x []float32, n, stride int) int {
 	}
 	return best
 }
+
+// StepVV sets dst[i] to 1 where a[i] > b[i], 0.5 where a[i] == b[i] and 0
+// elsewhere: the share of the gradient of max(a, b) that goes to a.
+func StepVV(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		x, y := a[i], b[i]
+		switch {
+		case x > y:
+			dst[i] = 1
+		case x == y:
+			dst[i] = 0.5
+		default:
+			dst[i] = 0
+		}
+	}
+}
+
+// StepVS is StepVV with b[i] = s.
+func StepVS(dst, a []float32, s float32) {
+	a = a[:len(dst)]
+	for i, x := range a {
+		switch {
+		case x > s:
+			dst[i] = 1
+		case x == s:
+			dst[i] = 0.5
+		default:
+			dst[i] = 0
+		}
+	}
+}
+
+// StepSV is StepVV with a[i] = s.
+func StepSV(dst []float32, s float32, b []float32) {
+	b = b[:len(dst)]
+	for i, y := range b {
+		switch {
+		case s > y:
+			dst[i] = 1
+		case s == y:
+			dst[i] = 0.5
+		default:
+			dst[i] = 0
+		}
+	}
+}

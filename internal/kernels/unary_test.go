@@ -107,6 +107,9 @@ func TestBinaryKernels(t *testing.T) {
 		{"LtVV", LtVV, []float32{1, 0, 0, 0, 0}},
 		{"LeVV", LeVV, []float32{1, 1, 0, 0, 0}},
 		{"PowVV", PowVV, []float32{1, 4, 3, 1, nan}},
+		{"StepVV", StepVV, []float32{0, 0.5, 1, 0, 0}},
+		{"StepVS", func(d, a, b []float32) { StepVS(d, a, 2) }, []float32{0, 0.5, 1, 0, 1}},
+		{"StepSV", func(d, a, b []float32) { StepSV(d, 2, b) }, []float32{0.5, 0.5, 1, 1, 0}},
 		{"Where", func(d, a, b []float32) { Where(d, []float32{1, 0, -1, 0, 1}, a, b) }, []float32{1, 2, 3, 0, 5}},
 	}
 	for _, c := range cases {
