@@ -87,7 +87,7 @@ func opsPanics(t *testing.T, name string, f func(), want ...string) {
 // opsClose fails the test when got and want differ by more than tol.
 func opsClose(t *testing.T, name string, got *tensor.Tensor, want []float32, shape []int, tol float64) {
 	t.Helper()
-	if shape != nil && !sliceEq(got.Shape(), shape) {
+	if shape != nil && !opsIntsEq(got.Shape(), shape) {
 		t.Errorf("%s: shape %v, want %v", name, got.Shape(), shape)
 		return
 	}
@@ -96,7 +96,7 @@ func opsClose(t *testing.T, name string, got *tensor.Tensor, want []float32, sha
 	}
 }
 
-func sliceEq(a, b []int) bool {
+func opsIntsEq(a, b []int) bool {
 	if len(a) != len(b) {
 		return false
 	}
