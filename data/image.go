@@ -183,7 +183,6 @@ func luma(r, g, b uint32) float32 {
 	return float32((299*float64(r) + 587*float64(g) + 114*float64(b)) / (1000 * 0xffff))
 }
 
-
 // ResizeBilinear resizes the HWC image src (sh×sw×c) into dst (dh×dw×c)
 // with bilinear interpolation using half-pixel centers (the convention of
 // tf.image.resize and PyTorch's align_corners=False, without antialiasing):
