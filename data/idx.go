@@ -219,7 +219,7 @@ func readIDXMaybeGzip(r io.Reader, gz bool) (*IDX, error) {
 	}
 	zr, err := gzip.NewReader(r)
 	if err != nil {
-		return nil, fmt.Errorf("gzip: %w", err)
+		return nil, fmt.Errorf("not valid gzip data (%w)", err)
 	}
 	zr.Multistream(false)
 	x, err := ReadIDX(zr)
