@@ -186,3 +186,18 @@ func ExampleLoader_Epoch() {
 	// [4 2] [4 -4 5 -5 6 -6 7 -7] [4 5 6 7]
 	// [2 2] [8 -8 9 -9] [8 9]
 }
+
+func BenchmarkLoaderEpochMNISTShape(b *testing.B) {
+	const n = 6000
+	d := MustNew(make([]float32, n*784), []int{28, 28, 1}, make([]float32, n), nil)
+	for _, pf := range []int{0, 2} {
+		b.Run(fmt.Sprintf("prefetch%d", pf), func(b *testing.B) {
+			l := NewLoader(d, LoaderOptions{BatchSize: 128, Shuffle: true, Prefetch: pf})
+			b.SetBytes(int64(n * 784 * 4))
+			for i := range b.N {
+				for range l.Epoch(i) {
+				}
+			}
+		})
+	}
+}
