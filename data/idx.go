@@ -47,9 +47,13 @@ func (x *IDX) Float32(scale float32) []float32 {
 	if x.Raw == nil {
 		return x.Data
 	}
+	var lut [256]float32
+	for i := range lut {
+		lut[i] = float32(i) * scale
+	}
 	out := make([]float32, len(x.Raw))
 	for i, v := range x.Raw {
-		out[i] = float32(v) * scale
+		out[i] = lut[v]
 	}
 	return out
 }
