@@ -18,8 +18,8 @@ import (
 // ImageOptions configures image loading.
 type ImageOptions struct {
 	// Height and Width are the size images are resized to, with bilinear
-	// interpolation. Zero keeps each image's own size (LoadImageFolder then
-	// requires all images to have the size of the first).
+	// interpolation. Zero keeps an image's own size; LoadImageFolder then
+	// resizes all images to the size of the first one it reads.
 	Height, Width int
 	// Grayscale converts images to one channel (ITU-R 601 luma, as PIL's
 	// "L" mode); otherwise they have three channels, RGB.

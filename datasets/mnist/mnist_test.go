@@ -79,7 +79,7 @@ func TestLoadDir(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if name == TestLabels {
+		if name == TrainLabels {
 			b = b[:len(b)/2] // corrupt: truncated gzip
 		}
 		if err := os.WriteFile(filepath.Join(dir, name+".gz"), b, 0o644); err != nil {
@@ -87,8 +87,8 @@ func TestLoadDir(t *testing.T) {
 		}
 	}
 	_, _, err := LoadDir(dir)
-	if err == nil || !strings.Contains(err.Error(), TestLabels) {
-		t.Fatalf("truncated labels: err = %v, want one naming %s", err, TestLabels)
+	if err == nil || !strings.Contains(err.Error(), TrainLabels) {
+		t.Fatalf("truncated labels: err = %v, want one naming %s", err, TrainLabels)
 	}
 	t.Log(err)
 	if _, _, err := LoadDir(t.TempDir()); err == nil {
