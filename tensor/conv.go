@@ -79,6 +79,9 @@ const convPatchBudget = 1 << 16
 // do not depend on how many threads run.
 const convMaxSlots = 16
 
+// convMinSlotRows is the least number of im2col rows a backward slot covers.
+const convMinSlotRows = 128
+
 // convPlan is the geometry of one Conv2D call and how its work is cut into
 // units: a unit is a group of images [g0, g1) and a range of output pixels
 // [q0, q1); a group holds several images only when a unit covers all pixels.
@@ -176,7 +179,9 @@ func convSetup(x, kernel, bias *Tensor, opt Conv2DOptions) *convPlan {
 	pl.pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pleft == 0 && oh == h && ow == w
 	perImg := pl.p * pl.k
 	if perImg <= convPatchBudget {
-		pl.group = max(1, min(convPatchBudget/max(perImg, 1), (b+convMaxSlots-1)/convMaxSlots))
+		// several images per GEMM for small images, but at least ~8 units
+		// so the batch splits evenly across cores
+		pl.group = max(1, min(convPatchBudget/max(perImg, 1), (b+7)/8))
 		pl.chunk = pl.p
 	} else {
 		pl.group = 1
@@ -187,20 +192,23 @@ func convSetup(x, kernel, bias *Tensor, opt Conv2DOptions) *convPlan {
 	return pl
 }
 
-// convScratchPool holds per-worker float buffers (patch matrices, partial
-// sums) so steady-state convolutions do not allocate.
-var convScratchPool = sync.Pool{New: func() any { return new([]float32) }}
+// convPatchPool holds per-worker patch buffers and convPartPool the
+// backward pass's partial sums and transposed kernels, so steady-state
+// convolutions do not allocate. They are separate pools so that buffers of
+// one kind keep their size.
+var (
+	convPatchPool = sync.Pool{New: func() any { return new([]float32) }}
+	convPartPool  = sync.Pool{New: func() any { return new([]float32) }}
+)
 
-func convGetScratch(n int) *[]float32 {
-	p := convScratchPool.Get().(*[]float32)
+func convGetScratch(pool *sync.Pool, n int) *[]float32 {
+	p := pool.Get().(*[]float32)
 	if cap(*p) < n {
 		*p = make([]float32, n)
 	}
 	*p = (*p)[:n]
 	return p
 }
-
-func convPutScratch(p *[]float32) { convScratchPool.Put(p) }
 
 // convForward computes out = act(conv(x, w) + bias) for the plan.
 func convForward(out, x, w, bias []float32, pl *convPlan, relu bool) {
@@ -219,7 +227,7 @@ func convForward(out, x, w, bias []float32, pl *convPlan, relu bool) {
 		return
 	}
 	parallel.For(pl.nGroups*pl.nChunks, 1, func(lo, hi int) {
-		sc := convGetScratch(pl.group * pl.chunk * k)
+		sc := convGetScratch(&convPatchPool, pl.group*pl.chunk*k)
 		buf := *sc
 		for u := lo; u < hi; u++ {
 			g0, g1, q0, q1 := pl.unit(u)
@@ -232,7 +240,7 @@ func convForward(out, x, w, bias []float32, pl *convPlan, relu bool) {
 			kernels.Sgemm(false, false, rows, f, k, 1, buf, k, w, f, 0, o, f)
 			kernels.BiasAct(o, bias, rows, f, relu)
 		}
-		convPutScratch(sc)
+		convPatchPool.Put(sc)
 	})
 }
 
@@ -265,21 +273,34 @@ func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan) {
 		}
 		return
 	}
-	slots := min(pl.nGroups, convMaxSlots)
+	// Each slot owns a partial kernel gradient; slots depend only on the
+	// shapes (never on the thread count) so results are reproducible, and
+	// each slot covers enough rows that reducing the partials stays cheap
+	// next to the GEMMs.
+	slots := max(1, min(pl.nGroups, convMaxSlots, pl.b*pl.p/convMinSlotRows))
 	kf := k * f
 	var part *[]float32
-	var parts []float32
-	if dw != nil || db != nil {
-		part = convGetScratch(slots * (kf + f))
-		parts = *part
+	var parts, wt []float32
+	if dw != nil || db != nil || dx != nil {
+		part = convGetScratch(&convPartPool, slots*(kf+f)+kf)
+		parts = (*part)[:slots*(kf+f)]
 		clear(parts)
+		if dx != nil {
+			// the kernel as [F, K], so dcol = dy·wt needs no transposed GEMM
+			wt = (*part)[slots*(kf+f):]
+			for i := 0; i < k; i++ {
+				for j := 0; j < f; j++ {
+					wt[j*k+i] = w[i*f+j]
+				}
+			}
+		}
 	}
 	parallel.For(slots, 1, func(lo, hi int) {
-		sc := convGetScratch(pl.group * pl.chunk * k)
+		sc := convGetScratch(&convPatchPool, pl.group*pl.chunk*k)
 		buf := *sc
 		for s := lo; s < hi; s++ {
 			var pw, pb []float32
-			if parts != nil {
+			if dw != nil || db != nil {
 				pw = parts[s*(kf+f) : s*(kf+f)+kf]
 				pb = parts[s*(kf+f)+kf : (s+1)*(kf+f)]
 			}
@@ -299,7 +320,7 @@ func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan) {
 						kernels.SumRows(pb, dyu, rows, f)
 					}
 					if dx != nil {
-						kernels.Sgemm(false, true, rows, k, f, 1, dyu, f, w, f, 0, buf, k)
+						kernels.Sgemm(false, false, rows, k, f, 1, dyu, f, wt, k, 0, buf, k)
 						for i := g0; i < g1; i++ {
 							kernels.Col2im(dx[i*pl.imgLen:(i+1)*pl.imgLen], buf[(i-g0)*n*k:(i-g0+1)*n*k], &pl.g, q0, q1)
 						}
@@ -307,9 +328,9 @@ func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan) {
 				}
 			}
 		}
-		convPutScratch(sc)
+		convPatchPool.Put(sc)
 	})
-	if parts != nil {
+	if part != nil {
 		for s := 0; s < slots; s++ {
 			if dw != nil {
 				kernels.Axpy(dw, 1, parts[s*(kf+f):s*(kf+f)+kf])
@@ -318,6 +339,6 @@ func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan) {
 				kernels.Axpy(db, 1, parts[s*(kf+f)+kf:(s+1)*(kf+f)])
 			}
 		}
-		convPutScratch(part)
+		convPartPool.Put(part)
 	}
 }

@@ -1,6 +1,8 @@
 package tensor
 
 import (
+	"unsafe"
+
 	"github.com/tensile-ml/tensile/internal/kernels"
 	"github.com/tensile-ml/tensile/internal/parallel"
 )
@@ -66,7 +68,7 @@ func MaxPool2D(x *Tensor, opt Pool2DOptions) *Tensor {
 	if outLen == 0 || b == 0 {
 		return record(out, "MaxPool2D", func(gr *Tensor) []*Tensor { return []*Tensor{zeros(gr.arena, x.shape...)} }, x)
 	}
-	argmax := make([]int32, b*outLen)
+	argmax := poolArgmaxBuf(x.arena, b*outLen)
 	xd := x.Data()
 	parallel.For(b, poolGrain(inLen), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
@@ -120,4 +122,15 @@ func AvgPool2D(x *Tensor, opt Pool2DOptions) *Tensor {
 		})
 		return []*Tensor{dx}
 	}, x)
+}
+
+// poolArgmaxBuf returns an int32 buffer of n elements for MaxPool2D's argmax
+// indices. With an arena it reuses an arena float32 buffer of the same size
+// (viewed as int32), so steady-state training steps do not allocate it.
+func poolArgmaxBuf(a *Arena, n int) []int32 {
+	if a == nil || n == 0 {
+		return make([]int32, n)
+	}
+	f := a.raw(n)
+	return unsafe.Slice((*int32)(unsafe.Pointer(&f[0])), n)
 }
