@@ -47,7 +47,15 @@ func Im2col(dst, src []float32, g *ConvGeom, p0, p1 int) {
 			}
 			base := iy * g.W * c
 			if inside && g.DW == 1 {
-				copy(seg, src[base+ix0*c:base+ix0*c+runLen])
+				s := src[base+ix0*c : base+ix0*c+runLen]
+				if runLen <= 8 {
+					// short runs (C=1 first layers): a loop beats copy's call
+					for i, v := range s {
+						seg[i] = v
+					}
+				} else {
+					copy(seg, s)
+				}
 				continue
 			}
 			for kx := 0; kx < g.KW; kx++ {
