@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func randSlice(r *rand.Rand, n int) []float32 {
+func convRandSlice(r *rand.Rand, n int) []float32 {
 	s := make([]float32, n)
 	for i := range s {
 		s[i] = float32(r.Float64()*2 - 1)
@@ -26,7 +26,7 @@ var convGeoms = []ConvGeom{
 func TestIm2colNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for gi, g := range convGeoms {
-		src := randSlice(r, g.H*g.W*g.C)
+		src := convRandSlice(r, g.H*g.W*g.C)
 		k := g.PatchLen()
 		for _, pr := range [][2]int{{0, g.Pixels()}, {1, g.Pixels() - 1}} {
 			p0, p1 := pr[0], pr[1]
@@ -65,8 +65,8 @@ func TestIm2colNaive(t *testing.T) {
 func TestCol2imAdjoint(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for gi, g := range convGeoms {
-		x := randSlice(r, g.H*g.W*g.C)
-		y := randSlice(r, g.Pixels()*g.PatchLen())
+		x := convRandSlice(r, g.H*g.W*g.C)
+		y := convRandSlice(r, g.Pixels()*g.PatchLen())
 		cols := make([]float32, len(y))
 		Im2col(cols, x, &g, 0, g.Pixels())
 		img := make([]float32, len(x))

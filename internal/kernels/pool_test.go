@@ -42,8 +42,8 @@ func TestAvgPool2DAdjoint(t *testing.T) {
 		{H: 6, W: 5, C: 3, KH: 3, KW: 3, SH: 1, SW: 2, DH: 1, DW: 1, PadT: 1, PadL: 1, OH: 6, OW: 3},
 	}
 	for gi, g := range geoms {
-		x := randSlice(r, g.H*g.W*g.C)
-		y := randSlice(r, g.OH*g.OW*g.C)
+		x := convRandSlice(r, g.H*g.W*g.C)
+		y := convRandSlice(r, g.OH*g.OW*g.C)
 		out := make([]float32, len(y))
 		AvgPool2D(out, x, &g)
 		dx := make([]float32, len(x))
