@@ -70,21 +70,18 @@ func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 	}, x, kernel, bias)
 }
 
-// convPatchBudget is the size in floats of one worker's patch buffer
-// (256 KiB), small enough to stay in L2 next to the kernel.
-const convPatchBudget = 1 << 16
+// convPatchBudget is the size in floats of the patch matrix fed to one GEMM
+// (1 MiB): large enough that GEMMs are big and pack the kernel rarely, small
+// enough to stay in the outer caches.
+const convPatchBudget = 1 << 18
 
-// convMaxSlots bounds the number of partial kernel-gradient sums in the
-// backward pass. It is fixed, not derived from the thread count, so results
-// do not depend on how many threads run.
-const convMaxSlots = 16
-
-// convMinSlotRows is the least number of im2col rows a backward slot covers.
-const convMinSlotRows = 128
+// convBiasRows is the fixed row block of the bias-gradient partial sums.
+const convBiasRows = 256
 
 // convPlan is the geometry of one Conv2D call and how its work is cut into
 // units: a unit is a group of images [g0, g1) and a range of output pixels
-// [q0, q1); a group holds several images only when a unit covers all pixels.
+// [q0, q1), whose patch matrix (at most convPatchBudget floats) is one GEMM;
+// a group holds several images only when a unit covers all their pixels.
 type convPlan struct {
 	g         kernels.ConvGeom
 	b, f      int // batch, filters
@@ -179,9 +176,7 @@ func convSetup(x, kernel, bias *Tensor, opt Conv2DOptions) *convPlan {
 	pl.pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pleft == 0 && oh == h && ow == w
 	perImg := pl.p * pl.k
 	if perImg <= convPatchBudget {
-		// several images per GEMM for small images, but at least ~8 units
-		// so the batch splits evenly across cores
-		pl.group = max(1, min(convPatchBudget/max(perImg, 1), (b+7)/8))
+		pl.group = max(1, min(convPatchBudget/max(perImg, 1), b))
 		pl.chunk = pl.p
 	} else {
 		pl.group = 1
@@ -192,10 +187,9 @@ func convSetup(x, kernel, bias *Tensor, opt Conv2DOptions) *convPlan {
 	return pl
 }
 
-// convPatchPool holds per-worker patch buffers and convPartPool the
-// backward pass's partial sums and transposed kernels, so steady-state
-// convolutions do not allocate. They are separate pools so that buffers of
-// one kind keep their size.
+// convPatchPool holds patch buffers and convPartPool transposed kernels and
+// partial bias sums, so steady-state convolutions do not allocate. They are
+// separate pools so that buffers of one kind keep their size.
 var (
 	convPatchPool = sync.Pool{New: func() any { return new([]float32) }}
 	convPartPool  = sync.Pool{New: func() any { return new([]float32) }}
@@ -210,135 +204,147 @@ func convGetScratch(pool *sync.Pool, n int) *[]float32 {
 	return p
 }
 
-// convForward computes out = act(conv(x, w) + bias) for the plan.
+// convIm2col fills buf with the patch matrix of unit (g0, g1, q0, q1), the
+// rows split across the worker pool.
+func convIm2col(buf, x []float32, pl *convPlan, g0, g1, q0, q1 int) {
+	n, k := q1-q0, pl.k
+	rows := (g1 - g0) * n
+	parallel.For(rows, max(1, 16384/max(k, 1)), func(lo, hi int) {
+		for r := lo; r < hi; {
+			i, q := g0+r/n, q0+r%n
+			e := min(hi-r, q1-q) // rows left in this image
+			kernels.Im2col(buf[r*k:(r+e)*k], x[i*pl.imgLen:(i+1)*pl.imgLen], &pl.g, q, q+e)
+			r += e
+		}
+	})
+}
+
+// convForward computes out = act(conv(x, w) + bias) for the plan. GEMMs run
+// on the calling goroutine and split themselves across the worker pool;
+// only patch building and the bias pass run inside parallel.For, so no
+// parallel loop is ever nested in another.
 func convForward(out, x, w, bias []float32, pl *convPlan, relu bool) {
 	f, k := pl.f, pl.k
 	if pl.b == 0 || f == 0 {
 		return
 	}
+	epi := func(o []float32, rows int) {
+		if bias != nil || relu {
+			parallel.For(rows, max(1, 16384/f), func(lo, hi int) {
+				kernels.BiasAct(o[lo*f:hi*f], bias, hi-lo, f, relu)
+			})
+		}
+	}
 	if pl.pointwise {
 		rows := pl.b * pl.p
 		kernels.Sgemm(false, false, rows, f, k, 1, x, k, w, f, 0, out, f)
-		if bias != nil || relu {
-			parallel.For(rows, max(1, 16384/f), func(lo, hi int) {
-				kernels.BiasAct(out[lo*f:hi*f], bias, hi-lo, f, relu)
-			})
-		}
+		epi(out, rows)
 		return
 	}
-	parallel.For(pl.nGroups*pl.nChunks, 1, func(lo, hi int) {
-		sc := convGetScratch(&convPatchPool, pl.group*pl.chunk*k)
-		buf := *sc
-		for u := lo; u < hi; u++ {
-			g0, g1, q0, q1 := pl.unit(u)
-			n := q1 - q0
-			rows := (g1 - g0) * n
-			for i := g0; i < g1; i++ {
-				kernels.Im2col(buf[(i-g0)*n*k:(i-g0+1)*n*k], x[i*pl.imgLen:(i+1)*pl.imgLen], &pl.g, q0, q1)
-			}
-			o := out[(g0*pl.p+q0)*f : (g0*pl.p+q0+rows)*f]
-			kernels.Sgemm(false, false, rows, f, k, 1, buf, k, w, f, 0, o, f)
-			kernels.BiasAct(o, bias, rows, f, relu)
+	sc := convGetScratch(&convPatchPool, pl.group*pl.chunk*k)
+	buf := *sc
+	for u := 0; u < pl.nGroups*pl.nChunks; u++ {
+		g0, g1, q0, q1 := pl.unit(u)
+		rows := (g1 - g0) * (q1 - q0)
+		convIm2col(buf, x, pl, g0, g1, q0, q1)
+		o := out[(g0*pl.p+q0)*f : (g0*pl.p+q0+rows)*f]
+		kernels.Sgemm(false, false, rows, f, k, 1, buf, k, w, f, 0, o, f)
+		epi(o, rows)
+	}
+	convPatchPool.Put(sc)
+}
+
+// convBiasGrad sets db to the column sums of the rows×f matrix dy. Partial
+// sums over fixed blocks of rows are added in order, so the result does not
+// depend on the thread count.
+func convBiasGrad(db, dy []float32, rows, f int, part []float32) {
+	nb := (rows + convBiasRows - 1) / convBiasRows
+	clear(part[:nb*f])
+	parallel.For(nb, 1, func(lo, hi int) {
+		for blk := lo; blk < hi; blk++ {
+			r0, r1 := blk*convBiasRows, min((blk+1)*convBiasRows, rows)
+			kernels.SumRows(part[blk*f:(blk+1)*f], dy[r0*f:r1*f], r1-r0, f)
 		}
-		convPatchPool.Put(sc)
 	})
+	clear(db)
+	for blk := 0; blk < nb; blk++ {
+		kernels.Axpy(db, 1, part[blk*f:(blk+1)*f])
+	}
 }
 
 // convBackward computes the gradients dx, dw, db (each nil when not wanted;
-// all fully overwritten) from the output gradient dy.
+// all fully overwritten) from the output gradient dy. The kernel gradient
+// accumulates unit by unit in a fixed order and every GEMM keeps its inner
+// sums on one goroutine, so results do not depend on the thread count.
 func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan) {
 	f, k := pl.f, pl.k
-	if dx != nil {
-		clear(dx)
-	}
-	if dw != nil {
-		clear(dw)
-	}
-	if db != nil {
-		clear(db)
-	}
 	if pl.b == 0 || f == 0 {
-		return
-	}
-	if pl.pointwise {
-		rows := pl.b * pl.p
-		if dw != nil {
-			kernels.Sgemm(true, false, k, f, rows, 1, x, k, dy, f, 0, dw, f)
-		}
 		if dx != nil {
-			kernels.Sgemm(false, true, rows, k, f, 1, dy, f, w, f, 0, dx, k)
+			clear(dx)
+		}
+		if dw != nil {
+			clear(dw)
 		}
 		if db != nil {
-			kernels.SumRows(db, dy, rows, f)
+			clear(db)
 		}
 		return
 	}
-	// Each slot owns a partial kernel gradient; slots depend only on the
-	// shapes (never on the thread count) so results are reproducible, and
-	// each slot covers enough rows that reducing the partials stays cheap
-	// next to the GEMMs.
-	slots := max(1, min(pl.nGroups, convMaxSlots, pl.b*pl.p/convMinSlotRows))
+	rowsAll := pl.b * pl.p
 	kf := k * f
-	var part *[]float32
-	var parts, wt []float32
-	if dw != nil || db != nil || dx != nil {
-		part = convGetScratch(&convPartPool, slots*(kf+f)+kf)
-		parts = (*part)[:slots*(kf+f)]
-		clear(parts)
+	part := convGetScratch(&convPartPool, kf+(rowsAll+convBiasRows-1)/convBiasRows*f)
+	defer convPartPool.Put(part)
+	if db != nil {
+		convBiasGrad(db, dy, rowsAll, f, (*part)[kf:])
+	}
+	if pl.pointwise {
+		if dw != nil {
+			kernels.Sgemm(true, false, k, f, rowsAll, 1, x, k, dy, f, 0, dw, f)
+		}
 		if dx != nil {
-			// the kernel as [F, K], so dcol = dy·wt needs no transposed GEMM
-			wt = (*part)[slots*(kf+f):]
-			for i := 0; i < k; i++ {
-				for j := 0; j < f; j++ {
-					wt[j*k+i] = w[i*f+j]
-				}
+			kernels.Sgemm(false, true, rowsAll, k, f, 1, dy, f, w, f, 0, dx, k)
+		}
+		return
+	}
+	var wt []float32
+	if dx != nil {
+		// the kernel as [F, K], so dcol = dy·wt needs no transposed GEMM
+		wt = (*part)[:kf]
+		for i := 0; i < k; i++ {
+			for j := 0; j < f; j++ {
+				wt[j*k+i] = w[i*f+j]
 			}
 		}
 	}
-	parallel.For(slots, 1, func(lo, hi int) {
-		sc := convGetScratch(&convPatchPool, pl.group*pl.chunk*k)
-		buf := *sc
-		for s := lo; s < hi; s++ {
-			var pw, pb []float32
-			if dw != nil || db != nil {
-				pw = parts[s*(kf+f) : s*(kf+f)+kf]
-				pb = parts[s*(kf+f)+kf : (s+1)*(kf+f)]
+	sc := convGetScratch(&convPatchPool, pl.group*pl.chunk*k)
+	defer convPatchPool.Put(sc)
+	buf := *sc
+	for u := 0; u < pl.nGroups*pl.nChunks; u++ {
+		g0, g1, q0, q1 := pl.unit(u)
+		n := q1 - q0
+		rows := (g1 - g0) * n
+		dyu := dy[(g0*pl.p+q0)*f : (g0*pl.p+q0+rows)*f]
+		if dw != nil {
+			convIm2col(buf, x, pl, g0, g1, q0, q1)
+			beta := float32(1)
+			if u == 0 {
+				beta = 0
 			}
-			for grp := s * pl.nGroups / slots; grp < (s+1)*pl.nGroups/slots; grp++ {
-				for ch := 0; ch < pl.nChunks; ch++ {
-					g0, g1, q0, q1 := pl.unit(grp*pl.nChunks + ch)
-					n := q1 - q0
-					rows := (g1 - g0) * n
-					dyu := dy[(g0*pl.p+q0)*f : (g0*pl.p+q0+rows)*f]
-					if dw != nil {
-						for i := g0; i < g1; i++ {
-							kernels.Im2col(buf[(i-g0)*n*k:(i-g0+1)*n*k], x[i*pl.imgLen:(i+1)*pl.imgLen], &pl.g, q0, q1)
-						}
-						kernels.Sgemm(true, false, k, f, rows, 1, buf, k, dyu, f, 1, pw, f)
+			kernels.Sgemm(true, false, k, f, rows, 1, buf, k, dyu, f, beta, dw, f)
+		}
+		if dx != nil {
+			kernels.Sgemm(false, false, rows, k, f, 1, dyu, f, wt, k, 0, buf, k)
+			// images are disjoint in dx; pixel chunks of one image are not,
+			// so a unit splits across workers by image only
+			parallel.For(g1-g0, 1, func(lo, hi int) {
+				for i := g0 + lo; i < g0+hi; i++ {
+					d := dx[i*pl.imgLen : (i+1)*pl.imgLen]
+					if q0 == 0 {
+						clear(d)
 					}
-					if db != nil {
-						kernels.SumRows(pb, dyu, rows, f)
-					}
-					if dx != nil {
-						kernels.Sgemm(false, false, rows, k, f, 1, dyu, f, wt, k, 0, buf, k)
-						for i := g0; i < g1; i++ {
-							kernels.Col2im(dx[i*pl.imgLen:(i+1)*pl.imgLen], buf[(i-g0)*n*k:(i-g0+1)*n*k], &pl.g, q0, q1)
-						}
-					}
+					kernels.Col2im(d, buf[(i-g0)*n*k:(i-g0+1)*n*k], &pl.g, q0, q1)
 				}
-			}
+			})
 		}
-		convPatchPool.Put(sc)
-	})
-	if part != nil {
-		for s := 0; s < slots; s++ {
-			if dw != nil {
-				kernels.Axpy(dw, 1, parts[s*(kf+f):s*(kf+f)+kf])
-			}
-			if db != nil {
-				kernels.Axpy(db, 1, parts[s*(kf+f)+kf:(s+1)*(kf+f)])
-			}
-		}
-		convPartPool.Put(part)
 	}
 }

@@ -137,14 +137,16 @@ var convValueCases = []convCase{
 	{b: 1, h: 9, w: 8, c: 3, kh: 3, kw: 2, f: 2, opt: tensor.Conv2DOptions{Dilation: [2]int{2, 2}}},
 	{b: 3, h: 9, w: 8, c: 1, kh: 2, kw: 3, f: 2, bias: true, opt: tensor.Conv2DOptions{Dilation: [2]int{2, 1}, Padding: "same"}},
 	{b: 2, h: 6, w: 5, c: 3, kh: 4, kw: 1, f: 3, bias: true, opt: tensor.Conv2DOptions{Strides: [2]int{1, 2}, Padding: "same"}},
-	{b: 3, h: 5, w: 4, c: 3, kh: 1, kw: 1, f: 5, bias: true},                                               // pointwise
-	{b: 2, h: 5, w: 4, c: 3, kh: 1, kw: 1, f: 5, bias: true, opt: tensor.Conv2DOptions{ReLU: true}},        // pointwise + relu
-	{b: 2, h: 5, w: 5, c: 3, kh: 1, kw: 1, f: 2, opt: tensor.Conv2DOptions{Strides: [2]int{2, 2}}},         // strided 1x1
-	{b: 3, h: 6, w: 6, c: 2, kh: 3, kw: 3, f: 4, bias: true, opt: tensor.Conv2DOptions{ReLU: true}},        // fused relu
-	{b: 1, h: 2, w: 3, c: 2, kh: 3, kw: 3, f: 2, bias: true, opt: tensor.Conv2DOptions{Padding: "same"}},   // kernel larger than input
-	{b: 37, h: 6, w: 5, c: 2, kh: 3, kw: 3, f: 3, bias: true},                                              // many groups/slots
-	{b: 2, h: 40, w: 40, c: 8, kh: 3, kw: 3, f: 4, bias: true, opt: tensor.Conv2DOptions{Padding: "same"}}, // pixel chunks
-	{b: 4, h: 28, w: 28, c: 1, kh: 3, kw: 3, f: 8, bias: true},                                             // MNIST layer 1
+	{b: 3, h: 5, w: 4, c: 3, kh: 1, kw: 1, f: 5, bias: true},                                             // pointwise
+	{b: 2, h: 5, w: 4, c: 3, kh: 1, kw: 1, f: 5, bias: true, opt: tensor.Conv2DOptions{ReLU: true}},      // pointwise + relu
+	{b: 2, h: 5, w: 5, c: 3, kh: 1, kw: 1, f: 2, opt: tensor.Conv2DOptions{Strides: [2]int{2, 2}}},       // strided 1x1
+	{b: 3, h: 6, w: 6, c: 2, kh: 3, kw: 3, f: 4, bias: true, opt: tensor.Conv2DOptions{ReLU: true}},      // fused relu
+	{b: 1, h: 2, w: 3, c: 2, kh: 3, kw: 3, f: 2, bias: true, opt: tensor.Conv2DOptions{Padding: "same"}}, // kernel larger than input
+	{b: 37, h: 6, w: 5, c: 2, kh: 3, kw: 3, f: 3, bias: true},                                            // many groups/slots
+	{b: 2, h: 40, w: 40, c: 8, kh: 3, kw: 3, f: 4, bias: true, opt: tensor.Conv2DOptions{Padding: "same"}},
+	{b: 3, h: 60, w: 60, c: 8, kh: 3, kw: 3, f: 2, bias: true, opt: tensor.Conv2DOptions{Padding: "same"}},             // one image per GEMM
+	{b: 2, h: 80, w: 70, c: 8, kh: 3, kw: 3, f: 3, bias: true, opt: tensor.Conv2DOptions{Padding: "same", ReLU: true}}, // pixel chunks
+	{b: 4, h: 28, w: 28, c: 1, kh: 3, kw: 3, f: 8, bias: true},                                                         // MNIST layer 1
 }
 
 func TestConv2DValuesAndGradients(t *testing.T) {
@@ -217,6 +219,7 @@ func TestConv2DThreadsDeterministic(t *testing.T) {
 		{b: 37, h: 9, w: 8, c: 3, kh: 3, kw: 3, f: 5, bias: true, opt: tensor.Conv2DOptions{Padding: "same"}},
 		{b: 5, h: 13, w: 13, c: 4, kh: 3, kw: 3, f: 6, bias: true, opt: tensor.Conv2DOptions{Strides: [2]int{2, 2}}},
 		{b: 6, h: 5, w: 5, c: 4, kh: 1, kw: 1, f: 3, bias: true},
+		{b: 2, h: 80, w: 70, c: 8, kh: 3, kw: 3, f: 3, bias: true, opt: tensor.Conv2DOptions{Padding: "same"}},
 	}
 	run := func(cc convCase) [][]float32 {
 		x := rnd(1, cc.b, cc.h, cc.w, cc.c).SetRequiresGrad(true)
