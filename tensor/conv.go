@@ -28,9 +28,10 @@ type Conv2DOptions struct {
 // opt.ReLU the result is max(conv+bias, 0), computed in the same pass.
 //
 // Gradients flow to x, kernel and bias. The convolution runs as GEMM over
-// im2col patch matrices built a few images at a time in cache-sized
-// per-worker buffers, with the batch split across the parallel worker pool;
-// a 1×1 stride-1 convolution is a single GEMM.
+// im2col patch matrices of up to 1 MiB (several images, or part of one large
+// image), built in parallel into a reused buffer; each GEMM splits itself
+// across the worker pool. A 1×1 stride-1 convolution is a single GEMM.
+// Results do not depend on the number of threads.
 func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 	pl := convSetup(x, kernel, bias, opt)
 	x, kernel = x.contiguous(), kernel.contiguous()
@@ -187,21 +188,46 @@ func convSetup(x, kernel, bias *Tensor, opt Conv2DOptions) *convPlan {
 	return pl
 }
 
-// convPatchPool holds patch buffers and convPartPool transposed kernels and
-// partial bias sums, so steady-state convolutions do not allocate. They are
-// separate pools so that buffers of one kind keep their size.
+// convBufs keeps the patch buffers, transposed kernels and partial bias
+// sums of finished convolutions for reuse, so steady-state convolutions do
+// not allocate. Unlike a sync.Pool it is not emptied by garbage collection:
+// the buffers are few and each is at most a few MiB.
+type convBufs struct {
+	mu   sync.Mutex
+	free []*[]float32
+}
+
 var (
-	convPatchPool = sync.Pool{New: func() any { return new([]float32) }}
-	convPartPool  = sync.Pool{New: func() any { return new([]float32) }}
+	convPatchPool = &convBufs{}
+	convPartPool  = &convBufs{}
 )
 
-func convGetScratch(pool *sync.Pool, n int) *[]float32 {
-	p := pool.Get().(*[]float32)
+// get returns a buffer of n floats with undefined contents.
+func (c *convBufs) get(n int) *[]float32 {
+	c.mu.Lock()
+	var p *[]float32
+	if l := len(c.free); l > 0 {
+		p = c.free[l-1]
+		c.free = c.free[:l-1]
+	}
+	c.mu.Unlock()
+	if p == nil {
+		p = new([]float32)
+	}
 	if cap(*p) < n {
 		*p = make([]float32, n)
 	}
 	*p = (*p)[:n]
 	return p
+}
+
+// put returns a buffer for reuse; a handful are kept.
+func (c *convBufs) put(p *[]float32) {
+	c.mu.Lock()
+	if len(c.free) < 8 {
+		c.free = append(c.free, p)
+	}
+	c.mu.Unlock()
 }
 
 // convIm2col fills buf with the patch matrix of unit (g0, g1, q0, q1), the
@@ -241,7 +267,7 @@ func convForward(out, x, w, bias []float32, pl *convPlan, relu bool) {
 		epi(out, rows)
 		return
 	}
-	sc := convGetScratch(&convPatchPool, pl.group*pl.chunk*k)
+	sc := convPatchPool.get(pl.group * pl.chunk * k)
 	buf := *sc
 	for u := 0; u < pl.nGroups*pl.nChunks; u++ {
 		g0, g1, q0, q1 := pl.unit(u)
@@ -251,7 +277,7 @@ func convForward(out, x, w, bias []float32, pl *convPlan, relu bool) {
 		kernels.Sgemm(false, false, rows, f, k, 1, buf, k, w, f, 0, o, f)
 		epi(o, rows)
 	}
-	convPatchPool.Put(sc)
+	convPatchPool.put(sc)
 }
 
 // convBiasGrad sets db to the column sums of the rows×f matrix dy. Partial
@@ -292,8 +318,8 @@ func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan) {
 	}
 	rowsAll := pl.b * pl.p
 	kf := k * f
-	part := convGetScratch(&convPartPool, kf+(rowsAll+convBiasRows-1)/convBiasRows*f)
-	defer convPartPool.Put(part)
+	part := convPartPool.get(kf + (rowsAll+convBiasRows-1)/convBiasRows*f)
+	defer convPartPool.put(part)
 	if db != nil {
 		convBiasGrad(db, dy, rowsAll, f, (*part)[kf:])
 	}
@@ -316,8 +342,8 @@ func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan) {
 			}
 		}
 	}
-	sc := convGetScratch(&convPatchPool, pl.group*pl.chunk*k)
-	defer convPatchPool.Put(sc)
+	sc := convPatchPool.get(pl.group * pl.chunk * k)
+	defer convPatchPool.put(sc)
 	buf := *sc
 	for u := 0; u < pl.nGroups*pl.nChunks; u++ {
 		g0, g1, q0, q1 := pl.unit(u)
