@@ -17,9 +17,13 @@ import (
 // AdamWConfig{WeightDecay: optim.Zero}.
 var Zero = float32(math.Copysign(0, -1))
 
-// orDefault returns d when v is a plain (positive) zero and v otherwise.
+// orDefault returns d when v is a plain (positive) zero, 0 when v is Zero,
+// and v otherwise.
 func orDefault(v, d float32) float32 {
-	if v == 0 && !math.Signbit(float64(v)) {
+	if v == 0 {
+		if math.Signbit(float64(v)) {
+			return 0 // Zero: an explicit, positive zero
+		}
 		return d
 	}
 	return v
@@ -43,6 +47,8 @@ type common struct {
 }
 
 func (c common) validate(name string, defLR float32) (common, error) {
+	c.ClipNorm, c.GlobalClipNorm, c.ClipValue = orDefault(c.ClipNorm, 0), orDefault(c.GlobalClipNorm, 0), orDefault(c.ClipValue, 0)
+	c.WeightDecay = orDefault(c.WeightDecay, 0)
 	if c.Schedule != nil && c.LearningRate != 0 {
 		return c, fmt.Errorf("optim: %s: set either LearningRate or Schedule, not both", name)
 	}

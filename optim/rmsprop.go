@@ -53,6 +53,7 @@ type rmsArgs struct {
 
 // NewRMSprop returns an RMSprop optimizer, or an error for an invalid config.
 func NewRMSprop(cfg RMSpropConfig) (*RMSprop, error) {
+	cfg.Momentum = orDefault(cfg.Momentum, 0)
 	c, err := cfg.common().validate("rmsprop", 1e-3)
 	if err != nil {
 		return nil, err

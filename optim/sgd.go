@@ -65,6 +65,7 @@ type sgdArgs struct {
 
 // NewSGD returns an SGD optimizer, or an error for an invalid config.
 func NewSGD(cfg SGDConfig) (*SGD, error) {
+	cfg.Momentum = orDefault(cfg.Momentum, 0)
 	c, err := cfg.common().validate("sgd", 0.01)
 	if err != nil {
 		return nil, err
