@@ -13,7 +13,7 @@ func BenchmarkStep(b *testing.B) {
 	var ps []*tensor.Tensor
 	total := 0
 	for i, n := range sizes {
-		p := tensor.RandNormal(tensor.NewRNG(uint64(i)), 0, 1, n).SetName(string(rune('a'+i))).SetRequiresGrad(true)
+		p := tensor.RandNormal(tensor.NewRNG(uint64(i)), 0, 1, n).SetName(string(rune('a' + i))).SetRequiresGrad(true)
 		setGrad(p, tensor.RandNormal(tensor.NewRNG(uint64(i+100)), 0, 1, n).Data())
 		ps = append(ps, p)
 		total += n
