@@ -99,7 +99,9 @@ type activationSpec struct {
 
 // NewActivation returns a layer applying the named activation. It panics on
 // an unknown name (a programmer error; FromConfig returns an error instead).
-func NewActivation(name string) *ActivationLayer { return must(newActivation(activationSpec{name}, "")) }
+func NewActivation(name string) *ActivationLayer {
+	return must(newActivation(activationSpec{name}, ""))
+}
 
 func newActivation(s activationSpec, name string) (*ActivationLayer, error) {
 	l := &ActivationLayer{base: newBase("Activation", name), cfg: s}
