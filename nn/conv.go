@@ -124,7 +124,13 @@ func (l *Conv2D) ForwardLogits(x *tensor.Tensor, _ bool) *tensor.Tensor {
 }
 
 // Forward implements Layer.
+// A ReLU activation is fused into the convolution.
 func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	if l.actName == "relu" {
+		o := l.opts()
+		o.ReLU = true
+		return tensor.Conv2D(x, l.Kernel, l.Bias, o)
+	}
 	return l.apply(l.ForwardLogits(x, training))
 }
 

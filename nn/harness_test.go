@@ -34,6 +34,9 @@ func harnessCases() []layerCase {
 		{name: "conv2d_valid", make: func() nn.Layer {
 			return nn.NewConv2D(3, [2]int{3, 3}, nn.Conv2DConfig{Activation: "tanh"})
 		}, in: []int{5, 6, 2}, params: 3*3*2*3 + 3},
+		{name: "conv2d_relu_fused", make: func() nn.Layer {
+			return nn.NewConv2D(3, [2]int{2, 2}, nn.Conv2DConfig{Activation: "relu", BiasInitializer: nn.Constant(0.1)})
+		}, in: []int{4, 4, 2}, params: 2*2*2*3 + 3},
 		{name: "conv2d_same_stride2", make: func() nn.Layer {
 			return nn.NewConv2D(2, [2]int{3, 3}, nn.Conv2DConfig{Padding: "same", Strides: [2]int{2, 2}})
 		}, in: []int{5, 5, 2}, params: 3*3*2*2 + 2},
