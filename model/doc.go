@@ -1,0 +1,56 @@
+// Package model holds Keras-style models: Sequential stacks and functional
+// graphs of nn layers, with Compile, Fit, Evaluate, Predict, callbacks,
+// Summary and save/load.
+//
+// # Models
+//
+// NewSequential takes layers in order; its input shape comes from a leading
+// InputShape (nn.Input) layer, SetInput, or the data at the first Fit. The
+// functional API builds graphs with several inputs, branches and merges:
+// Input makes an input node, Apply(layer, nodes...) applies a layer (merge
+// layers nn.Add and nn.Concatenate take several nodes) and NewModel(inputs,
+// outputs) makes the model. Both are a *Model. Layers get unique Keras-style
+// names (conv2d, conv2d_1, ...) and weights are named "<layer>/<weight>".
+//
+// # Training
+//
+// Compile sets an optim.Optimizer, a losses.Loss and metrics. Fit trains on
+// a data.Dataset (batch size 32 and shuffling by default, a seed, a
+// validation split taken from the end before shuffling, or validation
+// data, class weights, callbacks) and returns a History. When the last
+// layer ends in softmax or sigmoid and the loss is a losses.LogitsLoss
+// expecting probabilities, training feeds the pre-activation to the loss's
+// logits form (one fused, stable step); metrics and predictions still see
+// probabilities. Each training step allocates its activations and gradients
+// from a tensor.Arena that is reset after the optimizer step, so steady-state
+// steps reuse memory. Evaluate and Predict run batched under tensor.NoGrad.
+//
+// # Errors
+//
+// Fit, Evaluate, Predict, Call, Save and Load return errors: data whose
+// shape does not match the model's input, labels out of range for a sparse
+// loss, a NaN loss (*NaNLossError with epoch and batch), and shape panics
+// inside a layer, recovered into a *LayerError naming the layer:
+//
+//	model: layer "dense_1" (Dense): tensor: MatMul: shapes [32 576] and [64 10] do not match
+//
+// # Files
+//
+// Save writes one safetensors file (readable by other tools): the weights
+// as F32 tensors, the architecture JSON under the "tensile.model" metadata
+// key, and for a compiled model the compile config and optimizer slots, so
+// training can resume. Files are written to a temporary file, fsynced and
+// renamed. Load validates the header and names the file in errors.
+//
+// # Example
+//
+//	m := model.NewSequential(
+//		model.InputShape(28, 28, 1),
+//		nn.NewConv2D(32, [2]int{3, 3}, nn.Conv2DConfig{Activation: "relu"}),
+//		nn.NewMaxPooling2D([2]int{2, 2}, nn.PoolConfig{}),
+//		nn.NewFlatten(),
+//		nn.NewDense(10, nn.DenseConfig{Activation: "softmax"}),
+//	)
+//	m.Compile(optim.NewAdam(optim.AdamConfig{}), losses.NewSparseCategoricalCrossentropy(losses.Options{}), nil)
+//	hist, err := m.Fit(train, model.FitConfig{Epochs: 5})
+package model

@@ -1,0 +1,144 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/tensile-ml/tensile/tensor"
+)
+
+// Flatten reshapes [B, ...] to [B, prod(...)].
+type Flatten struct{ base }
+
+// NewFlatten returns a Flatten layer.
+func NewFlatten() *Flatten { return must(newFlatten(emptySpec{}, "")) }
+
+func newFlatten(_ emptySpec, name string) (*Flatten, error) {
+	return &Flatten{base: newBase("Flatten", name)}, nil
+}
+
+// Build implements Layer.
+func (l *Flatten) Build(in []int, _ *rand.Rand) error { return buildStateless(l, &l.base, in) }
+
+// Forward implements Layer.
+func (l *Flatten) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {
+	if x.Dims() == 2 {
+		return x
+	}
+	return x.Reshape(x.Dim(0), -1)
+}
+
+// OutputShape implements Layer.
+func (l *Flatten) OutputShape(in []int) ([]int, error) { return []int{numel(in)}, nil }
+
+// Config implements Layer.
+func (l *Flatten) Config() map[string]any { return specConfig(l, emptySpec{}) }
+
+type reshapeSpec struct {
+	TargetShape []int `json:"target_shape"`
+}
+
+// Reshape reshapes each sample to a target shape; one dimension may be -1.
+type Reshape struct {
+	base
+	spec reshapeSpec
+}
+
+// NewReshape returns a Reshape layer with a per-sample target shape. It
+// panics on an invalid shape.
+func NewReshape(targetShape ...int) *Reshape {
+	return must(newReshape(reshapeSpec{slices.Clone(targetShape)}, ""))
+}
+
+func newReshape(s reshapeSpec, name string) (*Reshape, error) {
+	infer := 0
+	for _, d := range s.TargetShape {
+		if d == -1 {
+			infer++
+		} else if d <= 0 {
+			return nil, fmt.Errorf("nn: Reshape: invalid target shape %v", s.TargetShape)
+		}
+	}
+	if infer > 1 || len(s.TargetShape) == 0 {
+		return nil, fmt.Errorf("nn: Reshape: invalid target shape %v", s.TargetShape)
+	}
+	return &Reshape{base: newBase("Reshape", name), spec: s}, nil
+}
+
+// Build implements Layer.
+func (l *Reshape) Build(in []int, _ *rand.Rand) error { return buildStateless(l, &l.base, in) }
+
+// Forward implements Layer.
+func (l *Reshape) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {
+	return x.Reshape(append([]int{x.Dim(0)}, l.spec.TargetShape...)...)
+}
+
+// OutputShape implements Layer.
+func (l *Reshape) OutputShape(in []int) ([]int, error) {
+	out := slices.Clone(l.spec.TargetShape)
+	n, known, at := numel(in), 1, -1
+	for i, d := range out {
+		if d == -1 {
+			at = i
+		} else {
+			known *= d
+		}
+	}
+	if at >= 0 && n%known == 0 {
+		out[at] = n / known
+	}
+	if numel(out) != n {
+		return nil, shapeErrorf(l, "cannot reshape input %v to %v", in, l.spec.TargetShape)
+	}
+	return out, nil
+}
+
+// Config implements Layer.
+func (l *Reshape) Config() map[string]any { return specConfig(l, l.spec) }
+
+type inputSpec struct {
+	Shape []int `json:"shape"`
+}
+
+// Input declares a model's per-sample input shape; it passes data through.
+type Input struct {
+	base
+	spec inputSpec
+}
+
+// NewInput returns an Input layer for per-sample shape (e.g. 28, 28, 1).
+// It panics when a dimension is not positive.
+func NewInput(shape ...int) *Input { return must(newInput(inputSpec{slices.Clone(shape)}, "")) }
+
+func newInput(s inputSpec, name string) (*Input, error) {
+	if len(s.Shape) == 0 {
+		return nil, fmt.Errorf("nn: Input: empty shape")
+	}
+	for _, d := range s.Shape {
+		if d <= 0 {
+			return nil, fmt.Errorf("nn: Input: dimensions must be positive, got %v", s.Shape)
+		}
+	}
+	return &Input{base: newBase("InputLayer", name), spec: s}, nil
+}
+
+// Shape returns the declared per-sample shape.
+func (l *Input) Shape() []int { return l.spec.Shape }
+
+// Build implements Layer.
+func (l *Input) Build(in []int, _ *rand.Rand) error { return buildStateless(l, &l.base, in) }
+
+// Forward implements Layer.
+func (l *Input) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor { return x }
+
+// OutputShape implements Layer.
+func (l *Input) OutputShape(in []int) ([]int, error) {
+	if !slices.Equal(in, l.spec.Shape) {
+		return nil, shapeErrorf(l, "expects per-sample shape %v, got %v", l.spec.Shape, in)
+	}
+	return slices.Clone(in), nil
+}
+
+// Config implements Layer.
+func (l *Input) Config() map[string]any { return specConfig(l, l.spec) }
