@@ -1,0 +1,81 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/tensile-ml/tensile/losses"
+	"github.com/tensile-ml/tensile/metrics"
+	"github.com/tensile-ml/tensile/optim"
+)
+
+// CompileNames is Compile with Keras-style names, as in
+// model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+// metrics=["accuracy"]): optimizers with their default hyperparameters.
+func (m *Model) CompileNames(optimizer, loss string, metricNames ...string) error {
+	opt, err := optim.ByName(optimizer)
+	if err != nil {
+		return fmt.Errorf("model: Compile: %w", err)
+	}
+	l, err := losses.ByName(loss)
+	if err != nil {
+		return fmt.Errorf("model: Compile: %w", err)
+	}
+	ms := make([]metrics.Metric, 0, len(metricNames))
+	for _, n := range metricNames {
+		mt, err := metrics.ByName(n, l.Name())
+		if err != nil {
+			return fmt.Errorf("model: Compile: %w", err)
+		}
+		ms = append(ms, mt)
+	}
+	return m.Compile(opt, l, ms)
+}
+
+// CompileConfigMap compiles from a config map in the format Save stores
+// under "tensile.compile" and spec files use under "compile": "optimizer"
+// is a name or an optimizer config, "loss" a name or a loss config,
+// "metrics" a list of names.
+func (m *Model) CompileConfigMap(c map[string]any) error {
+	var opt optim.Optimizer
+	var err error
+	switch o := c["optimizer"].(type) {
+	case string:
+		opt, err = optim.ByName(o)
+	case map[string]any:
+		opt, err = optim.FromConfig(o)
+	case nil:
+		opt, err = optim.ByName("adam")
+	default:
+		err = fmt.Errorf("optimizer must be a name or a config, got %T", o)
+	}
+	if err != nil {
+		return fmt.Errorf("model: compile config: %w", err)
+	}
+	var l losses.Loss
+	switch v := c["loss"].(type) {
+	case string:
+		l, err = losses.ByName(v)
+	case map[string]any:
+		l, err = losses.FromConfig(v)
+	default:
+		err = fmt.Errorf("loss must be a name or a config, got %T", v)
+	}
+	if err != nil {
+		return fmt.Errorf("model: compile config: %w", err)
+	}
+	var ms []metrics.Metric
+	if list, ok := c["metrics"].([]any); ok {
+		for _, e := range list {
+			name, ok := e.(string)
+			if !ok {
+				return fmt.Errorf("model: compile config: metric %v is not a name", e)
+			}
+			mt, err := metrics.ByName(name, l.Name())
+			if err != nil {
+				return fmt.Errorf("model: compile config: %w", err)
+			}
+			ms = append(ms, mt)
+		}
+	}
+	return m.Compile(opt, l, ms)
+}
