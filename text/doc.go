@@ -20,6 +20,9 @@
 //     both at the front). A Vectorizer does all of the above in one call and
 //     returns an [N, T] matrix of ids as float32 (the framework's dtype) with
 //     its shape.
+//   - Language models: NextTokenWindows and ShiftedWindows cut an encoded
+//     text (e.g. a whole file read with ReadText and encoded per character)
+//     into [N, T] input windows and next-token targets.
 //   - Evaluate: KFold and StratifiedKFold give deterministic cross-validation
 //     splits; Subset selects the texts and labels of a split.
 //

@@ -3,6 +3,7 @@ package text_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/tensile-ml/tensile/text"
 )
@@ -98,4 +99,25 @@ func ExampleReadClassFiles() {
 	// 0 third line
 	// 1 café crème brûlée
 	// 1 «bonjour»
+}
+
+func ExampleNextTokenWindows() {
+	corpus := "hello hello"
+	tok := text.CharTokenizer{}
+	voc, _ := text.BuildVocabulary([][]string{tok.Tokenize(corpus)}, text.VocabOptions{})
+	ids := voc.Encode(tok.Tokenize(corpus))
+	x, xShape, y, yShape := text.NextTokenWindows(ids, 4, 3)
+	fmt.Println(xShape, yShape)
+	for i := range xShape[0] {
+		var window []int
+		for _, f := range x[i*4 : (i+1)*4] {
+			window = append(window, int(f))
+		}
+		fmt.Printf("%q -> %q\n", strings.Join(voc.Decode(window), ""), voc.Token(int(y[i])))
+	}
+	// Output:
+	// [3 4] [3]
+	// "hell" -> "o"
+	// "lo h" -> "e"
+	// "hell" -> "o"
 }
