@@ -26,7 +26,7 @@
 //   - Evaluate: KFold and StratifiedKFold give deterministic cross-validation
 //     splits; Subset selects the texts and labels of a split.
 //
-// This package depends on nothing above the standard library, so models,
+// This package uses only the standard library, so models,
 // datasets and the CLI can all use it; the float32 matrices it returns can
 // be wrapped with tensor.FromSlice(ids, shape...).
 //

@@ -66,12 +66,12 @@ func (v *Vectorizer) Encode(s string) []int {
 // float32 (exact for ids below 2²⁴), with T = v.Length, or the longest text
 // when v.Length is 0. It panics if v.Vocab is nil or v.Pad is invalid.
 func (v *Vectorizer) Transform(texts []string) (ids []float32, shape []int) {
+	if v.Length < 0 {
+		panic(fmt.Sprintf("text: Vectorizer: negative Length %d", v.Length))
+	}
 	seqs := make([][]int, len(texts))
 	for i, s := range texts {
 		seqs[i] = v.Encode(s)
-	}
-	if v.Length < 0 {
-		panic(fmt.Sprintf("text: Vectorizer: negative Length %d", v.Length))
 	}
 	return PadSequences(seqs, v.Length, v.Pad)
 }
