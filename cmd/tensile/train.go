@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -25,25 +26,25 @@ func init() {
 
 // report is the JSON that --report writes.
 type report struct {
-	Model                 string  `json:"model"`
-	Params                int     `json:"params"`
-	Epochs                int     `json:"epochs"`
-	BatchSize             int     `json:"batch_size"`
-	Optimizer             string  `json:"optimizer"`
-	LearningRate          float32 `json:"learning_rate"`
-	Seed                  uint64  `json:"seed"`
-	Threads               int     `json:"threads"`
-	TrainSamples          int     `json:"train_samples"`
-	TrainSeconds          float64 `json:"train_seconds"`
-	TrainSamplesPerSecond float64 `json:"train_samples_per_second"`
-	TrainLoss             float64 `json:"train_loss"`
-	TrainAccuracy         float64 `json:"train_accuracy,omitempty"`
-	ValLoss               float64 `json:"val_loss,omitempty"`
-	ValAccuracy           float64 `json:"val_accuracy,omitempty"`
-	TestSamples           int     `json:"test_samples,omitempty"`
-	TestLoss              float64 `json:"test_loss"`
-	TestAccuracy          float64 `json:"test_accuracy,omitempty"`
-	Output                string  `json:"output,omitempty"`
+	Model                 string   `json:"model"`
+	Params                int      `json:"params"`
+	Epochs                int      `json:"epochs"`
+	BatchSize             int      `json:"batch_size"`
+	Optimizer             string   `json:"optimizer"`
+	LearningRate          float32  `json:"learning_rate"`
+	Seed                  uint64   `json:"seed"`
+	Threads               int      `json:"threads"`
+	TrainSamples          int      `json:"train_samples"`
+	TrainSeconds          float64  `json:"train_seconds"`
+	TrainSamplesPerSecond float64  `json:"train_samples_per_second"`
+	TrainLoss             *float64 `json:"train_loss"`
+	TrainAccuracy         *float64 `json:"train_accuracy,omitempty"`
+	ValLoss               *float64 `json:"val_loss,omitempty"`
+	ValAccuracy           *float64 `json:"val_accuracy,omitempty"`
+	TestSamples           int      `json:"test_samples,omitempty"`
+	TestLoss              *float64 `json:"test_loss,omitempty"`
+	TestAccuracy          *float64 `json:"test_accuracy,omitempty"`
+	Output                string   `json:"output,omitempty"`
 }
 
 // splitArgs separates positional arguments from flags so that flags may
@@ -161,8 +162,8 @@ func runTrain(args []string, stdout io.Writer) error {
 		Optimizer: optimizerName(m.Optimizer()), LearningRate: m.Optimizer().LearningRate(),
 		Threads: parallel.Threads(), TrainSamples: nTrain, TrainSeconds: secs,
 		TrainSamplesPerSecond: float64(nTrain**epochs) / secs,
-		TrainLoss:             hist.Last("loss"), TrainAccuracy: hist.Last("accuracy"),
-		ValLoss: hist.Last("val_loss"), ValAccuracy: hist.Last("val_accuracy"),
+		TrainLoss:             finite(hist.Last("loss")), TrainAccuracy: finite(hist.Last("accuracy")),
+		ValLoss: finite(hist.Last("val_loss")), ValAccuracy: finite(hist.Last("val_accuracy")),
 	}
 	fmt.Fprintf(stdout, "trained %d samples × %d epochs in %.1fs (%.0f samples/s)\n", nTrain, *epochs, secs, rep.TrainSamplesPerSecond)
 	if test != nil {
@@ -170,8 +171,11 @@ func runTrain(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		rep.TestSamples, rep.TestLoss, rep.TestAccuracy = test.N, logs["loss"], logs["accuracy"]
-		fmt.Fprintf(stdout, "test_loss=%.4f test_accuracy=%.4f (%d samples)\n", rep.TestLoss, rep.TestAccuracy, test.N)
+		rep.TestSamples, rep.TestLoss = test.N, finite(logs["loss"])
+		if acc, ok := logs["accuracy"]; ok {
+			rep.TestAccuracy = finite(acc)
+		}
+		fmt.Fprintf(stdout, "test_loss=%.4f test_accuracy=%.4f (%d samples)\n", logs["loss"], logs["accuracy"], test.N)
 	}
 	if *out != "" {
 		if err := m.Save(*out); err != nil {
@@ -181,12 +185,24 @@ func runTrain(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "saved %s\n", *out)
 	}
 	if *reportPath != "" {
-		b, _ := json.MarshalIndent(rep, "", "  ")
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
 		if err := writeFileAtomic(*reportPath, append(b, '\n')); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// finite returns a pointer to v, or nil for NaN and ±Inf (absent values),
+// which JSON cannot encode.
+func finite(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
 }
 
 func optimizerName(o optim.Optimizer) string {
