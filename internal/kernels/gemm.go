@@ -30,8 +30,9 @@ type gemmKernel struct {
 	kc, mc, nc int // blocking: kc | depth, mc rows of A, nc columns of B
 	// fn computes the mr×nr tile C = alpha·Σ_p a[p*mr+i]·b[p*nr+j] + beta·C
 	// from packed panels; C is not read when beta is 0. k >= 1.
-	fn   func(k int, a, b, c *float32, ldc int, alpha, beta float32)
-	pool sync.Pool // *gemmBuf
+	fn       func(k int, a, b, c *float32, ldc int, alpha, beta float32)
+	fastPack bool      // transposing packs use packTransFast
+	pool     sync.Pool // *gemmBuf
 }
 
 // gemmBuf holds one thread's packing buffers, 64-byte aligned.
@@ -47,8 +48,8 @@ func (g *gemmKernel) getBuf() *gemmBuf {
 	mc := (g.mc + g.mr - 1) / g.mr * g.mr
 	nc := (g.nc + g.nr - 1) / g.nr * g.nr
 	return &gemmBuf{
-		a:    alignedFloats(mc * g.kc),
-		b:    alignedFloats(nc * g.kc),
+		a:    alignedFloats(mc*g.kc + 16), // slack for packTransFast
+		b:    alignedFloats(nc*g.kc + 16),
 		tile: alignedFloats(g.mr * g.nr),
 	}
 }
@@ -139,14 +140,14 @@ func (g *gemmKernel) block(j *gemmJob, i0, i1, j0, j1 int) {
 		nc := min(g.nc, j1-jc)
 		for pc := 0; pc < j.k; pc += g.kc {
 			kc := min(g.kc, j.k-pc)
-			packB(buf.b, j.b, j.ldb, j.transB, pc, kc, jc, nc, nr)
+			packB(buf.b, j.b, j.ldb, j.transB, pc, kc, jc, nc, nr, g.fastPack)
 			beta := j.beta
 			if pc > 0 {
 				beta = 1
 			}
 			for ic := i0; ic < i1; ic += g.mc {
 				mc := min(g.mc, i1-ic)
-				packA(buf.a, j.a, j.lda, j.transA, ic, mc, pc, kc, mr)
+				packA(buf.a, j.a, j.lda, j.transA, ic, mc, pc, kc, mr, g.fastPack)
 				for jr := 0; jr < nc; jr += nr {
 					nrEff := min(nr, nc-jr)
 					pb := &buf.b[jr*kc]

@@ -16,7 +16,7 @@ func sgemmKernelAVX512(k int, a, b, c *float32, ldc int, alpha, beta float32)
 func sgemmKernelAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32)
 
 var (
-	gemmKernelAVX512 = &gemmKernel{name: "avx512", mr: 14, nr: 32, kc: 256, mc: 14 * 24, nc: 4096, fn: sgemmKernelAVX512}
+	gemmKernelAVX512 = &gemmKernel{name: "avx512", mr: 14, nr: 32, kc: 256, mc: 14 * 24, nc: 4096, fn: sgemmKernelAVX512, fastPack: true}
 	gemmKernelAVX2   = &gemmKernel{name: "avx2", mr: 6, nr: 16, kc: 256, mc: 6 * 24, nc: 2048, fn: sgemmKernelAVX2}
 )
 
@@ -35,3 +35,53 @@ func availableGemmKernels() []*gemmKernel {
 }
 
 var gemmDefault = gemmKernels[0]
+
+// packTransAVX512 transposes 16-column chunks of up to 16 rows:
+//
+//	for c < 16*chunks, i < 16: dst[c*w+i] = src[i*ld+c] (i < rows), 0 (i >= rows)
+//
+// It writes 16 floats at every dst row in increasing order, so with w < 16
+// it needs 16-w floats of slack past the last row. 1 <= rows <= 16.
+//
+//go:noescape
+func packTransAVX512(dst *float32, w int, src *float32, ld, rows, chunks int)
+
+// packTransFast sets panel[p*w+i] = src[off+i*ld+p] for i < rows, p < kc,
+// and zero for rows <= i < w, with AVX-512 16×16 transposes. It reports
+// false (and does nothing) when it cannot. panel must have 16 floats of
+// slack past kc*w.
+func packTransFast(panel []float32, w int, src []float32, off, ld, rows, kc int) bool {
+	if !cpu.X86.HasAVX512F || kc == 0 || (w != 14 && w != 32) {
+		return false
+	}
+	if rows > 0 && off+(rows-1)*ld+kc > len(src) {
+		panic("kernels: packTransFast: source out of range")
+	}
+	if kc*w+16 > len(panel) {
+		panic("kernels: packTransFast: panel out of range")
+	}
+	chunks := kc / 16
+	for h := 0; h < w; h += 16 {
+		n := min(max(rows-h, 0), 16)
+		if n == 0 {
+			for p := 0; p < kc; p++ {
+				clear(panel[p*w+h : p*w+min(h+16, w)])
+			}
+			continue
+		}
+		if chunks > 0 {
+			packTransAVX512(&panel[h], w, &src[off+h*ld], ld, n, chunks)
+		}
+		for p := chunks * 16; p < kc; p++ {
+			d := panel[p*w+h : p*w+min(h+16, w)]
+			for i := range d {
+				if i < n {
+					d[i] = src[off+(h+i)*ld+p]
+				} else {
+					d[i] = 0
+				}
+			}
+		}
+	}
+	return true
+}

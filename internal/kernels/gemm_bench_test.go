@@ -19,3 +19,25 @@ func BenchmarkSgemm(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSgemmKernel times the micro-kernels alone on L1/L2-resident
+// panels, the ceiling for the whole GEMM.
+func BenchmarkSgemmKernel(b *testing.B) {
+	for _, g := range gemmKernels {
+		for _, kc := range []int{128, 256, 384} {
+			b.Run(fmt.Sprintf("%s/kc=%d", g.name, kc), func(b *testing.B) {
+				r := rand.New(rand.NewPCG(1, 2))
+				const tiles = 8
+				pa := randSlice(r, g.mr*kc*tiles)
+				pb := randSlice(r, g.nr*kc)
+				c := make([]float32, g.mr*tiles*g.nr)
+				for b.Loop() {
+					for t := 0; t < tiles; t++ {
+						g.fn(kc, &pa[t*g.mr*kc], &pb[0], &c[t*g.mr*g.nr], g.nr, 1, 1)
+					}
+				}
+				b.ReportMetric(2*float64(g.mr*g.nr*kc*tiles)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}

@@ -6,3 +6,8 @@ package kernels
 var gemmKernels = []*gemmKernel{gemmKernelGo}
 
 var gemmDefault = gemmKernels[0]
+
+// packTransFast reports false: this build has no fast packing.
+func packTransFast(panel []float32, w int, src []float32, off, ld, rows, kc int) bool {
+	return false
+}

@@ -135,7 +135,7 @@ func TestSgemmKernels(t *testing.T) {
 // dimension, with small blocking parameters so that the test stays fast.
 func TestSgemmBlocking(t *testing.T) {
 	for _, g0 := range gemmKernels {
-		g := &gemmKernel{name: g0.name, mr: g0.mr, nr: g0.nr, kc: 19, mc: 2*g0.mr + 1, nc: 3*g0.nr - 5, fn: g0.fn}
+		g := &gemmKernel{name: g0.name, mr: g0.mr, nr: g0.nr, kc: 19, mc: 2*g0.mr + 1, nc: 3*g0.nr - 5, fn: g0.fn, fastPack: g0.fastPack}
 		for _, threads := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/threads=%d", g.name, threads), func(t *testing.T) {
 				defer parallel.SetThreads(parallel.SetThreads(threads))
