@@ -5,7 +5,10 @@
 #   bench/gemm.sh                  # threads 1 and 2, sizes 128..2048
 #   SIZES=512,1024 THREADS="1" bench/gemm.sh
 #
-# Environment: SIZES (comma-separated), THREADS (space-separated),
+# The machine may be shared, so each size is measured in alternation,
+# tensile then OpenBLAS, REPEAT times (default 2), and the best of each is kept.
+#
+# Environment: SIZES (comma-separated), THREADS (space-separated), REPEAT,
 # SGEMM_REF (path of sgemm_ref.py; default ../shared/bench/sgemm_ref.py
 # relative to the repository), PYTHON (default /usr/bin/python3).
 # Needs python3-numpy and libopenblas0-pthread for the reference.
@@ -14,6 +17,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 sizes=${SIZES:-128,256,512,1024,2048}
 threads=${THREADS:-1 2}
+repeat=${REPEAT:-2}
 ref=${SGEMM_REF:-$root/../shared/bench/sgemm_ref.py}
 python=${PYTHON:-/usr/bin/python3}
 
@@ -24,15 +28,22 @@ trap 'rm -rf "$tmp"' EXIT
 # value KEY FILE N: the KEY=... field of the line for size N.
 value() { grep -E "^n=$3 " "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n1; }
 
+best() { sort -g | tail -n1; }
+
 echo "| n | threads | tensile GFLOP/s | OpenBLAS GFLOP/s | ratio |"
 echo "|---:|---:|---:|---:|---:|"
 for t in $threads; do
-	"$tmp/tensile" bench gemm --threads "$t" --sizes "$sizes" >"$tmp/tensile.$t"
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$t" \
-		"$python" "$ref" ${sizes//,/ } >"$tmp/ref.$t"
 	for n in ${sizes//,/ }; do
-		g=$(value gflops "$tmp/tensile.$t" "$n")
-		o=$(value gflops "$tmp/ref.$t" "$n")
+		: >"$tmp/g" && : >"$tmp/o"
+		for _ in $(seq "$repeat"); do
+			"$tmp/tensile" bench gemm --threads "$t" --sizes "$n" >"$tmp/out"
+			value gflops "$tmp/out" "$n" >>"$tmp/g"
+			env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$t" \
+				"$python" "$ref" "$n" >"$tmp/out"
+			value gflops "$tmp/out" "$n" >>"$tmp/o"
+		done
+		g=$(best <"$tmp/g")
+		o=$(best <"$tmp/o")
 		ratio=$(awk -v g="$g" -v o="$o" 'BEGIN { if (o > 0) printf "%.2f", g / o; else print "-" }')
 		echo "| $n | $t | $g | $o | $ratio |"
 	done
