@@ -19,7 +19,24 @@ import (
 // chosen at run time) computes each MR×NR tile of C. Sgemm is safe for
 // concurrent use and does not allocate in steady state on one thread.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sgemmWith(gemmDefault, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmWith(gemmDefault, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, Epilogue{})
+}
+
+// Epilogue is work fused into the store of SgemmEpilogue, applied to each
+// element of C after alpha and beta: first the bias, then the activation.
+type Epilogue struct {
+	Bias []float32 // per-column bias (len >= n) added to C, or nil
+	ReLU bool      // replace negative results by 0
+}
+
+// SgemmEpilogue is Sgemm followed by ep, fused into the store while each
+// tile of C is in cache:
+//
+//	C[i*ldc+j] = relu(alpha·Σ_p opA(i,p)·opB(p,j) + beta·C[i*ldc+j] + bias[j])
+//
+// It suits convolution and dense layers (bias, then optional ReLU).
+func SgemmEpilogue(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
+	sgemmWith(gemmDefault, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
 }
 
 // gemmKernel is one micro-kernel with its register tile (mr×nr) and the cache
@@ -76,6 +93,7 @@ type gemmJob struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
+	ep             Epilogue
 	byCols         bool
 	unit           int
 	run            func(lo, hi int) // bound once to job.part
@@ -99,18 +117,22 @@ func (j *gemmJob) part(lo, hi int) {
 	}
 }
 
-func sgemmWith(g *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func sgemmWith(g *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if ep.Bias != nil && len(ep.Bias) < n {
+		panic(fmt.Sprintf("kernels: Sgemm: len(bias)=%d < n=%d", len(ep.Bias), n))
+	}
 	if m == 0 || n == 0 {
 		return
 	}
 	if k == 0 || alpha == 0 {
 		scaleC(m, n, beta, c, ldc)
+		applyEpilogue(c, ldc, m, n, ep.Bias, ep.ReLU)
 		return
 	}
 	j := jobPool.Get().(*gemmJob)
 	*j = gemmJob{g: g, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
-		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, run: j.run}
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, ep: ep, run: j.run}
 	t := parallel.Threads()
 	if t <= 1 || m*n*k < gemmSerialWork {
 		g.block(j, 0, m, 0, n)
@@ -128,7 +150,7 @@ func sgemmWith(g *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a
 			parallel.For(units, (units+t-1)/t, j.run)
 		}
 	}
-	j.a, j.b, j.c = nil, nil, nil
+	j.a, j.b, j.c, j.ep = nil, nil, nil, Epilogue{}
 	jobPool.Put(j)
 }
 
@@ -145,6 +167,7 @@ func (g *gemmKernel) block(j *gemmJob, i0, i1, j0, j1 int) {
 			if pc > 0 {
 				beta = 1
 			}
+			epilogue := pc+kc == j.k && (j.ep.Bias != nil || j.ep.ReLU)
 			for ic := i0; ic < i1; ic += g.mc {
 				mc := min(g.mc, i1-ic)
 				packA(buf.a, j.a, j.lda, j.transA, ic, mc, pc, kc, mr, g.fastPack)
@@ -157,10 +180,17 @@ func (g *gemmKernel) block(j *gemmJob, i0, i1, j0, j1 int) {
 						ci := (ic+ir)*j.ldc + jc + jr
 						if mrEff == mr && nrEff == nr {
 							g.fn(kc, pa, pb, &j.c[ci], j.ldc, j.alpha, beta)
-							continue
+						} else {
+							g.fn(kc, pa, pb, &buf.tile[0], nr, 1, 0)
+							storeTile(j.c[ci:], j.ldc, buf.tile, nr, mrEff, nrEff, j.alpha, beta)
 						}
-						g.fn(kc, pa, pb, &buf.tile[0], nr, 1, 0)
-						storeTile(j.c[ci:], j.ldc, buf.tile, nr, mrEff, nrEff, j.alpha, beta)
+						if epilogue {
+							var bias []float32
+							if j.ep.Bias != nil {
+								bias = j.ep.Bias[jc+jr:]
+							}
+							applyEpilogue(j.c[ci:], j.ldc, mrEff, nrEff, bias, j.ep.ReLU)
+						}
 					}
 				}
 			}
@@ -181,6 +211,31 @@ func storeTile(c []float32, ldc int, t []float32, ldt, mrEff, nrEff int, alpha, 
 		} else {
 			for jj := range row {
 				row[jj] = alpha*tr[jj] + beta*row[jj]
+			}
+		}
+	}
+}
+
+// applyEpilogue adds bias[j] (when bias is not nil) to each row of the m×n
+// matrix c, then applies ReLU when relu is set.
+func applyEpilogue(c []float32, ldc, m, n int, bias []float32, relu bool) {
+	if bias != nil {
+		bias = bias[:n]
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		switch {
+		case bias != nil && relu:
+			for jj, bv := range bias {
+				row[jj] = max(row[jj]+bv, 0)
+			}
+		case bias != nil:
+			for jj, bv := range bias {
+				row[jj] += bv
+			}
+		case relu:
+			for jj, v := range row {
+				row[jj] = max(v, 0)
 			}
 		}
 	}

@@ -11,12 +11,15 @@ import (
 
 const sentinel = float32(-12345.5)
 
+type gemmFunc = func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue)
+
 type gemmCase struct {
 	m, n, k     int
 	padA, padB  int // extra leading-dimension columns
 	padC        int
 	alpha, beta float32
 	nanC        bool // fill C with NaN (beta must be 0)
+	bias, relu  bool // epilogue
 }
 
 func gemmCases() []gemmCase {
@@ -48,6 +51,13 @@ func gemmCases() []gemmCase {
 		cs = append(cs, gemmCase{m: 37, n: 45, k: 29, padA: 2, padB: 1, padC: 4, alpha: ab[0], beta: ab[1], nanC: ab[1] == 0})
 	}
 	cs = append(cs, gemmCase{m: 9, n: 10, k: 0, alpha: 1, beta: 0.5}, gemmCase{m: 9, n: 10, k: 0, alpha: 1, beta: 0, nanC: true})
+	// Epilogues: bias, ReLU, both; on edge tiles, full tiles and k = 0.
+	cs = append(cs,
+		gemmCase{m: 30, n: 70, k: 20, padC: 3, alpha: 1, beta: 0, nanC: true, bias: true},
+		gemmCase{m: 29, n: 33, k: 9, alpha: 1, beta: 0.5, relu: true},
+		gemmCase{m: 131, n: 64, k: 27, padA: 1, alpha: 0.5, beta: 0, nanC: true, bias: true, relu: true},
+		gemmCase{m: 5, n: 6, k: 0, alpha: 1, beta: 1, bias: true, relu: true},
+	)
 	return cs
 }
 
@@ -60,7 +70,7 @@ func randSlice(r *rand.Rand, n int) []float32 {
 }
 
 // runGemmCase checks one case against SgemmRef with guard cells around C.
-func runGemmCase(t *testing.T, f func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int), tc gemmCase, transA, transB bool) {
+func runGemmCase(t *testing.T, f gemmFunc, tc gemmCase, transA, transB bool) {
 	t.Helper()
 	r := rand.New(rand.NewPCG(uint64(tc.m*1000003+tc.n*1009+tc.k), 7))
 	ar, ac := tc.m, tc.k
@@ -95,7 +105,23 @@ func runGemmCase(t *testing.T, f func(transA, transB bool, m, n, k int, alpha fl
 		}
 	}
 	SgemmRef(transA, transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, want, ldc)
-	f(transA, transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+	var ep Epilogue
+	if tc.bias {
+		ep.Bias = randSlice(r, tc.n)
+	}
+	ep.ReLU = tc.relu
+	for i := 0; i < tc.m; i++ {
+		for j := 0; j < tc.n; j++ {
+			v := &want[i*ldc+j]
+			if tc.bias {
+				*v += ep.Bias[j]
+			}
+			if tc.relu && *v < 0 {
+				*v = 0
+			}
+		}
+	}
+	f(transA, transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc, ep)
 	tol := 1e-5 * float64(tc.k+1)
 	for i := range c {
 		row, col := i/ldc, i%ldc
@@ -116,12 +142,12 @@ func TestSgemmKernels(t *testing.T) {
 		for _, threads := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/threads=%d", g.name, threads), func(t *testing.T) {
 				defer parallel.SetThreads(parallel.SetThreads(threads))
-				f := func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-					sgemmWith(g, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+				f := func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
+					sgemmWith(g, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
 				}
 				for _, tc := range gemmCases() {
 					for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
-						t.Run(fmt.Sprintf("m=%d,n=%d,k=%d,tA=%v,tB=%v,a=%v,b=%v", tc.m, tc.n, tc.k, tr[0], tr[1], tc.alpha, tc.beta), func(t *testing.T) {
+						t.Run(fmt.Sprintf("m=%d,n=%d,k=%d,tA=%v,tB=%v,a=%v,b=%v,bias=%v,relu=%v", tc.m, tc.n, tc.k, tr[0], tr[1], tc.alpha, tc.beta, tc.bias, tc.relu), func(t *testing.T) {
 							runGemmCase(t, f, tc, tr[0], tr[1])
 						})
 					}
@@ -139,12 +165,13 @@ func TestSgemmBlocking(t *testing.T) {
 		for _, threads := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/threads=%d", g.name, threads), func(t *testing.T) {
 				defer parallel.SetThreads(parallel.SetThreads(threads))
-				f := func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-					sgemmWith(g, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+				f := func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
+					sgemmWith(g, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
 				}
 				for _, tc := range []gemmCase{
 					{m: 101, n: 203, k: 77, padC: 3, alpha: 1, beta: 0, nanC: true},
 					{m: 203, n: 101, k: 40, padA: 1, padB: 2, alpha: 0.5, beta: 1.5},
+					{m: 150, n: 90, k: 45, alpha: 1, beta: 0.5, bias: true, relu: true},
 				} {
 					for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
 						runGemmCase(t, f, tc, tr[0], tr[1])
@@ -157,8 +184,14 @@ func TestSgemmBlocking(t *testing.T) {
 
 func TestSgemmDefault(t *testing.T) {
 	for _, tc := range []gemmCase{{m: 130, n: 70, k: 90, padC: 2, alpha: 1, beta: 0, nanC: true}, {m: 3, n: 4, k: 5, alpha: 1, beta: 1}} {
-		runGemmCase(t, Sgemm, tc, false, true)
+		runGemmCase(t, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
+			Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		}, tc, false, true)
 	}
+}
+
+func TestSgemmEpilogueDefault(t *testing.T) {
+	runGemmCase(t, SgemmEpilogue, gemmCase{m: 100, n: 40, k: 30, alpha: 1, beta: 0, nanC: true, bias: true, relu: true}, true, false)
 }
 
 func TestSgemmPanics(t *testing.T) {
@@ -170,6 +203,7 @@ func TestSgemmPanics(t *testing.T) {
 		{"short A", func() { Sgemm(false, false, 4, 3, 4, 1, a[:15-4], 4, a, 3, 0, a, 3) }},
 		{"small lda", func() { Sgemm(false, false, 3, 3, 4, 1, a, 3, a, 3, 0, a, 3) }},
 		{"short C", func() { Sgemm(false, false, 4, 4, 2, 1, a, 2, a, 4, 0, a, 4) }},
+		{"short bias", func() { SgemmEpilogue(false, false, 1, 3, 1, 1, a, 1, a, 3, 0, a, 3, Epilogue{Bias: a[:2]}) }},
 		{"negative", func() { Sgemm(false, false, -1, 3, 4, 1, a, 4, a, 3, 0, a, 3) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
