@@ -38,13 +38,23 @@ var gemmDefault = gemmKernels[0]
 
 // packTransAVX512 transposes 16-column chunks of up to 16 rows:
 //
-//	for c < 16*chunks, i < 16: dst[c*w+i] = src[i*ld+c] (i < rows), 0 (i >= rows)
+//	for c < 16*chunks+tail, i < 16: dst[c*w+i] = src[i*ld+c] (i < rows), 0 (i >= rows)
 //
 // It writes 16 floats at every dst row in increasing order, so with w < 16
-// it needs 16-w floats of slack past the last row. 1 <= rows <= 16.
+// it needs 16-w floats of slack past the last row. 1 <= rows <= 16,
+// 0 <= tail < 16.
 //
 //go:noescape
-func packTransAVX512(dst *float32, w int, src *float32, ld, rows, chunks int)
+func packTransAVX512(dst *float32, w int, src *float32, ld, rows, chunks, tail int)
+
+// packCopyAVX512 copies kc rows of cols <= w floats:
+//
+//	for p < kc, i < w: dst[p*w+i] = src[p*ld+i] (i < cols), 0 (i >= cols)
+//
+// for w = 32, or w < 16 with 16-w floats of slack as packTransAVX512.
+//
+//go:noescape
+func packCopyAVX512(dst *float32, w int, src *float32, ld, cols, kc int)
 
 // packTransFast sets panel[p*w+i] = src[off+i*ld+p] for i < rows, p < kc,
 // and zero for rows <= i < w, with AVX-512 16×16 transposes. It reports
@@ -60,7 +70,6 @@ func packTransFast(panel []float32, w int, src []float32, off, ld, rows, kc int)
 	if kc*w+16 > len(panel) {
 		panic("kernels: packTransFast: panel out of range")
 	}
-	chunks := kc / 16
 	for h := 0; h < w; h += 16 {
 		n := min(max(rows-h, 0), 16)
 		if n == 0 {
@@ -69,19 +78,25 @@ func packTransFast(panel []float32, w int, src []float32, off, ld, rows, kc int)
 			}
 			continue
 		}
-		if chunks > 0 {
-			packTransAVX512(&panel[h], w, &src[off+h*ld], ld, n, chunks)
-		}
-		for p := chunks * 16; p < kc; p++ {
-			d := panel[p*w+h : p*w+min(h+16, w)]
-			for i := range d {
-				if i < n {
-					d[i] = src[off+(h+i)*ld+p]
-				} else {
-					d[i] = 0
-				}
-			}
-		}
+		packTransAVX512(&panel[h], w, &src[off+h*ld], ld, n, kc/16, kc%16)
 	}
+	return true
+}
+
+// packCopyFast sets panel[p*w+i] = src[off+p*ld+i] for i < cols, p < kc,
+// and zero for cols <= i < w, with AVX-512 masked loads. It reports false
+// (and does nothing) when it cannot. panel must have 16 floats of slack past
+// kc*w.
+func packCopyFast(panel []float32, w int, src []float32, off, ld, cols, kc int) bool {
+	if !cpu.X86.HasAVX512F || kc == 0 || cols == 0 || (w != 14 && w != 32) {
+		return false
+	}
+	if off+(kc-1)*ld+cols > len(src) {
+		panic("kernels: packCopyFast: source out of range")
+	}
+	if kc*w+16 > len(panel) {
+		panic("kernels: packCopyFast: panel out of range")
+	}
+	packCopyAVX512(&panel[0], w, &src[off], ld, cols, kc)
 	return true
 }

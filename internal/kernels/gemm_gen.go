@@ -44,6 +44,7 @@ func main() {
 		gen(&sb, s)
 	}
 	genPackTrans(&sb)
+	genPackCopy(&sb)
 	os.Stdout.WriteString(sb.String())
 }
 
@@ -150,15 +151,15 @@ func gen(sb *strings.Builder, s spec) {
 
 // genPackTrans writes packTransAVX512, which transposes 16×16 blocks:
 //
-//	for c < 16*chunks, i < 16: dst[c*w+i] = src[i*ld+c] (i < rows), 0 (i >= rows)
+//	for c < 16*chunks+tail, i < 16: dst[c*w+i] = src[i*ld+c] (i < rows), 0 (i >= rows)
 //
 // Each 16-float store at row c of dst is written in increasing c, so with
-// w < 16 the two lanes past w spill into row c+1 before it is written.
+// w < 16 the lanes past w spill into row c+1 before it is written.
 func genPackTrans(sb *strings.Builder) {
 	p := func(format string, args ...any) { fmt.Fprintf(sb, "\t"+format+"\n", args...) }
 	z := func(i int) string { return fmt.Sprintf("Z%d", i) }
-	fmt.Fprintf(sb, "\n// func packTransAVX512(dst *float32, w int, src *float32, ld, rows, chunks int)\n")
-	fmt.Fprintf(sb, "TEXT ·packTransAVX512(SB), NOSPLIT, $0-48\n")
+	fmt.Fprintf(sb, "\n// func packTransAVX512(dst *float32, w int, src *float32, ld, rows, chunks, tail int)\n")
+	fmt.Fprintf(sb, "TEXT ·packTransAVX512(SB), NOSPLIT, $0-56\n")
 	p("MOVQ dst+0(FP), DI")
 	p("MOVQ w+8(FP), DX")
 	p("SHLQ $2, DX")
@@ -166,64 +167,149 @@ func genPackTrans(sb *strings.Builder) {
 	p("MOVQ ld+24(FP), R8")
 	p("SHLQ $2, R8")
 	p("MOVQ rows+32(FP), R9")
+	p("MOVQ tail+48(FP), R11")
+	// K1 selects the tail's columns.
+	p("MOVQ R11, CX")
+	p("MOVQ $1, BX")
+	p("SHLQ CX, BX")
+	p("DECQ BX")
+	p("KMOVW BX, K1")
 	p("MOVQ chunks+40(FP), CX")
 	p("TESTQ CX, CX")
-	p("JZ packT_done")
-	fmt.Fprintf(sb, "packT_loop:\n")
-	// Load rows 0..rows-1 of this 16-column chunk; zero the rest.
-	p("MOVQ SI, R10")
-	for i := 0; i < 16; i++ {
-		p("VMOVUPS (R10), %s", z(i))
-		if i < 15 {
-			p("CMPQ R9, $%d", i+1)
-			p("JEQ packT_zero%d", i+1)
-			p("ADDQ R8, R10")
+	p("JZ packT_tail")
+	body := func(pre string, masked bool) {
+		// Load rows 0..rows-1 of this 16-column chunk; zero the rest.
+		p("MOVQ SI, R10")
+		for i := 0; i < 16; i++ {
+			if masked {
+				p("VMOVUPS.Z (R10), K1, %s", z(i))
+			} else {
+				p("VMOVUPS (R10), %s", z(i))
+			}
+			if i < 15 {
+				p("CMPQ R9, $%d", i+1)
+				p("JEQ %s_zero%d", pre, i+1)
+				p("ADDQ R8, R10")
+			}
+		}
+		p("JMP %s_loaded", pre)
+		for i := 1; i < 16; i++ {
+			fmt.Fprintf(sb, "%s_zero%d:\n", pre, i)
+			p("VPXORD %s, %s, %s", z(i), z(i), z(i))
+		}
+		fmt.Fprintf(sb, "%s_loaded:\n", pre)
+		// Stage 1: t[2g], t[2g+1] interleave rows 2g and 2g+1 (32-bit).
+		for g := 0; g < 8; g++ {
+			p("VUNPCKLPS %s, %s, %s", z(2*g+1), z(2*g), z(16+2*g))
+			p("VUNPCKHPS %s, %s, %s", z(2*g+1), z(2*g), z(16+2*g+1))
+		}
+		// Stage 2: u[4q+c] holds rows 4q..4q+3 at column 4L+c in 128-bit lane L.
+		for q := 0; q < 4; q++ {
+			t0, t1, t2, t3 := z(16+4*q), z(16+4*q+1), z(16+4*q+2), z(16+4*q+3)
+			p("VUNPCKLPD %s, %s, %s", t2, t0, z(4*q+0))
+			p("VUNPCKHPD %s, %s, %s", t2, t0, z(4*q+1))
+			p("VUNPCKLPD %s, %s, %s", t3, t1, z(4*q+2))
+			p("VUNPCKHPD %s, %s, %s", t3, t1, z(4*q+3))
+		}
+		// Stages 3 and 4: 4×4 transposes of 128-bit lanes across u[c],
+		// u[4+c], u[8+c], u[12+c]; output column 4L+c goes to Z(4L+c).
+		for c := 0; c < 4; c++ {
+			a, b, cc, d := z(c), z(4+c), z(8+c), z(12+c)
+			v0, v1, v2, v3 := z(16+4*c), z(16+4*c+1), z(16+4*c+2), z(16+4*c+3)
+			p("VSHUFF32X4 $0x44, %s, %s, %s", b, a, v0)
+			p("VSHUFF32X4 $0xEE, %s, %s, %s", b, a, v1)
+			p("VSHUFF32X4 $0x44, %s, %s, %s", d, cc, v2)
+			p("VSHUFF32X4 $0xEE, %s, %s, %s", d, cc, v3)
+		}
+		for c := 0; c < 4; c++ {
+			v0, v1, v2, v3 := z(16+4*c), z(16+4*c+1), z(16+4*c+2), z(16+4*c+3)
+			p("VSHUFF32X4 $0x88, %s, %s, %s", v2, v0, z(c))
+			p("VSHUFF32X4 $0xDD, %s, %s, %s", v2, v0, z(4+c))
+			p("VSHUFF32X4 $0x88, %s, %s, %s", v3, v1, z(8+c))
+			p("VSHUFF32X4 $0xDD, %s, %s, %s", v3, v1, z(12+c))
+		}
+		for j := 0; j < 16; j++ {
+			p("VMOVUPS %s, (DI)", z(j))
+			p("ADDQ DX, DI")
+			if masked && j < 15 {
+				p("CMPQ R11, $%d", j+1)
+				p("JEQ packT_done")
+			}
 		}
 	}
-	p("JMP packT_loaded")
-	for i := 1; i < 16; i++ {
-		fmt.Fprintf(sb, "packT_zero%d:\n", i)
-		p("VPXORD %s, %s, %s", z(i), z(i), z(i))
-	}
-	fmt.Fprintf(sb, "packT_loaded:\n")
-	// Stage 1: t[2g], t[2g+1] interleave rows 2g and 2g+1 (32-bit).
-	for g := 0; g < 8; g++ {
-		p("VUNPCKLPS %s, %s, %s", z(2*g+1), z(2*g), z(16+2*g))
-		p("VUNPCKHPS %s, %s, %s", z(2*g+1), z(2*g), z(16+2*g+1))
-	}
-	// Stage 2: u[4q+c] holds rows 4q..4q+3 at column 4L+c in 128-bit lane L.
-	for q := 0; q < 4; q++ {
-		t0, t1, t2, t3 := z(16+4*q), z(16+4*q+1), z(16+4*q+2), z(16+4*q+3)
-		p("VUNPCKLPD %s, %s, %s", t2, t0, z(4*q+0))
-		p("VUNPCKHPD %s, %s, %s", t2, t0, z(4*q+1))
-		p("VUNPCKLPD %s, %s, %s", t3, t1, z(4*q+2))
-		p("VUNPCKHPD %s, %s, %s", t3, t1, z(4*q+3))
-	}
-	// Stages 3 and 4: 4×4 transposes of 128-bit lanes across u[c], u[4+c],
-	// u[8+c], u[12+c]; output column 4L+c goes to Z(4L+c).
-	for c := 0; c < 4; c++ {
-		a, b, cc, d := z(c), z(4+c), z(8+c), z(12+c)
-		v0, v1, v2, v3 := z(16+4*c), z(16+4*c+1), z(16+4*c+2), z(16+4*c+3)
-		p("VSHUFF32X4 $0x44, %s, %s, %s", b, a, v0)
-		p("VSHUFF32X4 $0xEE, %s, %s, %s", b, a, v1)
-		p("VSHUFF32X4 $0x44, %s, %s, %s", d, cc, v2)
-		p("VSHUFF32X4 $0xEE, %s, %s, %s", d, cc, v3)
-	}
-	for c := 0; c < 4; c++ {
-		v0, v1, v2, v3 := z(16+4*c), z(16+4*c+1), z(16+4*c+2), z(16+4*c+3)
-		p("VSHUFF32X4 $0x88, %s, %s, %s", v2, v0, z(c))
-		p("VSHUFF32X4 $0xDD, %s, %s, %s", v2, v0, z(4+c))
-		p("VSHUFF32X4 $0x88, %s, %s, %s", v3, v1, z(8+c))
-		p("VSHUFF32X4 $0xDD, %s, %s, %s", v3, v1, z(12+c))
-	}
-	for j := 0; j < 16; j++ {
-		p("VMOVUPS %s, (DI)", z(j))
-		p("ADDQ DX, DI")
-	}
+	fmt.Fprintf(sb, "packT_loop:\n")
+	body("packT", false)
 	p("ADDQ $64, SI")
 	p("DECQ CX")
 	p("JNZ packT_loop")
+	fmt.Fprintf(sb, "packT_tail:\n")
+	p("TESTQ R11, R11")
+	p("JZ packT_done")
+	body("packTT", true)
 	fmt.Fprintf(sb, "packT_done:\n")
+	p("VZEROUPPER")
+	p("RET")
+}
+
+// genPackCopy writes packCopyAVX512:
+//
+//	for p < kc, i < 32: dst[p*w+i] = src[p*ld+i] (i < cols), 0 (cols <= i)
+//
+// for w = 32, or the same over 16 lanes for w < 16 (stores in increasing p
+// spill 16-w lanes into the next row before it is written).
+func genPackCopy(sb *strings.Builder) {
+	p := func(format string, args ...any) { fmt.Fprintf(sb, "\t"+format+"\n", args...) }
+	fmt.Fprintf(sb, "\n// func packCopyAVX512(dst *float32, w int, src *float32, ld, cols, kc int)\n")
+	fmt.Fprintf(sb, "TEXT ·packCopyAVX512(SB), NOSPLIT, $0-48\n")
+	p("MOVQ dst+0(FP), DI")
+	p("MOVQ w+8(FP), DX")
+	p("SHLQ $2, DX")
+	p("MOVQ src+16(FP), SI")
+	p("MOVQ ld+24(FP), R8")
+	p("SHLQ $2, R8")
+	p("MOVQ cols+32(FP), R9")
+	// K1: lanes 0..15 below cols; K2: lanes 16..31 below cols.
+	p("MOVQ R9, CX")
+	p("CMPQ CX, $16")
+	p("JLE pc_k1")
+	p("MOVQ $16, CX")
+	fmt.Fprintf(sb, "pc_k1:\n")
+	p("MOVQ $1, BX")
+	p("SHLQ CX, BX")
+	p("DECQ BX")
+	p("KMOVW BX, K1")
+	p("MOVQ R9, CX")
+	p("SUBQ $16, CX")
+	p("JGE pc_k2")
+	p("XORQ CX, CX")
+	fmt.Fprintf(sb, "pc_k2:\n")
+	p("MOVQ $1, BX")
+	p("SHLQ CX, BX")
+	p("DECQ BX")
+	p("KMOVW BX, K2")
+	p("MOVQ kc+40(FP), CX")
+	p("TESTQ CX, CX")
+	p("JZ pc_done")
+	p("CMPQ DX, $128")
+	p("JEQ pc_loop32")
+	fmt.Fprintf(sb, "pc_loop16:\n")
+	p("VMOVUPS.Z (SI), K1, Z0")
+	p("VMOVUPS Z0, (DI)")
+	p("ADDQ R8, SI")
+	p("ADDQ DX, DI")
+	p("DECQ CX")
+	p("JNZ pc_loop16")
+	p("JMP pc_done")
+	fmt.Fprintf(sb, "pc_loop32:\n")
+	p("VMOVUPS.Z (SI), K1, Z0")
+	p("VMOVUPS.Z 64(SI), K2, Z1")
+	p("VMOVUPS Z0, (DI)")
+	p("VMOVUPS Z1, 64(DI)")
+	p("ADDQ R8, SI")
+	p("ADDQ DX, DI")
+	p("DECQ CX")
+	p("JNZ pc_loop32")
+	fmt.Fprintf(sb, "pc_done:\n")
 	p("VZEROUPPER")
 	p("RET")
 }

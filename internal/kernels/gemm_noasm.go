@@ -11,3 +11,8 @@ var gemmDefault = gemmKernels[0]
 func packTransFast(panel []float32, w int, src []float32, off, ld, rows, kc int) bool {
 	return false
 }
+
+// packCopyFast reports false: this build has no fast packing.
+func packCopyFast(panel []float32, w int, src []float32, off, ld, cols, kc int) bool {
+	return false
+}
