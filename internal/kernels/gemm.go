@@ -47,8 +47,12 @@ type gemmKernel struct {
 	kc, mc, nc int // blocking: kc | depth, mc rows of A, nc columns of B
 	// fn computes the mr×nr tile C = alpha·Σ_p a[p*mr+i]·b[p*nr+j] + beta·C
 	// from packed panels; C is not read when beta is 0. k >= 1.
-	fn       func(k int, a, b, c *float32, ldc int, alpha, beta float32)
-	fastPack bool      // transposing packs use packTransFast
+	fn func(k int, a, b, c *float32, ldc int, alpha, beta float32)
+	// edge, when not nil, computes edge tiles in place: edge[v-1][r-1]
+	// handles r rows and v 16-float vectors of columns, writing only the
+	// columns in mask. Otherwise edge tiles go through a scratch tile.
+	edge     *[2][14]func(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)
+	fastPack bool      // packs use packTransFast and packCopyFast
 	pool     sync.Pool // *gemmBuf
 }
 
@@ -180,6 +184,8 @@ func (g *gemmKernel) block(j *gemmJob, i0, i1, j0, j1 int) {
 						ci := (ic+ir)*j.ldc + jc + jr
 						if mrEff == mr && nrEff == nr {
 							g.fn(kc, pa, pb, &j.c[ci], j.ldc, j.alpha, beta)
+						} else if g.edge != nil {
+							g.edge[(nrEff-1)/16][mrEff-1](kc, pa, pb, &j.c[ci], j.ldc, j.alpha, beta, uint32(1<<nrEff-1))
 						} else {
 							g.fn(kc, pa, pb, &buf.tile[0], nr, 1, 0)
 							storeTile(j.c[ci:], j.ldc, buf.tile, nr, mrEff, nrEff, j.alpha, beta)

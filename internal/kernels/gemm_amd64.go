@@ -16,7 +16,7 @@ func sgemmKernelAVX512(k int, a, b, c *float32, ldc int, alpha, beta float32)
 func sgemmKernelAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32)
 
 var (
-	gemmKernelAVX512 = &gemmKernel{name: "avx512", mr: 14, nr: 32, kc: 512, mc: 14 * 12, nc: 4096, fn: sgemmKernelAVX512, fastPack: true}
+	gemmKernelAVX512 = &gemmKernel{name: "avx512", mr: 14, nr: 32, kc: 512, mc: 14 * 12, nc: 4096, fn: sgemmKernelAVX512, fastPack: true, edge: &gemmEdgeAVX512}
 	gemmKernelAVX2   = &gemmKernel{name: "avx2", mr: 6, nr: 16, kc: 256, mc: 6 * 24, nc: 2048, fn: sgemmKernelAVX2}
 )
 
