@@ -15,7 +15,7 @@ import (
 //
 // The reference loop is SgemmRef. Sgemm is a BLIS-style blocked GEMM: B is
 // packed into KC×NR column panels, A into MR×KC row panels, and a
-// register-blocked micro-kernel (AVX-512 14×32, AVX2+FMA 6×16 or pure Go 4×4,
+// register-blocked micro-kernel (AVX-512 14×32, AVX2+FMA 6×16 or pure Go 4×2,
 // chosen at run time) computes each MR×NR tile of C. Sgemm is safe for
 // concurrent use and does not allocate in steady state on one thread.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
