@@ -85,9 +85,11 @@ func alignedFloats(n int) []float32 {
 	return s[off : off+n : off+n]
 }
 
-// gemmSerialWork is the flop count (m·n·k) below which Sgemm stays on the
-// calling goroutine.
-const gemmSerialWork = 64 * 64 * 64
+// gemmSerialWork is the product size (m·n·k) below which Sgemm stays on the
+// calling goroutine. Measured on 2 Zen 5 vCPUs: waking the second worker and
+// running both costs tens of microseconds, so two threads only beat one from
+// about n = 320-384 (square); below, 1 thread runs at 180-190 GFLOP/s.
+var gemmSerialWork = 1 << 25 // tests lower it
 
 // gemmJob is one call's arguments, shared by the threads that split it.
 type gemmJob struct {

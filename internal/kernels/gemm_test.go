@@ -70,6 +70,7 @@ func randSlice(r *rand.Rand, n int) []float32 {
 }
 
 // runGemmCase checks one case against SgemmRef with guard cells around C.
+// It reports with t.Errorf, so it may run on other goroutines.
 func runGemmCase(t *testing.T, f gemmFunc, tc gemmCase, transA, transB bool) {
 	t.Helper()
 	r := rand.New(rand.NewPCG(uint64(tc.m*1000003+tc.n*1009+tc.k), 7))
@@ -127,12 +128,14 @@ func runGemmCase(t *testing.T, f gemmFunc, tc gemmCase, transA, transB bool) {
 		row, col := i/ldc, i%ldc
 		if row >= tc.m || col >= tc.n {
 			if c[i] != sentinel {
-				t.Fatalf("guard cell %d (row %d col %d) overwritten: %v", i, row, col, c[i])
+				t.Errorf("guard cell %d (row %d col %d) overwritten: %v", i, row, col, c[i])
+				return
 			}
 			continue
 		}
 		if d := math.Abs(float64(c[i] - want[i])); !(d <= tol*(1+math.Abs(float64(want[i])))) {
-			t.Fatalf("C[%d,%d] = %v, want %v", row, col, c[i], want[i])
+			t.Errorf("C[%d,%d] = %v, want %v", row, col, c[i], want[i])
+			return
 		}
 	}
 }
@@ -142,6 +145,7 @@ func TestSgemmKernels(t *testing.T) {
 		for _, threads := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/threads=%d", g.name, threads), func(t *testing.T) {
 				defer parallel.SetThreads(parallel.SetThreads(threads))
+				defer setSerialWork(64)()
 				f := func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
 					sgemmWith(g, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
 				}
@@ -165,6 +169,7 @@ func TestSgemmBlocking(t *testing.T) {
 		for _, threads := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/threads=%d", g.name, threads), func(t *testing.T) {
 				defer parallel.SetThreads(parallel.SetThreads(threads))
+				defer setSerialWork(64)()
 				f := func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
 					sgemmWith(g, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
 				}
@@ -195,6 +200,35 @@ func TestSgemmEdges(t *testing.T) {
 				runGemmCase(t, f, gemmCase{m: m, n: n, k: 5, alpha: 1, beta: -0.5}, true, true)
 			}
 		}
+	}
+}
+
+// setSerialWork lowers the threading threshold so small tests run in
+// parallel; it returns the function that restores it.
+func setSerialWork(w int) func() {
+	old := gemmSerialWork
+	gemmSerialWork = w
+	return func() { gemmSerialWork = old }
+}
+
+// TestSgemmConcurrent runs products from several goroutines at once, each
+// possibly split across the pool.
+func TestSgemmConcurrent(t *testing.T) {
+	defer parallel.SetThreads(parallel.SetThreads(2))
+	defer setSerialWork(64)()
+	done := make(chan struct{})
+	for g := 0; g < 4; g++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for _, tc := range []gemmCase{{m: 70, n: 90, k: 33, alpha: 1, beta: 0, nanC: true}, {m: 129, n: 17, k: 63, alpha: 2, beta: 1}} {
+				runGemmCase(t, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
+					Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+				}, tc, g%2 == 0, g/2 == 0)
+			}
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		<-done
 	}
 }
 
