@@ -100,3 +100,14 @@ func packCopyFast(panel []float32, w int, src []float32, off, ld, cols, kc int) 
 	packCopyAVX512(&panel[0], w, &src[off], ld, cols, kc)
 	return true
 }
+
+// prefetchAVX512 issues a prefetch for each of lines 64-byte lines from p;
+// prefetches never fault.
+//
+//go:noescape
+func prefetchAVX512(p *float32, lines int)
+
+// prefetchFloats prefetches the cache lines holding n floats from p.
+func prefetchFloats(p *float32, n int) {
+	prefetchAVX512(p, (n+15)/16+1)
+}

@@ -5199,3 +5199,17 @@ pc_loop32:
 pc_done:
 	VZEROUPPER
 	RET
+
+// func prefetchAVX512(p *float32, lines int)
+TEXT ·prefetchAVX512(SB), NOSPLIT, $0-16
+	MOVQ p+0(FP), AX
+	MOVQ lines+8(FP), CX
+	TESTQ CX, CX
+	JZ pf_done
+pf_loop:
+	PREFETCHT0 (AX)
+	ADDQ $64, AX
+	DECQ CX
+	JNZ pf_loop
+pf_done:
+	RET

@@ -52,6 +52,21 @@ func main() {
 	}
 	genPackTrans(&sb)
 	genPackCopy(&sb)
+	sb.WriteString(`
+// func prefetchAVX512(p *float32, lines int)
+TEXT ·prefetchAVX512(SB), NOSPLIT, $0-16
+	MOVQ p+0(FP), AX
+	MOVQ lines+8(FP), CX
+	TESTQ CX, CX
+	JZ pf_done
+pf_loop:
+	PREFETCHT0 (AX)
+	ADDQ $64, AX
+	DECQ CX
+	JNZ pf_loop
+pf_done:
+	RET
+`)
 	if err := os.WriteFile("gemm_amd64.s", []byte(sb.String()), 0o644); err != nil {
 		panic(err)
 	}

@@ -16,3 +16,6 @@ func packTransFast(panel []float32, w int, src []float32, off, ld, rows, kc int)
 func packCopyFast(panel []float32, w int, src []float32, off, ld, cols, kc int) bool {
 	return false
 }
+
+// prefetchFloats does nothing in this build.
+func prefetchFloats(p *float32, n int) {}
