@@ -9,7 +9,7 @@ import (
 // The update kernels are compared with float64 scalar references on odd
 // sizes, with guard elements after each slice that must stay untouched.
 
-func randSlice(r *rand.Rand, n int, lo, hi float64) []float32 {
+func optRandSlice(r *rand.Rand, n int, lo, hi float64) []float32 {
 	s := make([]float32, n)
 	for i := range s {
 		s[i] = float32(lo + (hi-lo)*r.Float64())
@@ -55,8 +55,8 @@ func f64(s []float32) []float64 {
 func TestOptimKernels(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{0, 1, 7, 33, 130} {
-		p0, g := randSlice(r, n, -1, 1), randSlice(r, n, -2, 2)
-		m0, v0, s0 := randSlice(r, n, -1, 1), randSlice(r, n, 0, 1), randSlice(r, n, 0, 1)
+		p0, g := optRandSlice(r, n, -1, 1), optRandSlice(r, n, -2, 2)
+		m0, v0, s0 := optRandSlice(r, n, -1, 1), optRandSlice(r, n, 0, 1), optRandSlice(r, n, 0, 1)
 
 		// SGD
 		pf, p := withGuard(p0)
