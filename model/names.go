@@ -1,7 +1,11 @@
 package model
 
 import (
+	"errors"
 	"fmt"
+
+	"github.com/tensile-ml/tensile/data"
+	"github.com/tensile-ml/tensile/tensor"
 
 	"github.com/tensile-ml/tensile/losses"
 	"github.com/tensile-ml/tensile/metrics"
@@ -78,4 +82,29 @@ func (m *Model) CompileConfigMap(c map[string]any) error {
 		}
 	}
 	return m.Compile(opt, l, ms)
+}
+
+// TrainOnBatch runs one training step (forward, backward and an optimizer
+// update) on the samples idx of ds and returns the batch loss, like Keras's
+// train_on_batch. Unlike Fit it does not scan the whole dataset's labels
+// first; a bad label in the batch is still reported as an error.
+func (m *Model) TrainOnBatch(ds *data.Dataset, idx []int) (float64, error) {
+	if m.opt == nil || m.loss == nil {
+		return 0, errors.New("model: TrainOnBatch: the model is not compiled")
+	}
+	if err := m.checkData("TrainOnBatch", ds, false); err != nil {
+		return 0, err
+	}
+	if ds.Y == nil {
+		return 0, errors.New("model: TrainOnBatch: the dataset has no labels")
+	}
+	for _, i := range idx {
+		if i < 0 || i >= ds.N {
+			return 0, fmt.Errorf("model: TrainOnBatch: sample index %d out of range [0, %d)", i, ds.N)
+		}
+	}
+	if m.arena == nil {
+		m.arena = tensor.NewArena()
+	}
+	return m.trainStep(ds, idx, nil)
 }
