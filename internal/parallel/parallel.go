@@ -15,9 +15,17 @@ import (
 )
 
 type task struct {
-	fn     func(lo, hi int)
-	lo, hi int
-	wg     *sync.WaitGroup
+	fn      func(lo, hi int)
+	lo, hi  int
+	pending *atomic.Int32 // tasks of this For call not yet finished
+	done    chan struct{} // closed when pending reaches 0
+}
+
+func (t task) run() {
+	t.fn(t.lo, t.hi)
+	if t.pending.Add(-1) == 0 {
+		close(t.done)
+	}
 }
 
 var (
@@ -55,15 +63,15 @@ func ensureWorkers(n int) {
 
 func worker() {
 	for t := range work {
-		t.fn(t.lo, t.hi)
-		t.wg.Done()
+		t.run()
 	}
 }
 
 // For calls fn on disjoint sub-ranges [lo, hi) that cover [0, n). Ranges hold
 // at least grain elements (except possibly the last); when n <= grain or only
 // one thread is configured, fn(0, n) runs on the calling goroutine. For returns
-// after every call has returned. fn must be safe to call concurrently.
+// after every call has returned. fn must be safe to call concurrently. For may
+// be called from inside fn: a waiting caller runs queued tasks itself.
 func For(n, grain int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
@@ -81,16 +89,26 @@ func For(n, grain int, fn func(lo, hi int)) {
 		return
 	}
 	ensureWorkers(t - 1)
-	var wg sync.WaitGroup
 	size := (n + chunks - 1) / chunks
+	var pending atomic.Int32
+	pending.Store(int32((n + size - 1) / size))
+	done := make(chan struct{})
 	// The calling goroutine takes the first chunk itself.
 	for lo := size; lo < n; lo += size {
 		hi := min(lo+size, n)
-		wg.Add(1)
-		work <- task{fn: fn, lo: lo, hi: hi, wg: &wg}
+		work <- task{fn: fn, lo: lo, hi: hi, pending: &pending, done: done}
 	}
-	fn(0, min(size, n))
-	wg.Wait()
+	task{fn: fn, lo: 0, hi: min(size, n), pending: &pending, done: done}.run()
+	// While waiting, run queued tasks (ours or another call's), so that a
+	// For nested inside a For task cannot deadlock the pool.
+	for {
+		select {
+		case <-done:
+			return
+		case t := <-work:
+			t.run()
+		}
+	}
 }
 
 // Blocks is like For but splits [0, n) into exactly min(n, Threads()) ranges

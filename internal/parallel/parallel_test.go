@@ -39,3 +39,17 @@ func TestBlocksAligned(t *testing.T) {
 		t.Fatalf("covered %d, want 100", total.Load())
 	}
 }
+
+func TestNestedForDoesNotDeadlock(t *testing.T) {
+	old := SetThreads(2)
+	defer SetThreads(old)
+	var total atomic.Int64
+	For(4, 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			For(100, 1, func(lo, hi int) { total.Add(int64(hi - lo)) })
+		}
+	})
+	if total.Load() != 400 {
+		t.Fatalf("covered %d, want 400", total.Load())
+	}
+}

@@ -1,0 +1,101 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+func convRandSlice(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(r.Float64()*2 - 1)
+	}
+	return s
+}
+
+var convGeoms = []ConvGeom{
+	{H: 5, W: 4, C: 1, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, OH: 3, OW: 2},
+	{H: 5, W: 4, C: 3, KH: 3, KW: 2, SH: 1, SW: 1, DH: 1, DW: 1, PadT: 1, PadL: 0, OH: 5, OW: 4},
+	{H: 7, W: 8, C: 2, KH: 3, KW: 3, SH: 2, SW: 2, DH: 1, DW: 1, PadT: 1, PadL: 1, OH: 4, OW: 4},
+	{H: 9, W: 9, C: 2, KH: 3, KW: 3, SH: 1, SW: 1, DH: 2, DW: 2, PadT: 2, PadL: 2, OH: 9, OW: 9},
+	{H: 6, W: 7, C: 5, KH: 2, KW: 3, SH: 1, SW: 2, DH: 2, DW: 1, OH: 4, OW: 3},
+}
+
+// TestIm2colNaive compares Im2col with its reference definition, including
+// partial pixel ranges and a guard band after the written rows.
+func TestIm2colNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for gi, g := range convGeoms {
+		src := convRandSlice(r, g.H*g.W*g.C)
+		k := g.PatchLen()
+		for _, pr := range [][2]int{{0, g.Pixels()}, {1, g.Pixels() - 1}} {
+			p0, p1 := pr[0], pr[1]
+			dst := make([]float32, (p1-p0)*k+7)
+			for i := range dst {
+				dst[i] = 99
+			}
+			Im2col(dst, src, &g, p0, p1)
+			for p := p0; p < p1; p++ {
+				oy, ox := p/g.OW, p%g.OW
+				for ky := 0; ky < g.KH; ky++ {
+					for kx := 0; kx < g.KW; kx++ {
+						for c := 0; c < g.C; c++ {
+							iy, ix := oy*g.SH-g.PadT+ky*g.DH, ox*g.SW-g.PadL+kx*g.DW
+							var want float32
+							if iy >= 0 && iy < g.H && ix >= 0 && ix < g.W {
+								want = src[(iy*g.W+ix)*g.C+c]
+							}
+							if got := dst[(p-p0)*k+(ky*g.KW+kx)*g.C+c]; got != want {
+								t.Fatalf("geom %d pixel %d tap (%d,%d,%d): %v, want %v", gi, p, ky, kx, c, got, want)
+							}
+						}
+					}
+				}
+			}
+			for i := (p1 - p0) * k; i < len(dst); i++ {
+				if dst[i] != 99 {
+					t.Fatalf("geom %d: guard band overwritten at %d", gi, i)
+				}
+			}
+		}
+	}
+}
+
+// TestCol2imAdjoint checks <Im2col(x), y> == <x, Col2im(y)>.
+func TestCol2imAdjoint(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for gi, g := range convGeoms {
+		x := convRandSlice(r, g.H*g.W*g.C)
+		y := convRandSlice(r, g.Pixels()*g.PatchLen())
+		cols := make([]float32, len(y))
+		Im2col(cols, x, &g, 0, g.Pixels())
+		img := make([]float32, len(x))
+		Col2im(img, y, &g, 0, g.Pixels())
+		var a, b float64
+		for i := range y {
+			a += float64(cols[i]) * float64(y[i])
+		}
+		for i := range x {
+			b += float64(x[i]) * float64(img[i])
+		}
+		if d := a - b; d > 1e-4 || d < -1e-4 {
+			t.Errorf("geom %d: <im2col x, y> = %v, <x, col2im y> = %v", gi, a, b)
+		}
+	}
+}
+
+func TestBiasActSumRows(t *testing.T) {
+	d := []float32{-1, 2, 3, -4, 9}
+	BiasAct(d[:4], []float32{1, -3}, 2, 2, true)
+	want := []float32{0, 0, 4, 0, 9}
+	for i := range want {
+		if d[i] != want[i] {
+			t.Fatalf("BiasAct: %v, want %v", d, want)
+		}
+	}
+	s := []float32{1, 1}
+	SumRows(s, []float32{1, 2, 3, 4, 5, 6}, 3, 2)
+	if s[0] != 10 || s[1] != 13 {
+		t.Fatalf("SumRows: %v", s)
+	}
+}
