@@ -313,30 +313,50 @@ func (l *recurrent) ForwardState(x, mask *tensor.Tensor, initial []*tensor.Tenso
 	if training && c.RecurrentDropout > 0 {
 		recMask = tensor.DropoutMask(l.rng, float32(c.RecurrentDropout), B, H)
 	}
-	// All input projections in one GEMM, time-major so each step is a
-	// contiguous [B, G·H] block.
+	// All input projections in one GEMM, then laid out gate-major and
+	// time-major, [G·T, B, H], so each gate of each step is a contiguous
+	// [B, H] block and the step needs no per-gate slicing of a [B, G·H]
+	// tensor (whose backward would pad every gate's gradient to full width).
 	xp := tensor.MatMul(x.Permute(1, 0, 2).Reshape(T*B, D), l.Kernel)
-	var recBias *tensor.Tensor
+	G := l.gates
+	var recBias []*tensor.Tensor
 	if l.Bias != nil {
 		if l.resetAfter() {
 			xp = tensor.Add(xp, l.Bias.Slice(0, 0, 1))
-			recBias = l.Bias.Slice(0, 1, 2)
+			recBias = tensor.Split(l.Bias.Slice(0, 1, 2).Reshape(GH), 0, H, H, H)
 		} else {
 			xp = tensor.Add(xp, l.Bias)
 		}
 	}
-	steps := unstack0(xp.Reshape(T, B, GH))
+	if G > 1 {
+		xp = xp.Reshape(T, B, G, H).Permute(2, 0, 1, 3)
+	}
+	steps := unstack0(xp.Reshape(G*T, B, H))
+	// The recurrent kernel's gate blocks, as views made once: the step
+	// runs one small GEMM per gate.
+	rk := []*tensor.Tensor{l.RecurrentKernel}
+	if G > 1 {
+		sizes := make([]int, G)
+		for i := range sizes {
+			sizes[i] = H
+		}
+		rk = tensor.Split(l.RecurrentKernel, 1, sizes...)
+	}
 	var masks []*tensor.Tensor
 	if mask != nil {
 		masks = maskColumns(mask)
 	}
 	outs := make([]*tensor.Tensor, 0, T)
+	xg := make([]*tensor.Tensor, G)
 	for k := range T {
 		t := k
 		if c.GoBackwards {
 			t = T - 1 - k
 		}
-		next := l.step(steps[t], states, recMask, recBias)
+		for g := range G {
+			xg[g] = steps[g*T+t]
+		}
+		next := l.step(xg, states, rk, recMask, recBias)
 		if masks != nil {
 			for i := range next {
 				next[i] = tensor.Where(masks[t], next[i], states[i])
@@ -351,45 +371,39 @@ func (l *recurrent) ForwardState(x, mask *tensor.Tensor, initial []*tensor.Tenso
 	return outs[len(outs)-1], states
 }
 
-// step computes the next states from the step's input projection xp
-// [B, G·H] (bias included).
-func (l *recurrent) step(xp *tensor.Tensor, states []*tensor.Tensor, recMask, recBias *tensor.Tensor) []*tensor.Tensor {
-	H := l.spec.Units
+// step computes the next states from the step's per-gate input projections
+// xg ([B, H] each, bias included), the recurrent kernel's gate blocks rk and,
+// for GRU with reset_after, the recurrent bias's gate blocks.
+func (l *recurrent) step(xg, states, rk []*tensor.Tensor, recMask *tensor.Tensor, recBias []*tensor.Tensor) []*tensor.Tensor {
 	h := states[0]
 	hr := h
 	if recMask != nil {
 		hr = tensor.Mul(h, recMask)
 	}
+	pre := func(g int) *tensor.Tensor { return tensor.Add(xg[g], tensor.MatMul(hr, rk[g])) }
 	switch l.class {
 	case "LSTM":
-		z := tensor.Add(xp, tensor.MatMul(hr, l.RecurrentKernel))
-		g := tensor.Split(z, 1, H, H, H, H)
-		i, f, cc, o := l.recAct(g[0]), l.recAct(g[1]), l.act(g[2]), l.recAct(g[3])
+		i, f, cc, o := l.recAct(pre(0)), l.recAct(pre(1)), l.act(pre(2)), l.recAct(pre(3))
 		cn := tensor.Add(tensor.Mul(f, states[1]), tensor.Mul(i, cc))
 		return []*tensor.Tensor{tensor.Mul(o, l.act(cn)), cn}
 	case "GRU":
-		xg := tensor.Split(xp, 1, H, H, H)
-		var z, hh *tensor.Tensor
+		var z, r, hh *tensor.Tensor
 		if l.resetAfter() {
-			inner := tensor.MatMul(hr, l.RecurrentKernel)
+			zp, rp, inner := pre(0), pre(1), tensor.MatMul(hr, rk[2])
 			if recBias != nil {
-				inner = tensor.Add(inner, recBias)
+				zp, rp = tensor.Add(zp, recBias[0]), tensor.Add(rp, recBias[1])
+				inner = tensor.Add(inner, recBias[2])
 			}
-			ig := tensor.Split(inner, 1, H, H, H)
-			z = l.recAct(tensor.Add(xg[0], ig[0]))
-			r := l.recAct(tensor.Add(xg[1], ig[1]))
-			hh = l.act(tensor.Add(xg[2], tensor.Mul(r, ig[2])))
+			z, r = l.recAct(zp), l.recAct(rp)
+			hh = l.act(tensor.Add(xg[2], tensor.Mul(r, inner)))
 		} else {
-			u := tensor.Split(l.RecurrentKernel, 1, 2*H, H)
-			zr := tensor.Split(tensor.Add(xp.Slice(1, 0, 2*H), tensor.MatMul(hr, u[0])), 1, H, H)
-			z = l.recAct(zr[0])
-			r := l.recAct(zr[1])
-			hh = l.act(tensor.Add(xg[2], tensor.MatMul(tensor.Mul(r, hr), u[1])))
+			z, r = l.recAct(pre(0)), l.recAct(pre(1))
+			hh = l.act(tensor.Add(xg[2], tensor.MatMul(tensor.Mul(r, hr), rk[2])))
 		}
 		// h = z⊙h + (1-z)⊙h̃ = h̃ + z⊙(h - h̃)
 		return []*tensor.Tensor{tensor.Add(hh, tensor.Mul(z, tensor.Sub(h, hh)))}
 	}
-	return []*tensor.Tensor{l.act(tensor.Add(xp, tensor.MatMul(hr, l.RecurrentKernel)))}
+	return []*tensor.Tensor{l.act(pre(0))}
 }
 
 // unstack0 splits x [T, ...] into T tensors [...] by halving, so the
