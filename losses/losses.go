@@ -1,5 +1,3 @@
-// Package losses holds training losses: mean squared and absolute error,
-// Huber, binary, categorical and sparse categorical cross-entropy.
 package losses
 
 import "github.com/tensile-ml/tensile/tensor"

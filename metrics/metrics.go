@@ -1,5 +1,3 @@
-// Package metrics holds streaming evaluation metrics: accuracy (sparse,
-// categorical, binary), top-k accuracy, precision, recall, AUC and MAE.
 package metrics
 
 import "github.com/tensile-ml/tensile/tensor"

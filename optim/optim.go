@@ -1,5 +1,3 @@
-// Package optim holds gradient-descent optimizers (SGD, Adam, AdamW,
-// RMSprop, Adagrad), learning-rate schedules and gradient clipping.
 package optim
 
 import "github.com/tensile-ml/tensile/tensor"

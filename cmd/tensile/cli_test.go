@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tensile-ml/tensile/data"
+)
+
+// run runs the CLI in-process and returns its exit code, stdout and stderr.
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := runMain(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestTrainMNISTReportAndModelFile(t *testing.T) {
+	dir := t.TempDir()
+	rep := filepath.Join(dir, "report.json")
+	mf := filepath.Join(dir, "m.safetensors")
+	code, out, errs := run(t, "train", "mnist-cnn", "--epochs", "1", "--train-limit", "256", "--verbose", "0", "--report", rep, "--out", mf)
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errs)
+	}
+	b, err := os.ReadFile(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r map[string]any
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, b)
+	}
+	for _, k := range []string{"model", "params", "epochs", "batch_size", "train_samples", "train_seconds", "train_samples_per_second", "train_loss", "train_accuracy", "test_loss", "test_accuracy"} {
+		if _, ok := r[k]; !ok {
+			t.Errorf("report lacks %q: %s", k, b)
+		}
+	}
+	if r["params"].(float64) != 93322 || r["train_samples"].(float64) != 256 {
+		t.Errorf("report params/train_samples wrong: %s", b)
+	}
+
+	code, out, errs = run(t, "evaluate", mf, "--data", "mnist:test", "--json")
+	if code != 0 || !strings.Contains(out, "accuracy") {
+		t.Fatalf("evaluate: exit %d: %s%s", code, out, errs)
+	}
+
+	// predict on two samples stored as .npy
+	train, _, err := loadMNISTForTest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	npy := filepath.Join(dir, "two.npy")
+	if err := data.SaveNPY(npy, train.X[:2*784], []int{2, 28, 28, 1}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = run(t, "predict", mf, npy)
+	if code != 0 || strings.Count(out, "class ") != 2 {
+		t.Fatalf("predict: exit %d: %s%s", code, out, errs)
+	}
+}
+
+func loadMNISTForTest() (*data.Dataset, *data.Dataset, error) {
+	ds, err := loadData(dataFlags{path: "mnist"})
+	return ds, nil, err
+}
+
+func TestUserErrorsAreOneLine(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	corrupt := write("corrupt.safetensors", "\x10\x00\x00\x00\x00\x00\x00\x00{not json")
+	unknownLayer := write("unknown.json", `{"class_name":"Sequential","config":{"layers":[{"class_name":"Dense2","config":{"units":3}}]},"compile":{"loss":"mse"}}`)
+	spec := write("spec.json", `{"class_name":"Sequential","config":{"layers":[{"class_name":"InputLayer","config":{"shape":[3]}},{"class_name":"Dense","config":{"units":2,"activation":"softmax"}}]},"compile":{"optimizer":"adam","loss":"sparse_categorical_crossentropy","metrics":["accuracy"]}}`)
+	fourCols := write("four.csv", "1,2,3,4,0\n5,6,7,8,1\n")
+	badLabel := write("badlabel.csv", "1,2,3,0\n5,6,7,7\n")
+	nonNumeric := write("nonnum.csv", "1,2,3,0\n5,x,7,1\n")
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string // substring of stderr
+	}{
+		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"missing model file", []string{"evaluate", filepath.Join(dir, "nope.safetensors"), "--data", "mnist:test"}, 1, "nope.safetensors"},
+		{"corrupt model file", []string{"evaluate", corrupt, "--data", "mnist:test"}, 1, "corrupt.safetensors"},
+		{"unknown layer in spec", []string{"train", unknownLayer, "--data", fourCols}, 1, "Dense2"},
+		{"data does not fit model", []string{"train", spec, "--data", fourCols, "--verbose", "0"}, 1, "shape"},
+		{"label out of range", []string{"train", spec, "--data", badLabel, "--verbose", "0"}, 1, "7"},
+		{"corrupt csv", []string{"train", spec, "--data", nonNumeric, "--verbose", "0"}, 1, "nonnum.csv:2"},
+		{"missing data file", []string{"train", spec, "--data", filepath.Join(dir, "none.csv")}, 1, "none.csv"},
+		{"unknown zoo model", []string{"train", "resnet-1000"}, 1, "resnet-1000"},
+		{"bad epochs", []string{"train", "mnist-cnn", "--epochs", "0"}, 1, "--epochs"},
+		{"unknown bench target", []string{"bench", "nope"}, 1, "unknown target"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errs := run(t, c.args...)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, c.code, errs)
+			}
+			if !strings.Contains(errs, c.want) {
+				t.Fatalf("stderr %q does not mention %q", errs, c.want)
+			}
+			if strings.Count(strings.TrimSpace(errs), "\n") > 0 || strings.Contains(errs, "goroutine") {
+				t.Fatalf("error is not one line: %q", errs)
+			}
+		})
+	}
+}
+
+func TestTrainSpecOnCSV(t *testing.T) {
+	dir := t.TempDir()
+	// two separable classes in 3-d
+	var b strings.Builder
+	for i := 0; i < 200; i++ {
+		c := i % 2
+		v := float64(c)*2 - 1
+		b.WriteString(strings.Join([]string{ftoa(v + 0.1*float64(i%7-3)/3), ftoa(-v), ftoa(0.5 * v), itoa(c)}, ","))
+		b.WriteByte('\n')
+	}
+	csv := filepath.Join(dir, "d.csv")
+	if err := os.WriteFile(csv, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec := filepath.Join(dir, "spec.json")
+	os.WriteFile(spec, []byte(`{"class_name":"Sequential","config":{"layers":[{"class_name":"InputLayer","config":{"shape":[3]}},{"class_name":"Dense","config":{"units":8,"activation":"relu"}},{"class_name":"Dense","config":{"units":2,"activation":"softmax"}}]},"compile":{"optimizer":"adam","loss":"sparse_categorical_crossentropy","metrics":["accuracy"]}}`), 0o644)
+	rep := filepath.Join(dir, "r.json")
+	code, out, errs := run(t, "train", spec, "--data", csv, "--test-data", csv, "--epochs", "20", "--lr", "0.01", "--verbose", "0", "--report", rep)
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errs)
+	}
+	var r struct {
+		TestAccuracy float64 `json:"test_accuracy"`
+	}
+	rb, _ := os.ReadFile(rep)
+	json.Unmarshal(rb, &r)
+	if r.TestAccuracy < 0.95 {
+		t.Fatalf("test accuracy %.3f < 0.95 on a separable problem:\n%s", r.TestAccuracy, out)
+	}
+}
+
+func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+
+func itoa(i int) string { return strconv.Itoa(i) }

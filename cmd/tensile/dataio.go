@@ -1,0 +1,104 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tensile-ml/tensile/data"
+	"github.com/tensile-ml/tensile/datasets/mnist"
+)
+
+// dataFlags are the flags that name a data set, shared by train and
+// evaluate.
+type dataFlags struct {
+	path      string // --data
+	labels    string // --labels (for .npy and IDX inputs)
+	labelCol  string // --label-column (CSV)
+	imageSize string // --image-size HxW (image folders)
+	grayscale bool   // --grayscale (image folders)
+}
+
+// loadData loads the data set a --data flag names:
+//   - "mnist" or "mnist:train", "mnist:test": the embedded MNIST sets;
+//   - a directory: an image folder with one sub-folder per class;
+//   - FILE.csv: features and a label column (the last by default);
+//   - FILE.npz: arrays x/y (or x_train/y_train, data/labels, ...);
+//   - FILE.npy with --labels LABELS.npy;
+//   - IDX files (.idx, *-ubyte, optionally .gz) with --labels.
+func loadData(f dataFlags) (*data.Dataset, error) {
+	p := f.path
+	switch p {
+	case "":
+		return nil, fmt.Errorf("missing --data")
+	case "mnist", "mnist:train", "mnist:test":
+		train, test, err := mnist.Load()
+		if err != nil {
+			return nil, err
+		}
+		if p == "mnist:test" {
+			return test, nil
+		}
+		return train, nil
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		opt := data.ImageOptions{Grayscale: f.grayscale}
+		if f.imageSize != "" {
+			if _, err := fmt.Sscanf(f.imageSize, "%dx%d", &opt.Height, &opt.Width); err != nil {
+				return nil, fmt.Errorf("--image-size %q: want HxW, e.g. 28x28", f.imageSize)
+			}
+		}
+		ds, _, err := data.LoadImageFolder(p, opt)
+		return ds, err
+	}
+	name := strings.TrimSuffix(strings.ToLower(filepath.Base(p)), ".gz")
+	switch {
+	case strings.HasSuffix(name, ".csv"):
+		return data.LoadCSV(p, data.CSVOptions{LabelColumn: f.labelCol})
+	case strings.HasSuffix(name, ".npz"):
+		return data.LoadNPZDataset(p, "", "")
+	case strings.HasSuffix(name, ".npy"):
+		if f.labels == "" {
+			return nil, fmt.Errorf("%s: a .npy input needs --labels LABELS.npy", p)
+		}
+		return data.LoadNPYDataset(p, f.labels)
+	case strings.HasSuffix(name, ".idx") || strings.Contains(name, "-ubyte") || strings.Contains(name, "idx"):
+		if f.labels == "" {
+			return nil, fmt.Errorf("%s: IDX images need --labels LABELS-idx1-ubyte", p)
+		}
+		return data.LoadIDXDataset(p, f.labels)
+	}
+	return nil, fmt.Errorf("%s: unknown data format (want a directory of class folders, .csv, .npz, .npy or IDX)", p)
+}
+
+// writeFileAtomic writes b to path through a synced temporary file and a
+// rename, so a crash never leaves a half-written file.
+func writeFileAtomic(path string, b []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,175 @@
+package kernels
+
+import "math"
+
+// Optimizer update kernels. Each one is a single pass over a parameter's flat
+// data p, its gradient g and the optimizer's slot slices (all the same
+// length, len(p)); they update p and the slots in place and allocate nothing.
+// Scalars that depend only on the step (bias corrections, the current
+// learning rate) are computed by the caller.
+
+// SGDUpdate sets p[i] -= lr*g[i].
+func SGDUpdate(p, g []float32, lr float32) {
+	g = g[:len(p)]
+	for i := range p {
+		p[i] -= lr * g[i]
+	}
+}
+
+// MomentumUpdate is Keras's SGD with momentum:
+//
+//	m = momentum*m - lr*g
+//	p += m                      (plain)
+//	p += momentum*m - lr*g      (nesterov, with the new m)
+func MomentumUpdate(p, g, m []float32, lr, momentum float32, nesterov bool) {
+	g, m = g[:len(p)], m[:len(p)]
+	if nesterov {
+		for i := range p {
+			mi := momentum*m[i] - lr*g[i]
+			m[i] = mi
+			p[i] += momentum*mi - lr*g[i]
+		}
+		return
+	}
+	for i := range p {
+		mi := momentum*m[i] - lr*g[i]
+		m[i] = mi
+		p[i] += mi
+	}
+}
+
+// AdamUpdate is Keras's Adam step with the bias corrections folded into
+// alpha = lr·sqrt(1-β2^t)/(1-β1^t):
+//
+//	m += (g - m)·(1-β1)
+//	v += (g² - v)·(1-β2)
+//	p -= alpha·m / (sqrt(v) + eps)
+func AdamUpdate(p, g, m, v []float32, alpha, b1, b2, eps float32) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	c1, c2 := 1-b1, 1-b2
+	for i := range p {
+		gi := g[i]
+		mi := m[i] + (gi-m[i])*c1
+		vi := v[i] + (gi*gi-v[i])*c2
+		m[i], v[i] = mi, vi
+		p[i] -= alpha * mi / (float32(math.Sqrt(float64(vi))) + eps)
+	}
+}
+
+// AMSGradUpdate is AdamUpdate with the AMSGrad variant: vhat keeps the
+// running maximum of v, and the denominator uses sqrt(vhat).
+func AMSGradUpdate(p, g, m, v, vhat []float32, alpha, b1, b2, eps float32) {
+	g, m, v, vhat = g[:len(p)], m[:len(p)], v[:len(p)], vhat[:len(p)]
+	c1, c2 := 1-b1, 1-b2
+	for i := range p {
+		gi := g[i]
+		mi := m[i] + (gi-m[i])*c1
+		vi := v[i] + (gi*gi-v[i])*c2
+		m[i], v[i] = mi, vi
+		vh := max(vhat[i], vi)
+		vhat[i] = vh
+		p[i] -= alpha * mi / (float32(math.Sqrt(float64(vh))) + eps)
+	}
+}
+
+// RMSpropUpdate is Keras's RMSprop step. v is the moving average of g²; mom
+// (the momentum slot) and avg (the moving average of g, centered variant) may
+// be nil when momentum is 0 or centering is off:
+//
+//	v = rho·v + (1-rho)·g²
+//	avg = rho·avg + (1-rho)·g                     (centered)
+//	inc = lr·g / sqrt(v - avg² + eps)             (centered; else sqrt(v + eps))
+//	mom = momentum·mom + inc; p -= mom            (mom != nil; else p -= inc)
+func RMSpropUpdate(p, g, v, mom, avg []float32, lr, rho, momentum, eps float32) {
+	g, v = g[:len(p)], v[:len(p)]
+	c := 1 - rho
+	switch {
+	case mom == nil && avg == nil:
+		for i := range p {
+			gi := g[i]
+			vi := rho*v[i] + c*gi*gi
+			v[i] = vi
+			p[i] -= lr * gi / float32(math.Sqrt(float64(vi+eps)))
+		}
+	case avg == nil:
+		mom = mom[:len(p)]
+		for i := range p {
+			gi := g[i]
+			vi := rho*v[i] + c*gi*gi
+			v[i] = vi
+			mi := momentum*mom[i] + lr*gi/float32(math.Sqrt(float64(vi+eps)))
+			mom[i] = mi
+			p[i] -= mi
+		}
+	default:
+		avg = avg[:len(p)]
+		for i := range p {
+			gi := g[i]
+			vi := rho*v[i] + c*gi*gi
+			v[i] = vi
+			ai := rho*avg[i] + c*gi
+			avg[i] = ai
+			inc := lr * gi / float32(math.Sqrt(float64(vi-ai*ai+eps)))
+			if mom != nil {
+				inc += momentum * mom[i]
+				mom[i] = inc
+			}
+			p[i] -= inc
+		}
+	}
+}
+
+// AdagradUpdate is Keras's Adagrad step:
+//
+//	acc += g²
+//	p -= lr·g / sqrt(acc + eps)
+func AdagradUpdate(p, g, acc []float32, lr, eps float32) {
+	g, acc = g[:len(p)], acc[:len(p)]
+	for i := range p {
+		gi := g[i]
+		a := acc[i] + gi*gi
+		acc[i] = a
+		p[i] -= lr * gi / float32(math.Sqrt(float64(a+eps)))
+	}
+}
+
+// ScaleInPlace sets x[i] *= s.
+func ScaleInPlace(x []float32, s float32) {
+	for i := range x {
+		x[i] *= s
+	}
+}
+
+// ScaleTo sets dst[i] = s*x[i].
+func ScaleTo(dst, x []float32, s float32) {
+	x = x[:len(dst)]
+	for i := range dst {
+		dst[i] = s * x[i]
+	}
+}
+
+// ClipTo sets dst[i] = min(max(x[i], lo), hi).
+func ClipTo(dst, x []float32, lo, hi float32) {
+	x = x[:len(dst)]
+	for i := range dst {
+		dst[i] = min(max(x[i], lo), hi)
+	}
+}
+
+// SumSquares returns Σ x[i]², accumulated in float64.
+func SumSquares(x []float32) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		a, b, c, d := float64(x[i]), float64(x[i+1]), float64(x[i+2]), float64(x[i+3])
+		s0 += a * a
+		s1 += b * b
+		s2 += c * c
+		s3 += d * d
+	}
+	for ; i < len(x); i++ {
+		a := float64(x[i])
+		s0 += a * a
+	}
+	return s0 + s1 + s2 + s3
+}

@@ -1,0 +1,123 @@
+package optim
+
+import (
+	"fmt"
+
+	"github.com/tensile-ml/tensile/internal/kernels"
+	"github.com/tensile-ml/tensile/tensor"
+)
+
+// RMSpropConfig configures RMSprop. Zero fields take the Keras defaults; use
+// Zero for an explicit 0 (e.g. Rho: optim.Zero). The shared fields are
+// described at SGDConfig.
+type RMSpropConfig struct {
+	LearningRate float32  // default 1e-3
+	Schedule     Schedule // per-step learning rate instead of LearningRate
+	Rho          float32  // default 0.9
+	Momentum     float32  // default 0
+	Epsilon      float32  // default 1e-7
+	Centered     bool     // divide by the estimated variance instead
+
+	ClipNorm               float32
+	GlobalClipNorm         float32
+	ClipValue              float32
+	WeightDecay            float32
+	ExcludeFromWeightDecay []string
+}
+
+func (c RMSpropConfig) common() common {
+	return common{c.LearningRate, c.Schedule, c.ClipNorm, c.GlobalClipNorm, c.ClipValue, c.WeightDecay, c.ExcludeFromWeightDecay}
+}
+
+// RMSprop is Keras's RMSprop:
+//
+//	v = ρ·v + (1-ρ)·g²
+//	a = ρ·a + (1-ρ)·g                          (centered)
+//	inc = lr·g/sqrt(v - a² + ε)                (centered; else lr·g/sqrt(v + ε))
+//	mom = momentum·mom + inc; p -= mom         (momentum > 0; else p -= inc)
+//
+// ε sits inside the square root (PyTorch adds it outside; the two agree for
+// ε = 0). Slots: "velocity", plus "momentum" and "average_gradient" when used.
+type RMSprop struct {
+	core
+	rho, momentum, eps float32
+	centered           bool
+	cur                rmsArgs
+	run                func(lo, hi int)
+}
+
+type rmsArgs struct {
+	p, g, v, mom, avg []float32
+	lr                float32
+}
+
+// NewRMSprop returns an RMSprop optimizer, or an error for an invalid config.
+func NewRMSprop(cfg RMSpropConfig) (*RMSprop, error) {
+	cfg.Momentum = orDefault(cfg.Momentum, 0)
+	c, err := cfg.common().validate("rmsprop", 1e-3)
+	if err != nil {
+		return nil, err
+	}
+	rho, eps := orDefault(cfg.Rho, 0.9), orDefault(cfg.Epsilon, 1e-7)
+	if !(rho >= 0 && rho < 1) {
+		return nil, fmt.Errorf("optim: rmsprop: rho %g must be in [0, 1)", rho)
+	}
+	if !(cfg.Momentum >= 0 && cfg.Momentum <= 1) {
+		return nil, fmt.Errorf("optim: rmsprop: momentum %g must be in [0, 1]", cfg.Momentum)
+	}
+	if !(eps >= 0) {
+		return nil, fmt.Errorf("optim: rmsprop: epsilon %g must be >= 0", eps)
+	}
+	slots := []string{"velocity"}
+	if cfg.Momentum > 0 {
+		slots = append(slots, "momentum")
+	}
+	if cfg.Centered {
+		slots = append(slots, "average_gradient")
+	}
+	o := &RMSprop{core: newCore("rmsprop", c, slots, nil), rho: rho, momentum: cfg.Momentum, eps: eps, centered: cfg.Centered}
+	o.run = func(lo, hi int) { o.kernel(lo, hi) }
+	return o, nil
+}
+
+// MustNewRMSprop is NewRMSprop that panics on an invalid config.
+func MustNewRMSprop(cfg RMSpropConfig) *RMSprop { return must(NewRMSprop(cfg)) }
+
+func (o *RMSprop) kernel(lo, hi int) {
+	a := &o.cur
+	var mom, avg []float32
+	if a.mom != nil {
+		mom = a.mom[lo:hi]
+	}
+	if a.avg != nil {
+		avg = a.avg[lo:hi]
+	}
+	kernels.RMSpropUpdate(a.p[lo:hi], a.g[lo:hi], a.v[lo:hi], mom, avg, a.lr, o.rho, o.momentum, o.eps)
+}
+
+// Step updates every parameter that has a gradient.
+func (o *RMSprop) Step(params []*tensor.Tensor) {
+	o.step(params, func(st *paramState, p, g []float32, lr float32) {
+		o.cur = rmsArgs{p: p, g: g, v: st.slots[0], lr: lr}
+		i := 1
+		if o.momentum > 0 {
+			o.cur.mom = st.slots[i]
+			i++
+		}
+		if o.centered {
+			o.cur.avg = st.slots[i]
+		}
+		runUpdate(len(p), o.run)
+		o.cur = rmsArgs{}
+	})
+}
+
+// Config returns the name "rmsprop" and the hyperparameters.
+func (o *RMSprop) Config() map[string]any {
+	m := o.baseConfig()
+	m["rho"] = float64(o.rho)
+	m["momentum"] = float64(o.momentum)
+	m["epsilon"] = float64(o.eps)
+	m["centered"] = o.centered
+	return m
+}
