@@ -72,7 +72,8 @@ type rnnSpec struct {
 // GRU z, r, h̃.
 //
 // The input projections of all steps are one GEMM, x[B·T, D]·kernel, before
-// the loop; each step adds h_{t-1}·recurrent_kernel and does the gate math.
+// the loop; each step adds h_{t-1}·U_g for each gate block U_g of
+// recurrent_kernel (one small GEMM per gate) and does the gate math.
 type recurrent struct {
 	base
 	spec        rnnSpec
