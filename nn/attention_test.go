@@ -19,7 +19,7 @@ func attentionHarnessCases() []layerCase {
 	}
 }
 
-func TestAttentionHarness(t *testing.T) { runSeqHarness(t, attentionHarnessCases()) }
+func TestAttentionHarness(t *testing.T) { runHarness(t, attentionHarnessCases()) }
 
 // TestMHAGradCheck checks gradients of cross-attention with a key distinct
 // from the value and every kind of mask.

@@ -63,8 +63,11 @@ func harnessCases() []layerCase {
 // OutputShape, parameter count, that one gradient-descent step lowers a
 // simple loss, finite-difference gradients over input and weights, and a
 // save/load round trip with identical predictions.
-func TestLayerHarness(t *testing.T) {
-	for _, c := range harnessCases() {
+func TestLayerHarness(t *testing.T) { runHarness(t, harnessCases()) }
+
+// runHarness runs the harness checks on each case.
+func runHarness(t *testing.T, cases []layerCase) {
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			l := c.make()
 			rng := tensor.NewRNG(11)

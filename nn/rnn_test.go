@@ -36,7 +36,7 @@ func rnnHarnessCases() []layerCase {
 	}
 }
 
-func TestRNNHarness(t *testing.T) { runSeqHarness(t, rnnHarnessCases()) }
+func TestRNNHarness(t *testing.T) { runHarness(t, rnnHarnessCases()) }
 
 // TestRNNMaskGradCheck checks gradients through masked steps, initial
 // states and the final states.

@@ -31,7 +31,7 @@ func seqLayerHarnessCases() []layerCase {
 	}
 }
 
-func TestSeqLayerHarness(t *testing.T) { runSeqHarness(t, seqLayerHarnessCases()) }
+func TestSeqLayerHarness(t *testing.T) { runHarness(t, seqLayerHarnessCases()) }
 
 func TestGlobalAveragePooling1DMasked(t *testing.T) {
 	l := nn.NewGlobalAveragePooling1D()

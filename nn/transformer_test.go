@@ -24,7 +24,7 @@ func transformerHarnessCases() []layerCase {
 	}
 }
 
-func TestTransformerHarness(t *testing.T) { runSeqHarness(t, transformerHarnessCases()) }
+func TestTransformerHarness(t *testing.T) { runHarness(t, transformerHarnessCases()) }
 
 // TestTransformerGradCheck checks the encoder with a padding mask (the ReLU
 // encoder is skipped in the harness: kinks) and the decoder with
