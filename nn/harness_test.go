@@ -246,3 +246,26 @@ func TestSnakeCase(t *testing.T) {
 		}
 	}
 }
+
+// TestOrthogonalInitializerInDense checks that any layer accepts the
+// orthogonal initializer and that a Dense kernel [in, out] with in ≥ out
+// gets orthonormal columns (KᵀK = I).
+func TestOrthogonalInitializerInDense(t *testing.T) {
+	l := nn.NewDense(3, nn.DenseConfig{KernelInitializer: nn.Orthogonal(0)})
+	if err := l.Build([]int{5}, tensor.NewRNG(3)); err != nil {
+		t.Fatal(err)
+	}
+	k := l.Params()[0]
+	g := tensor.MatMul(k.Transpose(), k).Data()
+	for i := 0; i < 3; i++ {
+		for j := 0; j < 3; j++ {
+			want := 0.0
+			if i == j {
+				want = 1
+			}
+			if math.Abs(float64(g[i*3+j])-want) > 1e-5 {
+				t.Fatalf("KᵀK[%d,%d] = %g, want %g", i, j, g[i*3+j], want)
+			}
+		}
+	}
+}

@@ -73,7 +73,8 @@ func (i Initializer) orDefault(def Initializer) Initializer {
 func (i Initializer) validate() error {
 	switch i.Name {
 	case "", "glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal",
-		"lecun_uniform", "random_normal", "random_uniform", "truncated_normal", "zeros", "ones", "constant":
+		"lecun_uniform", "random_normal", "random_uniform", "truncated_normal", "zeros", "ones", "constant",
+		"orthogonal":
 	default:
 		return fmt.Errorf("nn: unknown initializer %q", i.Name)
 	}
@@ -140,6 +141,17 @@ func (i Initializer) New(rng *rand.Rand, shape ...int) *tensor.Tensor {
 		return tensor.Ones(shape...)
 	case "constant":
 		return tensor.Full(float32(i.Value), shape...)
+	case "orthogonal":
+		// Keras flattens all but the last dimension.
+		g := i.Value
+		if g == 0 {
+			g = 1
+		}
+		cols := 1
+		if len(shape) > 0 {
+			cols = shape[len(shape)-1]
+		}
+		return OrthogonalMatrix(rng, g, numel(shape)/max(cols, 1), cols).Reshape(shape...)
 	}
 	return tensor.Zeros(shape...)
 }

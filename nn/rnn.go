@@ -436,27 +436,15 @@ func maskColumns(mask *tensor.Tensor) []*tensor.Tensor {
 
 // Orthogonal returns Keras's orthogonal initializer: a random matrix with
 // orthonormal rows or columns (from the QR decomposition of a Gaussian
-// matrix, signs fixed by R's diagonal), times gain. It is the default
-// recurrent initializer of SimpleRNN, LSTM and GRU; other layers do not
-// accept it yet.
+// matrix, signs fixed by R's diagonal), times gain (0 means 1). It is the
+// default recurrent initializer of SimpleRNN, LSTM and GRU. Weights of more
+// than two dimensions are flattened to [prod(all but last), last] first.
 func Orthogonal(gain float64) Initializer { return Initializer{Name: "orthogonal", Value: gain} }
 
-func validateRecurrentInit(i Initializer) error {
-	if i.Name == "orthogonal" {
-		return nil
-	}
-	return i.validate()
-}
+func validateRecurrentInit(i Initializer) error { return i.validate() }
 
 func newRecurrentInit(i Initializer, rng *rand.Rand, rows, cols int) *tensor.Tensor {
-	if i.Name == "" || i.Name == "orthogonal" {
-		g := i.Value
-		if g == 0 {
-			g = 1
-		}
-		return OrthogonalMatrix(rng, g, rows, cols)
-	}
-	return i.New(rng, rows, cols)
+	return i.orDefault(Orthogonal(1)).New(rng, rows, cols)
 }
 
 // OrthogonalMatrix returns a [rows, cols] matrix with orthonormal rows (if
