@@ -24,6 +24,28 @@
 // NHWC; Conv2D kernels are HWIO [kh, kw, in, filters]; Dense kernels are
 // [in, units]. Shapes passed to Build and OutputShape exclude B.
 //
+// # Sequences
+//
+// Sequence layers take [B, T, D] batches (T time steps, D features);
+// Embedding takes [B, T] token ids stored as float32. A mask is a [B, T]
+// tensor with 1 for real steps and 0 for padding: Embedding with MaskZero
+// computes one (ComputeMask), recurrent layers accept one (ForwardMasked)
+// and carry their state unchanged through masked steps. ForwardState takes
+// an initial state and returns the final one (for sampling step by step).
+//
+// Recurrent layers follow Keras: LSTM gates in the order i, f, c̃, o with
+// c_t = f⊙c_{t-1} + i⊙c̃ and h_t = o⊙tanh(c_t); GRU gates z, r, h̃ with
+// h_t = z⊙h_{t-1} + (1-z)⊙h̃ (the overview's z' is 1-z), reset_after (the
+// PyTorch form) by default and Cho et al.'s original with ResetBefore.
+// Kernels are [D, G·H] and recurrent kernels [H, G·H]; ImportPyTorchRNN
+// maps a PyTorch state dict onto them (weights transposed, GRU gates
+// reordered from r, z, n). The input projections of all steps are one GEMM.
+//
+// MultiHeadAttention computes softmax(QKᵀ/√d_k)V per head with optional
+// causal and padding masks; TransformerEncoder and TransformerDecoder build
+// on it with residuals, layer norm (post- or pre-norm) and a feed-forward
+// block.
+//
 // # Errors
 //
 // Constructors panic on an invalid literal configuration (a programmer
