@@ -9,6 +9,24 @@
 // Dimension letters used in docs: B batch, H height, W width, C channels,
 // T time, D model width. Images are NHWC; convolution kernels are HWIO.
 //
+// # Ops
+//
+//   - creation: Zeros, Ones, Full, Scalar, FromSlice, Arange, RandNormal,
+//     RandUniform, RandTruncNormal (from an explicit NewRNG source);
+//   - element-wise with broadcasting: Add, Sub, Mul, Div, Neg, Exp, Log,
+//     Sqrt, Rsqrt, Square, Abs, Pow, PowT, Reciprocal, Maximum, Minimum,
+//     Clip, Where, and the 0/1 comparisons Equal ... LessEqual;
+//   - reductions over any axes with keepdims: Sum, Mean, Max, Min, Var, Std,
+//     LogSumExp, ArgMax, ArgMin;
+//   - MatMul (2-d and batched; transposed views go to GEMM without a copy);
+//   - shape: Reshape, Permute, Transpose, BroadcastTo, Slice, Squeeze,
+//     Unsqueeze, Concat, Stack, Split, Take, Pad, Tile, Repeat;
+//   - neural-network primitives: Conv2D (NHWC, HWIO, strides, valid/same,
+//     dilation, fused bias and ReLU), MaxPool2D, AvgPool2D, ReLU, LeakyReLU,
+//     Sigmoid, Tanh, ELU, GELU, Softplus, Swish, Softmax, LogSoftmax,
+//     Dropout, DropoutMask, and the fused, stable SoftmaxCrossEntropy,
+//     SoftmaxCrossEntropyDense and SigmoidCrossEntropy.
+//
 // # Autodiff
 //
 // Ops record a backward function next to their forward computation when any
