@@ -1,0 +1,381 @@
+package nn_test
+
+import (
+	"encoding/json"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/tensile-ml/tensile/nn"
+	"github.com/tensile-ml/tensile/tensor"
+)
+
+// moreCase is one case of the files testdata/golden/seq/gen_more.py writes:
+// seqCase's fields plus the ones those families add.
+type moreCase struct {
+	seqCase
+	Memory            *goldenTensor `json:"memory"`
+	GradMemory        *goldenTensor `json:"grad_memory"`
+	MemoryPaddingMask *goldenTensor `json:"memory_padding_mask"`
+	PoolSize          int           `json:"pool_size"`
+	MergeMode         string        `json:"merge_mode"`
+	ReturnSequences   bool          `json:"return_sequences"`
+	Activation        string        `json:"activation"`
+	MaxWavelength     float64       `json:"max_wavelength"`
+	Encoding          *goldenTensor `json:"encoding"`
+	SequenceLength    int           `json:"sequence_length"`
+}
+
+func loadMoreGolden(t *testing.T, file string) []moreCase {
+	t.Helper()
+	var gf struct {
+		Cases []moreCase `json:"cases"`
+	}
+	b, err := os.ReadFile("../testdata/golden/seq/" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &gf); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	if len(gf.Cases) == 0 {
+		t.Fatalf("%s: no cases", file)
+	}
+	return gf.Cases
+}
+
+func (g *goldenTensor) orNil() *tensor.Tensor {
+	if g == nil {
+		return nil
+	}
+	return g.tensor()
+}
+
+// permuted returns a PyTorch weight (or gradient) in Keras's layout: its
+// axes permuted by perm.
+func permuted(g goldenTensor, perm ...int) goldenTensor {
+	return goldenOf(g.tensor().Permute(perm...).Contiguous())
+}
+
+// checkOutputShape compares a layer's OutputShape with what Forward gave.
+func checkOutputShape(t *testing.T, l nn.Layer, x, y *tensor.Tensor) {
+	t.Helper()
+	s, err := l.OutputShape(x.Shape()[1:])
+	if err != nil || !slices.Equal(s, y.Shape()[1:]) {
+		t.Errorf("OutputShape %v (%v), Forward %v", s, err, y.Shape())
+	}
+}
+
+// TestGoldenTransformerDecoder compares TransformerDecoder with
+// nn.TransformerDecoderLayer (causal tgt_mask; post- and pre-norm; with
+// target and memory padding masks) and, without an encoder sequence, with
+// nn.TransformerEncoderLayer under a causal src_mask; weights converted by
+// ImportPyTorchTransformerDecoder.
+func TestGoldenTransformerDecoder(t *testing.T) {
+	for _, c := range loadMoreGolden(t, "decoder.json") {
+		t.Run(c.Name, func(t *testing.T) {
+			x := c.Input.tensor().SetRequiresGrad(true)
+			cfg := nn.TransformerConfig{NormalizeFirst: c.NormFirst, LayerNormEpsilon: c.Epsilon}
+			mk := func() *nn.TransformerDecoder {
+				l := nn.NewTransformerDecoder(c.FFDim, c.NumHeads, cfg)
+				shapes := [][]int{x.Shape()[1:]}
+				if c.Memory != nil {
+					shapes = append(shapes, c.Memory.Shape[1:])
+				}
+				if err := l.BuildMulti(shapes, nil); err != nil {
+					t.Fatal(err)
+				}
+				return l
+			}
+			l := mk()
+			if err := nn.ImportPyTorchTransformerDecoder(l, stateDict(c.StateDict), ""); err != nil {
+				t.Fatal(err)
+			}
+			var mem *tensor.Tensor
+			if c.Memory != nil {
+				mem = c.Memory.tensor().SetRequiresGrad(true)
+			}
+			y := l.Call(x, mem, c.PaddingMask.orNil(), c.MemoryPaddingMask.orNil(), false)
+			checkClose(t, "output", y, c.Output)
+			y.BackwardWith(c.GradOutput.tensor())
+			checkClose(t, "grad input", x.Grad(), c.GradInput)
+			if mem != nil {
+				checkClose(t, "grad memory", mem.Grad(), *c.GradMemory)
+			}
+			twin := mk()
+			if err := nn.ImportPyTorchTransformerDecoder(twin, stateDict(c.GradStateDict), ""); err != nil {
+				t.Fatal(err)
+			}
+			if len(l.Params()) != len(twin.Params()) {
+				t.Fatalf("%d params, twin %d", len(l.Params()), len(twin.Params()))
+			}
+			for i, w := range l.Params() {
+				checkClose(t, "grad "+w.Name(), w.Grad(), goldenOf(twin.Params()[i]))
+			}
+			// Without padding masks, the MultiInputLayer entry point is the
+			// same computation.
+			if c.PaddingMask == nil && c.MemoryPaddingMask == nil {
+				xs := []*tensor.Tensor{x.Detach()}
+				if mem != nil {
+					xs = append(xs, mem.Detach())
+				}
+				checkClose(t, "output via ForwardMulti", l.ForwardMulti(xs, false), c.Output)
+			}
+		})
+	}
+}
+
+// TestGoldenPooling1D compares MaxPooling1D and AveragePooling1D (valid and
+// Keras "same" padding, strides) and the global poolings (with a mask for
+// the average) with references gen_more.py computes from F.max_pool1d,
+// F.avg_pool1d and torch reductions.
+func TestGoldenPooling1D(t *testing.T) {
+	for _, c := range loadMoreGolden(t, "pool1d.json") {
+		t.Run(c.Name, func(t *testing.T) {
+			x := c.Input.tensor().SetRequiresGrad(true)
+			var l nn.Layer
+			switch c.Class {
+			case "MaxPooling1D":
+				l = nn.NewMaxPooling1D(c.PoolSize, nn.Pool1DConfig{Strides: c.Strides, Padding: c.Padding})
+			case "AveragePooling1D":
+				l = nn.NewAveragePooling1D(c.PoolSize, nn.Pool1DConfig{Strides: c.Strides, Padding: c.Padding})
+			case "GlobalMaxPooling1D":
+				l = nn.NewGlobalMaxPooling1D()
+			case "GlobalAveragePooling1D":
+				l = nn.NewGlobalAveragePooling1D()
+			default:
+				t.Fatalf("class %q", c.Class)
+			}
+			if err := l.Build(x.Shape()[1:], nil); err != nil {
+				t.Fatal(err)
+			}
+			var y *tensor.Tensor
+			if c.Mask != nil {
+				y = l.(nn.MaskConsumer).ForwardMasked(x, c.Mask.tensor(), false)
+			} else {
+				y = l.Forward(x, false)
+			}
+			checkClose(t, "output", y, c.Output)
+			if !slices.Equal(y.Shape(), c.Output.Shape) {
+				t.Fatalf("output shape %v, want %v", y.Shape(), c.Output.Shape)
+			}
+			checkOutputShape(t, l, x, y)
+			y.BackwardWith(c.GradOutput.tensor())
+			checkClose(t, "grad input", x.Grad(), c.GradInput)
+		})
+	}
+}
+
+// TestGoldenBidirectionalMerge compares Bidirectional's sum, mul, ave (and,
+// without return_sequences, concat) merge modes with the two halves of a
+// bidirectional nn.LSTM / nn.GRU combined in gen_more.py.
+func TestGoldenBidirectionalMerge(t *testing.T) {
+	for _, c := range loadMoreGolden(t, "bidi_merge.json") {
+		t.Run(c.Name, func(t *testing.T) {
+			x := c.Input.tensor().SetRequiresGrad(true)
+			cfg := nn.RNNConfig{ReturnSequences: c.ReturnSequences}
+			l := nn.NewBidirectional(newRNN(c.Class, c.Units, cfg), nn.BidirectionalConfig{MergeMode: c.MergeMode})
+			if err := l.Build(x.Shape()[1:], nil); err != nil {
+				t.Fatal(err)
+			}
+			fw, bw := l.Layers()
+			sd := stateDict(c.StateDict)
+			for _, p := range []struct {
+				l      nn.Layer
+				suffix string
+			}{{fw, "l0"}, {bw, "l0_reverse"}} {
+				if err := nn.ImportPyTorchRNN(p.l, sd, p.suffix); err != nil {
+					t.Fatal(err)
+				}
+			}
+			y := l.Forward(x, false)
+			checkClose(t, "output", y, c.Output)
+			if !slices.Equal(y.Shape(), c.Output.Shape) {
+				t.Fatalf("output shape %v, want %v", y.Shape(), c.Output.Shape)
+			}
+			checkOutputShape(t, l, x, y)
+			y.BackwardWith(c.GradOutput.tensor())
+			checkClose(t, "grad input", x.Grad(), c.GradInput)
+			gd := gradDict(c.Class, c.GradStateDict)
+			for _, p := range []struct {
+				l      nn.Layer
+				suffix string
+			}{{fw, "l0"}, {bw, "l0_reverse"}} {
+				twin := newRNN(c.Class, c.Units, cfg)
+				if err := twin.Build(x.Shape()[1:], nil); err != nil {
+					t.Fatal(err)
+				}
+				if err := nn.ImportPyTorchRNN(twin, gd, p.suffix); err != nil {
+					t.Fatal(err)
+				}
+				for j, w := range p.l.Params() {
+					checkClose(t, "grad "+w.Name(), w.Grad(), goldenOf(twin.Params()[j]))
+				}
+			}
+		})
+	}
+}
+
+// TestGoldenTimeDistributed compares TimeDistributed(Dense) with nn.Linear
+// on every step and TimeDistributed(Conv2D) (NHWC, HWIO kernel) with
+// nn.Conv2d on every step (weight [F, C, kh, kw] → kernel [kh, kw, C, F]).
+func TestGoldenTimeDistributed(t *testing.T) {
+	for _, c := range loadMoreGolden(t, "timedist.json") {
+		t.Run(c.Name, func(t *testing.T) {
+			x := c.Input.tensor().SetRequiresGrad(true)
+			var td *nn.TimeDistributed
+			var kernel, bias *tensor.Tensor
+			var kernelGrad goldenTensor
+			switch c.Class {
+			case "Dense":
+				d := nn.NewDense(c.Units, nn.DenseConfig{})
+				td = nn.NewTimeDistributed(d)
+				if err := td.Build(x.Shape()[1:], nil); err != nil {
+					t.Fatal(err)
+				}
+				kernel, bias = d.Kernel, d.Bias
+				kernel.CopyFrom(c.StateDict["weight"].tensor().Transpose())
+				kernelGrad = permuted(c.GradStateDict["weight"], 1, 0)
+			case "Conv2D":
+				k := nn.NewConv2D(c.Filters, [2]int{c.KernelSize, c.KernelSize}, nn.Conv2DConfig{
+					Strides: [2]int{c.Strides, c.Strides}, Padding: c.Padding, Activation: c.Activation})
+				td = nn.NewTimeDistributed(k)
+				if err := td.Build(x.Shape()[1:], nil); err != nil {
+					t.Fatal(err)
+				}
+				kernel, bias = k.Kernel, k.Bias
+				kernel.CopyFrom(c.StateDict["weight"].tensor().Permute(2, 3, 1, 0))
+				kernelGrad = permuted(c.GradStateDict["weight"], 2, 3, 1, 0)
+			default:
+				t.Fatalf("class %q", c.Class)
+			}
+			bias.CopyFrom(c.StateDict["bias"].tensor())
+			y := td.Forward(x, false)
+			checkClose(t, "output", y, c.Output)
+			if !slices.Equal(y.Shape(), c.Output.Shape) {
+				t.Fatalf("output shape %v, want %v", y.Shape(), c.Output.Shape)
+			}
+			checkOutputShape(t, td, x, y)
+			y.BackwardWith(c.GradOutput.tensor())
+			checkClose(t, "grad input", x.Grad(), c.GradInput)
+			checkClose(t, "grad kernel", kernel.Grad(), kernelGrad)
+			checkClose(t, "grad bias", bias.Grad(), c.GradStateDict["bias"])
+		})
+	}
+}
+
+// TestGoldenPositional compares PositionalEncoding with the sinusoidal
+// formula evaluated in torch, and PositionEmbedding with x +
+// nn.Embedding(arange(T)).
+func TestGoldenPositional(t *testing.T) {
+	for _, c := range loadMoreGolden(t, "positional.json") {
+		t.Run(c.Name, func(t *testing.T) {
+			x := c.Input.tensor().SetRequiresGrad(true)
+			var l nn.Layer
+			var emb *nn.PositionEmbedding
+			switch c.Class {
+			case "PositionalEncoding":
+				l = nn.NewPositionalEncoding(nn.PositionalEncodingConfig{MaxWavelength: c.MaxWavelength})
+				checkClose(t, "SinusoidalEncoding", nn.SinusoidalEncoding(x.Dim(1), x.Dim(2), c.MaxWavelength), *c.Encoding)
+			case "PositionEmbedding":
+				emb = nn.NewPositionEmbedding(c.SequenceLength, nn.PositionEmbeddingConfig{})
+				l = emb
+			default:
+				t.Fatalf("class %q", c.Class)
+			}
+			if err := l.Build(x.Shape()[1:], nil); err != nil {
+				t.Fatal(err)
+			}
+			if emb != nil {
+				emb.Embeddings.CopyFrom(c.StateDict["weight"].tensor())
+			}
+			y := l.Forward(x, false)
+			checkClose(t, "output", y, c.Output)
+			checkOutputShape(t, l, x, y)
+			y.BackwardWith(c.GradOutput.tensor())
+			checkClose(t, "grad input", x.Grad(), c.GradInput)
+			if emb != nil {
+				checkClose(t, "grad embeddings", emb.Embeddings.Grad(), c.GradStateDict["weight"])
+			}
+		})
+	}
+}
+
+// TestGoldenConvRNNActivations compares Conv1D with strides, Keras "same"
+// padding and relu with nn.Conv1d on an explicitly padded input, and
+// SimpleRNN(activation relu) with nn.RNN(nonlinearity="relu").
+func TestGoldenConvRNNActivations(t *testing.T) {
+	for _, c := range loadMoreGolden(t, "conv_act.json") {
+		t.Run(c.Name, func(t *testing.T) {
+			x := c.Input.tensor().SetRequiresGrad(true)
+			switch c.Class {
+			case "Conv1D":
+				l := nn.NewConv1D(c.Filters, c.KernelSize, nn.Conv1DConfig{Strides: c.Strides, Padding: c.Padding,
+					Dilation: c.DilationRate, Activation: c.Activation})
+				if err := l.Build(x.Shape()[1:], nil); err != nil {
+					t.Fatal(err)
+				}
+				l.Kernel.CopyFrom(c.StateDict["weight"].tensor().Permute(2, 1, 0))
+				l.Bias.CopyFrom(c.StateDict["bias"].tensor())
+				y := l.Forward(x, false)
+				checkClose(t, "output", y, c.Output)
+				if !slices.Equal(y.Shape(), c.Output.Shape) {
+					t.Fatalf("output shape %v, want %v", y.Shape(), c.Output.Shape)
+				}
+				checkOutputShape(t, l, x, y)
+				y.BackwardWith(c.GradOutput.tensor())
+				checkClose(t, "grad input", x.Grad(), c.GradInput)
+				checkClose(t, "grad kernel", l.Kernel.Grad(), permuted(c.GradStateDict["weight"], 2, 1, 0))
+				checkClose(t, "grad bias", l.Bias.Grad(), c.GradStateDict["bias"])
+			case "SimpleRNN":
+				cfg := nn.RNNConfig{Activation: c.Activation, ReturnSequences: true}
+				var l stateRunner
+				var layers []nn.Layer
+				suffixes := []string{"l0"}
+				if c.Bidirectional {
+					b := nn.NewBidirectional(nn.NewSimpleRNN(c.Units, cfg), nn.BidirectionalConfig{})
+					if err := b.Build(x.Shape()[1:], nil); err != nil {
+						t.Fatal(err)
+					}
+					fw, bw := b.Layers()
+					layers = []nn.Layer{fw, bw}
+					suffixes = append(suffixes, "l0_reverse")
+					l = b
+				} else {
+					r := nn.NewSimpleRNN(c.Units, cfg)
+					if err := r.Build(x.Shape()[1:], nil); err != nil {
+						t.Fatal(err)
+					}
+					layers = []nn.Layer{r}
+					l = r
+				}
+				sd := stateDict(c.StateDict)
+				for i, r := range layers {
+					if err := nn.ImportPyTorchRNN(r, sd, suffixes[i]); err != nil {
+						t.Fatal(err)
+					}
+				}
+				y, states := l.ForwardState(x, nil, nil, false)
+				checkClose(t, "output", y, c.Output)
+				checkClose(t, "h_n", tensor.Stack(0, states...), *c.HN)
+				y.BackwardWith(c.GradOutput.tensor())
+				checkClose(t, "grad input", x.Grad(), c.GradInput)
+				gd := gradDict(c.Class, c.GradStateDict)
+				for i, r := range layers {
+					twin := nn.NewSimpleRNN(c.Units, cfg)
+					if err := twin.Build(x.Shape()[1:], nil); err != nil {
+						t.Fatal(err)
+					}
+					if err := nn.ImportPyTorchRNN(twin, gd, suffixes[i]); err != nil {
+						t.Fatal(err)
+					}
+					for j, w := range r.Params() {
+						checkClose(t, "grad "+w.Name(), w.Grad(), goldenOf(twin.Params()[j]))
+					}
+				}
+			default:
+				t.Fatalf("class %q", c.Class)
+			}
+		})
+	}
+}
