@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/tensile-ml/tensile/nn"
@@ -68,7 +69,8 @@ func checkOutputShape(t *testing.T, l nn.Layer, x, y *tensor.Tensor) {
 
 // TestGoldenTransformerDecoder compares TransformerDecoder with
 // nn.TransformerDecoderLayer (causal tgt_mask; post- and pre-norm; with
-// target and memory padding masks) and, without an encoder sequence, with
+// target and memory padding masks; a stack of two as nn.TransformerDecoder)
+// and, without an encoder sequence, with
 // nn.TransformerEncoderLayer under a causal src_mask; weights converted by
 // ImportPyTorchTransformerDecoder.
 func TestGoldenTransformerDecoder(t *testing.T) {
@@ -87,39 +89,57 @@ func TestGoldenTransformerDecoder(t *testing.T) {
 				}
 				return l
 			}
-			l := mk()
-			if err := nn.ImportPyTorchTransformerDecoder(l, stateDict(c.StateDict), ""); err != nil {
-				t.Fatal(err)
+			// One block, or a stack (nn.TransformerDecoder, keys "layers.k.").
+			n := max(c.Layers, 1)
+			prefix := func(k int) string {
+				if n == 1 {
+					return ""
+				}
+				return "layers." + strconv.Itoa(k) + "."
+			}
+			sd, gsd := stateDict(c.StateDict), stateDict(c.GradStateDict)
+			var blocks, twins []*nn.TransformerDecoder
+			for k := range n {
+				l, twin := mk(), mk()
+				if err := nn.ImportPyTorchTransformerDecoder(l, sd, prefix(k)); err != nil {
+					t.Fatal(err)
+				}
+				// PyTorch's gradients mapped onto a twin by the same import.
+				if err := nn.ImportPyTorchTransformerDecoder(twin, gsd, prefix(k)); err != nil {
+					t.Fatal(err)
+				}
+				blocks, twins = append(blocks, l), append(twins, twin)
 			}
 			var mem *tensor.Tensor
 			if c.Memory != nil {
 				mem = c.Memory.tensor().SetRequiresGrad(true)
 			}
-			y := l.Call(x, mem, c.PaddingMask.orNil(), c.MemoryPaddingMask.orNil(), false)
+			y := x
+			for _, l := range blocks {
+				y = l.Call(y, mem, c.PaddingMask.orNil(), c.MemoryPaddingMask.orNil(), false)
+			}
 			checkClose(t, "output", y, c.Output)
 			y.BackwardWith(c.GradOutput.tensor())
 			checkClose(t, "grad input", x.Grad(), c.GradInput)
 			if mem != nil {
 				checkClose(t, "grad memory", mem.Grad(), *c.GradMemory)
 			}
-			twin := mk()
-			if err := nn.ImportPyTorchTransformerDecoder(twin, stateDict(c.GradStateDict), ""); err != nil {
-				t.Fatal(err)
-			}
-			if len(l.Params()) != len(twin.Params()) {
-				t.Fatalf("%d params, twin %d", len(l.Params()), len(twin.Params()))
-			}
-			for i, w := range l.Params() {
-				checkClose(t, "grad "+w.Name(), w.Grad(), goldenOf(twin.Params()[i]))
+			for k, l := range blocks {
+				if len(l.Params()) != len(twins[k].Params()) {
+					t.Fatalf("%d params, twin %d", len(l.Params()), len(twins[k].Params()))
+				}
+				for i, w := range l.Params() {
+					checkClose(t, "grad "+prefix(k)+w.Name(), w.Grad(), goldenOf(twins[k].Params()[i]))
+				}
 			}
 			// Without padding masks, the MultiInputLayer entry point is the
 			// same computation.
-			if c.PaddingMask == nil && c.MemoryPaddingMask == nil {
+			if c.PaddingMask == nil && c.MemoryPaddingMask == nil && n == 1 {
 				xs := []*tensor.Tensor{x.Detach()}
 				if mem != nil {
 					xs = append(xs, mem.Detach())
 				}
-				checkClose(t, "output via ForwardMulti", l.ForwardMulti(xs, false), c.Output)
+				checkClose(t, "output via ForwardMulti", blocks[0].ForwardMulti(xs, false), c.Output)
 			}
 		})
 	}
@@ -168,7 +188,9 @@ func TestGoldenPooling1D(t *testing.T) {
 
 // TestGoldenBidirectionalMerge compares Bidirectional's sum, mul, ave (and,
 // without return_sequences, concat) merge modes with the two halves of a
-// bidirectional nn.LSTM / nn.GRU combined in gen_more.py.
+// bidirectional nn.LSTM / nn.GRU combined in gen_more.py, and masked
+// Bidirectional layers with a by-hand reference of Keras's masking (the
+// backward direction runs over the reversed sequence and mask).
 func TestGoldenBidirectionalMerge(t *testing.T) {
 	for _, c := range loadMoreGolden(t, "bidi_merge.json") {
 		t.Run(c.Name, func(t *testing.T) {
@@ -188,7 +210,7 @@ func TestGoldenBidirectionalMerge(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			y := l.Forward(x, false)
+			y := l.ForwardMasked(x, c.Mask.orNil(), false)
 			checkClose(t, "output", y, c.Output)
 			if !slices.Equal(y.Shape(), c.Output.Shape) {
 				t.Fatalf("output shape %v, want %v", y.Shape(), c.Output.Shape)

@@ -49,6 +49,7 @@ def causal_bool(n):
 # ---------------------------------------------------------------- decoder
 
 def decoder_cases():
+    torch.manual_seed(20241129 + 1)  # per family, so adding one leaves the others alone
     cases = []
     # name, norm_first, memory, B, T, S, E, N, Ff, padding masks
     for (name, nf, mem, B, Tn, S, E, N, Ff, pad) in [
@@ -59,8 +60,14 @@ def decoder_cases():
         ("decoder_no_memory_post_norm", False, False, 2, 5, 0, 8, 2, 16, False),
         ("decoder_no_memory_pre_norm", True, False, 2, 5, 0, 8, 2, 16, False),
         ("decoder_no_memory_padding", False, False, 2, 6, 0, 6, 2, 8, True),
+        ("decoder_stack2_pre_norm_padding", True, True, 2, 5, 6, 8, 2, 12, True),
     ]:
-        if mem:
+        layers = 2 if "stack2" in name else 1
+        if mem and layers == 2:
+            m = nn.TransformerDecoder(nn.TransformerDecoderLayer(E, N, dim_feedforward=Ff, dropout=0.0, batch_first=True,
+                                                                 norm_first=nf), 2)
+            norms = [f"layers.{k}.norm{j}" for k in range(2) for j in (1, 2, 3)]
+        elif mem:
             m = nn.TransformerDecoderLayer(E, N, dim_feedforward=Ff, dropout=0.0, batch_first=True, norm_first=nf)
             norms = ("norm1", "norm2", "norm3")
         else:
@@ -69,7 +76,7 @@ def decoder_cases():
         randomize(m)
         with torch.no_grad():
             for nm in norms:
-                getattr(m, nm).weight.copy_(1 + 0.2 * torch.randn(E))
+                m.get_submodule(nm).weight.copy_(1 + 0.2 * torch.randn(E))
         m.train()  # dropout is 0; train mode keeps PyTorch off its fast path
         x = torch.randn(B, Tn, E, requires_grad=True)
         tkpm = None  # True = padding (PyTorch)
@@ -79,7 +86,7 @@ def decoder_cases():
             tkpm[0, -2:] = True  # trailing padding only: step 0 always sees itself
             tkpm[1, -1] = True
         c = {"name": name, "norm_first": nf, "num_heads": N, "ff_dim": Ff, "epsilon": 1e-5,
-             "input": T(x), "causal": True}
+             "input": T(x), "causal": True, "layers": layers}
         if mem:
             memory = torch.randn(B, S, E, requires_grad=True)
             if pad:
@@ -113,6 +120,7 @@ def same_pad(n, k, s):
 
 
 def pool1d_cases():
+    torch.manual_seed(20241129 + 2)  # per family, so adding one leaves the others alone
     cases = []
     # name, class, B, T, C, pool, strides (0: pool), padding
     for (name, cls, B, Tn, C, p, s, pad) in [
@@ -176,6 +184,7 @@ def pool1d_cases():
 # ---------------------------------------------------------------- bidirectional
 
 def bidi_merge_cases():
+    torch.manual_seed(20241129 + 3)  # per family, so adding one leaves the others alone
     cases = []
     # name, class, merge mode, return_sequences, B, T, D, H
     for (name, cls, mode, seq, B, Tn, D, H) in [
@@ -203,12 +212,75 @@ def bidi_merge_cases():
         cases.append({"name": name, "class": cls, "units": H, "merge_mode": mode, "return_sequences": seq,
                       "input": T(x), "state_dict": sd_of(m), "output": T(y), "grad_output": T(g),
                       "grad_input": T(x.grad), "grad_state_dict": grads_of(m)})
+
+    # Masked, by hand (Keras semantics as in gen.py's masked cases): the
+    # backward direction runs the loop over the reversed sequence and mask,
+    # and its output sequence is put back in forward order.
+    for (name, cls, mode, seq, B, Tn, D, H) in [
+        ("bidi_lstm_masked_concat", "LSTM", "concat", True, 3, 6, 3, 4),
+        ("bidi_gru_masked_sum", "GRU", "sum", True, 3, 6, 3, 4),
+        ("bidi_lstm_masked_last_ave", "LSTM", "ave", False, 3, 6, 3, 4),
+    ]:
+        mk = {"LSTM": nn.LSTM, "GRU": nn.GRU}[cls]
+        m = mk(D, H, bidirectional=True, batch_first=True)
+        randomize(m)
+        p = dict(m.named_parameters())
+        x = torch.randn(B, Tn, D, requires_grad=True)
+        mask = torch.ones(B, Tn)
+        mask[0, 4:] = 0  # trailing padding
+        mask[1, 0] = 0   # leading padding
+        mask[2, 2] = 0   # a gap
+
+        def run(sfx, xs, ms):
+            wih, whh = p["weight_ih_" + sfx], p["weight_hh_" + sfx]
+            bih, bhh = p["bias_ih_" + sfx], p["bias_hh_" + sfx]
+            h = torch.zeros(B, H)
+            cc = torch.zeros(B, H)
+            outs = []
+            for t in range(Tn):
+                xt = xs[:, t]
+                if cls == "LSTM":
+                    z = xt @ wih.t() + bih + h @ whh.t() + bhh
+                    i, f, gg, o = z.chunk(4, 1)
+                    cn = torch.sigmoid(f) * cc + torch.sigmoid(i) * torch.tanh(gg)
+                    hn = torch.sigmoid(o) * torch.tanh(cn)
+                else:
+                    ir, iz, in_ = (xt @ wih.t() + bih).chunk(3, 1)
+                    hr, hz, hn_ = (h @ whh.t() + bhh).chunk(3, 1)
+                    r = torch.sigmoid(ir + hr)
+                    zz = torch.sigmoid(iz + hz)
+                    hn = (1 - zz) * torch.tanh(in_ + r * hn_) + zz * h
+                    cn = cc
+                mt = ms[:, t:t + 1] > 0
+                h = torch.where(mt, hn, h)
+                cc = torch.where(mt, cn, cc)
+                outs.append(h)
+            return torch.stack(outs, 1), h
+
+        fws, fwh = run("l0", x, mask)
+        bws, bwh = run("l0_reverse", x.flip(1), mask.flip(1))
+        # Check the by-hand loop: sample 0 has trailing padding only, so its
+        # real steps are the PyTorch module run on the truncated sequence.
+        ref, _ = m(x[0:1, :4])
+        assert torch.allclose(torch.cat([fws[0:1, :4], bws.flip(1)[0:1, :4]], -1), ref, atol=1e-12)
+        if seq:
+            fw, bw = fws, bws.flip(1)
+        else:
+            fw, bw = fwh, bwh
+        y = {"sum": lambda: fw + bw, "mul": lambda: fw * bw, "ave": lambda: (fw + bw) / 2,
+             "concat": lambda: torch.cat([fw, bw], -1)}[mode]()
+        g = torch.randn_like(y)
+        y.backward(g)
+        cases.append({"name": name, "class": cls, "units": H, "merge_mode": mode, "return_sequences": seq,
+                      "input": T(x), "mask": T(mask), "state_dict": sd_of(m), "output": T(y), "grad_output": T(g),
+                      "grad_input": T(x.grad), "grad_state_dict": grads_of(m)})
     return cases
 
 
 # ---------------------------------------------------------------- TimeDistributed
 
 def timedist_cases():
+    torch.manual_seed(20241129 + 4)  # per family, so adding one leaves the others alone
     cases = []
     for (name, B, Tn, D, U) in [("td_dense", 2, 4, 5, 3), ("td_dense_t1", 3, 1, 4, 6)]:
         m = nn.Linear(D, U)
@@ -249,6 +321,7 @@ def timedist_cases():
 # ---------------------------------------------------------------- positions
 
 def positional_cases():
+    torch.manual_seed(20241129 + 5)  # per family, so adding one leaves the others alone
     cases = []
     for (name, B, Tn, D, w) in [("posenc", 2, 6, 8, 10000.0), ("posenc_odd_w100", 2, 9, 7, 100.0)]:
         x = torch.randn(B, Tn, D, requires_grad=True)
@@ -276,6 +349,7 @@ def positional_cases():
 # ---------------------------------------------------------------- activations
 
 def conv_act_cases():
+    torch.manual_seed(20241129 + 6)  # per family, so adding one leaves the others alone
     cases = []
     # name, B, T, C, F, K, stride, padding, dilation, activation
     for (name, B, Tn, C, Fo, K, s, pad, d, act) in [
