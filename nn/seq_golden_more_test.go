@@ -9,6 +9,7 @@ import (
 
 	"github.com/tensile-ml/tensile/nn"
 	"github.com/tensile-ml/tensile/tensor"
+	"github.com/tensile-ml/tensile/tensor/tensortest"
 )
 
 // moreCase is one case of the files testdata/golden/seq/gen_more.py writes:
@@ -399,5 +400,90 @@ func TestGoldenConvRNNActivations(t *testing.T) {
 				t.Fatalf("class %q", c.Class)
 			}
 		})
+	}
+}
+
+// TestSeqMoreGradCheck checks with finite differences the configurations the
+// goldens above add and the layer harness lacks: "same" max pooling with
+// strides, "same" average pooling with uneven padding, and masked
+// Bidirectional layers with the sum and ave merge modes.
+func TestSeqMoreGradCheck(t *testing.T) {
+	rng := tensor.NewRNG(7)
+	mask := tensor.FromSlice([]float32{1, 1, 1, 0, 0, 1, 1, 1, 0, 1, 1, 1}, 2, 6)
+	for _, c := range []struct {
+		name   string
+		l      nn.Layer
+		masked bool
+	}{
+		{"maxpool1d_same_p3_s2", nn.NewMaxPooling1D(3, nn.Pool1DConfig{Strides: 2, Padding: "same"}), false},
+		{"maxpool1d_same_p4_s3", nn.NewMaxPooling1D(4, nn.Pool1DConfig{Strides: 3, Padding: "same"}), false},
+		{"avgpool1d_same_p4_s3", nn.NewAveragePooling1D(4, nn.Pool1DConfig{Strides: 3, Padding: "same"}), false},
+		{"bidirectional_lstm_sum_masked", nn.NewBidirectional(nn.NewLSTM(3, nn.RNNConfig{ReturnSequences: true}), nn.BidirectionalConfig{MergeMode: "sum"}), true},
+		{"bidirectional_gru_ave_last_masked", nn.NewBidirectional(nn.NewGRU(3, nn.RNNConfig{}), nn.BidirectionalConfig{MergeMode: "ave"}), true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if err := c.l.Build([]int{6, 2}, rng); err != nil {
+				t.Fatal(err)
+			}
+			x := tensor.RandNormal(rng, 0, 1, 2, 6, 2)
+			var m *tensor.Tensor
+			if c.masked {
+				m = mask
+			}
+			tensortest.GradCheck(t, c.name, func(in ...*tensor.Tensor) *tensor.Tensor {
+				if m != nil {
+					return c.l.(nn.MaskConsumer).ForwardMasked(in[0], m, false)
+				}
+				return c.l.Forward(in[0], false)
+			}, tensortest.GradCheckOptions{Eps: 1e-3, Tol: 2e-2}, append([]*tensor.Tensor{x}, c.l.Params()...)...)
+		})
+	}
+}
+
+// TestImportPyTorchTransformerDecoderErrors checks that the import refuses
+// an unbuilt block, missing keys, wrong shapes and a cross-attention state
+// dict for a block without one.
+func TestImportPyTorchTransformerDecoderErrors(t *testing.T) {
+	var withMem, noMem moreCase
+	for _, c := range loadMoreGolden(t, "decoder.json") {
+		switch c.Name {
+		case "decoder_post_norm":
+			withMem = c
+		case "decoder_no_memory_post_norm":
+			noMem = c
+		}
+	}
+	build := func(c moreCase) *nn.TransformerDecoder {
+		l := nn.NewTransformerDecoder(c.FFDim, c.NumHeads, nn.TransformerConfig{})
+		shapes := [][]int{c.Input.Shape[1:]}
+		if c.Memory != nil {
+			shapes = append(shapes, c.Memory.Shape[1:])
+		}
+		if err := l.BuildMulti(shapes, nil); err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	if err := nn.ImportPyTorchTransformerDecoder(nn.NewTransformerDecoder(8, 2, nn.TransformerConfig{}), stateDict(withMem.StateDict), ""); err == nil {
+		t.Error("unbuilt: no error")
+	}
+	sd := stateDict(withMem.StateDict)
+	delete(sd, "norm3.bias")
+	if err := nn.ImportPyTorchTransformerDecoder(build(withMem), sd, ""); err == nil {
+		t.Error("missing norm3.bias: no error")
+	}
+	sd = stateDict(withMem.StateDict)
+	sd["linear1.weight"] = sd["linear1.weight"].Transpose()
+	if err := nn.ImportPyTorchTransformerDecoder(build(withMem), sd, ""); err == nil {
+		t.Error("transposed linear1.weight: no error")
+	}
+	if err := nn.ImportPyTorchTransformerDecoder(build(noMem), stateDict(withMem.StateDict), ""); err == nil {
+		t.Error("cross-attention weights for a block without one: no error")
+	}
+	if err := nn.ImportPyTorchTransformerDecoder(build(withMem), stateDict(noMem.StateDict), ""); err == nil {
+		t.Error("encoder-layer state dict for a block with cross-attention: no error")
+	}
+	if err := nn.ImportPyTorchTransformerDecoder(build(withMem), stateDict(withMem.StateDict), "layers.0."); err == nil {
+		t.Error("wrong prefix: no error")
 	}
 }
