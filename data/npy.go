@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/tensile-ml/tensile/internal/atomicfile"
 )
 
 // NPYArray is an array read from a NumPy .npy file (or an .npz member),
@@ -412,37 +414,7 @@ func WriteNPY(w io.Writer, data []float32, shape []int) error {
 // SaveNPY writes data as a .npy file at path (see WriteNPY), through a
 // temporary file renamed into place.
 func SaveNPY(path string, data []float32, shape []int) error {
-	return writeFileAtomic(path, func(w io.Writer) error { return WriteNPY(w, data, shape) })
-}
-
-func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(dirOf(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
-		return path[:i+1]
-	}
-	return "."
+	return atomicfile.Write(path, func(w io.Writer) error { return WriteNPY(w, data, shape) })
 }
 
 // LoadNPZ reads every array of the .npz archive at path (written by
