@@ -43,16 +43,16 @@ func mrSlice(t testing.TB) (trX []string, trY []int, teX []string, teY []int, cl
 }
 
 func TestLearnsMRSlice(t *testing.T) {
-	if testing.Short() {
-		t.Skip("learning test")
+	if testing.Short() || purego {
+		t.Skip("MR learning test: skipped with -short and with -tags purego (the pure-Go kernels take ~100 s)")
 	}
 	trX, trY, teX, teY, classes := mrSlice(t)
 	cases := []struct {
 		cfg Config
 		min float64
 	}{
-		{Config{Arch: "cnn", EmbedDim: 64, Epochs: 3, MaxLen: 40, Seed: 1}, 0.65},
-		{Config{Arch: "lstm", EmbedDim: 64, Units: 32, Epochs: 3, MaxLen: 40, Seed: 1}, 0.62},
+		{Config{Arch: "cnn", EmbedDim: 64, Epochs: 4, MaxLen: 40, Seed: 1}, 0.66},
+		{Config{Arch: "lstm", EmbedDim: 64, Units: 32, Epochs: 3, MaxLen: 40, Seed: 1}, 0.66},
 	}
 	for _, c := range cases {
 		t.Run(c.cfg.Arch, func(t *testing.T) {
