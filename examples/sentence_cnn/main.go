@@ -49,7 +49,7 @@ func run() error {
 	flag.IntVar(&cfg.Filters, "filters", 100, "CNN feature maps per filter width")
 	widths := flag.String("widths", "3,4,5", "CNN filter widths")
 	flag.IntVar(&cfg.Units, "units", 64, "recurrent units")
-	flag.Float64Var(&cfg.Dropout, "dropout", 0.5, "dropout before the output layer")
+	flag.Float64Var(&cfg.Dropout, "dropout", 0.5, "dropout before the output layer (negative: none)")
 	flag.Float64Var(&cfg.MaxNorm, "max-norm", 0, "L2 max-norm of the output weight vectors (0: 3 for cnn, none for recurrent; negative: none)")
 	lr := flag.Float64("lr", 1e-3, "Adam learning rate")
 	flag.IntVar(&cfg.VocabSize, "vocab-size", 0, "vocabulary cap (0: every training word)")
