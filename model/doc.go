@@ -12,6 +12,19 @@
 // outputs) makes the model. Both are a *Model. Layers get unique Keras-style
 // names (conv2d, conv2d_1, ...) and weights are named "<layer>/<weight>".
 //
+// # Masking
+//
+// Padding masks propagate as in Keras: a layer implementing
+// nn.MaskProducer (nn.Embedding with MaskZero) emits a [B, T] mask of its
+// non-zero ids; the following nn.MaskConsumer layers (recurrent layers,
+// Bidirectional, attention, Transformer blocks, GlobalAveragePooling1D)
+// receive it through ForwardMasked, and it passes on through step-wise
+// layers that keep the time axis (Dropout, Dense, Activation, normalisation,
+// recurrent layers with return_sequences, attention) and through merges
+// (logical AND). Other layers (Conv1D, pooling, Flatten, a recurrent layer
+// returning its last output) drop it. So Embedding(mask_zero) → LSTM gives
+// the same output for a padded sequence as for the unpadded one.
+//
 // # Training
 //
 // Compile sets an optim.Optimizer, a losses.Loss and metrics. Fit trains on
@@ -39,7 +52,9 @@
 // Save writes one safetensors file (readable by other tools): the weights
 // as F32 tensors, the architecture JSON under the "tensile.model" metadata
 // key, and for a compiled model the compile config and optimizer slots, so
-// training can resume. Files are written to a temporary file, fsynced and
+// training can resume. SetMetadata attaches further JSON values (a text
+// vectorizer, class names), stored under "tensile.meta.<key>" and restored
+// by Load (Metadata). Files are written to a temporary file, fsynced and
 // renamed. Load validates the header and names the file in errors.
 //
 // # Example

@@ -102,6 +102,8 @@ type Model struct {
 	pendingState map[string][]float32 // optimizer state read by Load
 	pendingOpt   string
 
+	meta map[string][]byte // user metadata (SetMetadata)
+
 	stop  bool
 	arena *tensor.Arena
 }
@@ -414,9 +416,11 @@ func (e *LayerError) Unwrap() error { return e.Err }
 
 // run executes the graph on batches xs (one per input). In training mode
 // with fuse set, the last layer of the single output runs ForwardLogits.
-// It panics on shape errors; cur names the node that was running.
+// Padding masks flow between layers as described in mask.go. It panics on
+// shape errors; cur names the node that was running.
 func (m *Model) run(xs []*tensor.Tensor, training, fuse bool, cur **Node) []*tensor.Tensor {
 	vals := make(map[*Node]*tensor.Tensor, len(m.nodes))
+	var masks map[*Node]*tensor.Tensor // nil until a layer produces a mask
 	for i, in := range m.inputs {
 		vals[in] = xs[i]
 	}
@@ -426,6 +430,12 @@ func (m *Model) run(xs []*tensor.Tensor, training, fuse bool, cur **Node) []*ten
 			continue
 		}
 		*cur = n
+		var inMasks []*tensor.Tensor
+		if masks != nil {
+			for _, in := range n.inputs {
+				inMasks = append(inMasks, masks[in])
+			}
+		}
 		var y *tensor.Tensor
 		switch l := n.layer.(type) {
 		case nn.MultiInputLayer:
@@ -436,13 +446,34 @@ func (m *Model) run(xs []*tensor.Tensor, training, fuse bool, cur **Node) []*ten
 			y = l.ForwardMulti(ins, training)
 		default:
 			x := vals[n.inputs[0]]
-			if fuse && n == last {
+			var mask *tensor.Tensor
+			if inMasks != nil {
+				mask = inMasks[0]
+			}
+			mc, consumes := l.(nn.MaskConsumer)
+			switch {
+			case fuse && n == last:
 				y = l.(nn.LogitsLayer).ForwardLogits(x, training)
-			} else {
+			case mask != nil && consumes:
+				y = mc.ForwardMasked(x, mask, training)
+			default:
 				y = l.Forward(x, training)
 			}
 		}
 		vals[n] = y
+		_, produces := n.layer.(nn.MaskProducer)
+		if masks != nil || produces {
+			var x *tensor.Tensor
+			if len(n.inputs) > 0 {
+				x = vals[n.inputs[0]]
+			}
+			if mk := outputMask(n, x, inMasks); mk != nil {
+				if masks == nil {
+					masks = map[*Node]*tensor.Tensor{}
+				}
+				masks[n] = mk
+			}
+		}
 	}
 	*cur = nil
 	outs := make([]*tensor.Tensor, len(m.outputs))

@@ -22,8 +22,9 @@ import (
 // weight name to {"dtype": "F32", "shape": [...], "data_offsets": [begin,
 // end]}, then the raw little-endian float32 data. The header's
 // "__metadata__" holds, as JSON strings, the architecture under
-// "tensile.model" (Keras-style class names and configs) and, for a compiled
-// model, the compile config under "tensile.compile". Optimizer slots are
+// "tensile.model" (Keras-style class names and configs), for a compiled
+// model the compile config under "tensile.compile", and the values set by
+// SetMetadata under "tensile.meta.<key>". Optimizer slots are
 // stored as 1-d tensors named "optimizer/<slot key>".
 const (
 	metaModel   = "tensile.model"
@@ -82,6 +83,7 @@ func (m *Model) Save(path string) error {
 		return fmt.Errorf("model: save %s: %w", path, err)
 	}
 	meta := map[string]string{metaFormat: "pt", metaModel: string(arch)}
+	m.putMetadata(meta)
 	type entry struct {
 		name  string
 		shape []int
@@ -360,6 +362,9 @@ func decode(b []byte) (*Model, error) {
 	}
 	m, err := FromArchitecture([]byte(arch))
 	if err != nil {
+		return nil, err
+	}
+	if err := m.takeMetadata(meta); err != nil {
 		return nil, err
 	}
 	for _, w := range m.Weights() {

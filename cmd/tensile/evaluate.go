@@ -13,11 +13,13 @@ import (
 
 	"github.com/tensile-ml/tensile/data"
 	"github.com/tensile-ml/tensile/model"
+	"github.com/tensile-ml/tensile/text"
+	"github.com/tensile-ml/tensile/textclf"
 )
 
 func init() {
 	register(&command{name: "evaluate", summary: "evaluate a saved model: evaluate MODEL --data PATH", run: runEvaluate})
-	register(&command{name: "predict", summary: "classify inputs: predict MODEL FILE.png|FILE.jpg|FILE.npy ...", run: runPredict})
+	register(&command{name: "predict", summary: "classify inputs: predict MODEL FILE.png|FILE.jpg|FILE.npy ... | predict TEXT-MODEL \"raw text\" ...", run: runPredict})
 }
 
 func runEvaluate(args []string, stdout io.Writer) error {
@@ -92,17 +94,38 @@ type prediction struct {
 func runPredict(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print the results as JSON")
+	textFile := fs.String("text-file", "", "text classifiers: classify each non-empty line of FILE (UTF-8)")
 	fs.SetOutput(stdout)
 	pos, err := splitArgs(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) < 2 {
-		return errors.New("want a MODEL file and at least one input file")
+	if len(pos) < 1 {
+		return errors.New("want a MODEL file and at least one input")
 	}
 	m, err := model.Load(pos[0])
 	if err != nil {
 		return err
+	}
+	// A text classifier (saved by train-text) takes raw strings.
+	if tc, ok, err := textclf.FromModel(m); err != nil {
+		return fmt.Errorf("%s: %w", pos[0], err)
+	} else if ok {
+		texts := pos[1:]
+		if *textFile != "" {
+			lines, err := text.ReadLines(*textFile, text.ReadOptions{})
+			if err != nil {
+				return err
+			}
+			texts = append(texts, lines...)
+		}
+		return predictText(tc, texts, *asJSON, stdout)
+	}
+	if *textFile != "" {
+		return fmt.Errorf("%s is not a text classifier; --text-file needs a model saved by train-text", pos[0])
+	}
+	if len(pos) < 2 {
+		return errors.New("want a MODEL file and at least one input file")
 	}
 	in := m.InputShapes()
 	if len(in) != 1 {

@@ -1,0 +1,5 @@
+//go:build !purego
+
+package textclf
+
+const purego = false
