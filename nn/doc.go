@@ -15,8 +15,10 @@
 // Optional interfaces: Stateful (non-trainable weights such as
 // BatchNormalization's moving statistics), Regularized (weight penalties
 // added to the training loss), LogitsLayer (the pre-activation, used to
-// fuse softmax or sigmoid with cross-entropy) and MultiInputLayer (Add,
-// Concatenate).
+// fuse softmax or sigmoid with cross-entropy), MultiInputLayer (Add,
+// Concatenate), and MaskProducer / MaskConsumer (padding masks: Embedding
+// with MaskZero produces one, recurrent layers consume it; package model
+// passes masks between layers).
 //
 // # Layouts
 //
