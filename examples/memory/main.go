@@ -207,4 +207,3 @@ func Table(w io.Writer, lengths []int, kinds []string, cfg Config) error {
 	fmt.Fprintf(w, "\ntotal %s\n", time.Since(start).Round(time.Second))
 	return nil
 }
-
