@@ -44,7 +44,7 @@ func main() {
 	flag.IntVar(&cfg.Steps, "steps", 1000, "training steps per model and length")
 	flag.IntVar(&cfg.Batch, "batch-size", 32, "sequences per step")
 	flag.IntVar(&cfg.Units, "units", 32, "recurrent units / attention width")
-	flag.Float64Var(&cfg.LR, "lr", 3e-3, "Adam learning rate")
+	flag.Float64Var(&cfg.LR, "lr", 1e-2, "Adam learning rate")
 	flag.IntVar(&cfg.TestSize, "test-size", 1000, "test sequences")
 	flag.Uint64Var(&cfg.Seed, "seed", 1, "random seed")
 	flag.Parse()
