@@ -33,13 +33,13 @@ func TestTrainBeatsUnigram(t *testing.T) {
 		cfg    Config
 		margin float64 // bits below the unigram entropy
 	}{
-		{LSTM, Config{Units: 64, EmbedDim: 16, SeqLen: 32, Step: 4, Epochs: 4, LearningRate: 1e-2}, 2.0},
-		{Transformer, Config{EmbedDim: 32, Heads: 2, Layers: 1, SeqLen: 32, Step: 4, Epochs: 4, LearningRate: 3e-3}, 1.5},
+		{LSTM, Config{Units: 64, EmbedDim: 16, SeqLen: 32, Step: 4, Epochs: 3, LearningRate: 1e-2}, 2.0},
+		{Transformer, Config{EmbedDim: 32, Heads: 2, Layers: 1, SeqLen: 32, Step: 4, Epochs: 3, LearningRate: 3e-3}, 1.2},
 	} {
 		t.Run(tc.arch, func(t *testing.T) {
 			cfg := tc.cfg
 			cfg.Arch = tc.arch
-			_, rep, err := Train(corpus(6000), cfg, nil)
+			_, rep, err := Train(corpus(5000), cfg, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
