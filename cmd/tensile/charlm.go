@@ -1,0 +1,96 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/tensile-ml/tensile/charlm"
+	"github.com/tensile-ml/tensile/internal/parallel"
+	"github.com/tensile-ml/tensile/text"
+)
+
+func init() {
+	register(&command{name: "charlm", summary: "character language model: charlm train --text FILE --out MODEL | charlm sample MODEL --prompt TEXT", run: runCharLM})
+}
+
+func runCharLM(args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(`missing subcommand: "train" or "sample"`)
+	}
+	switch args[0] {
+	case "train":
+		return runCharLMTrain(args[1:], stdout)
+	case "sample":
+		return runCharLMSample(args[1:], stdout)
+	}
+	return fmt.Errorf(`unknown subcommand %q: "train" or "sample"`, args[0])
+}
+
+func runCharLMTrain(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("charlm train", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	var cfg charlm.Config
+	cfg.RegisterFlags(fs)
+	textPath := fs.String("text", "", "training text file (required)")
+	encoding := fs.String("encoding", "", "text encoding: utf-8 (default) or latin-1")
+	out := fs.String("out", "", "save the model here (required); the vocabulary goes to MODEL.vocab.json")
+	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
+	quiet := fs.Bool("quiet", false, "print only the final report")
+	pos, err := splitArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("unexpected argument %q", pos[0])
+	}
+	if *textPath == "" || *out == "" {
+		return errors.New("--text and --out are required")
+	}
+	if *threads > 0 {
+		parallel.SetThreads(*threads)
+	}
+	corpus, err := text.ReadText(*textPath, text.ReadOptions{Encoding: *encoding})
+	if err != nil {
+		return err
+	}
+	var log io.Writer = stdout
+	if *quiet {
+		log = nil
+	}
+	lm, rep, err := charlm.Train(corpus, cfg, log)
+	if err != nil {
+		return err
+	}
+	if err := lm.Save(*out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "held-out %.3f bits/char (unigram %.3f); saved %s and %s\n", rep.ValBPC, rep.UnigramBPC, *out, charlm.VocabPath(*out))
+	return nil
+}
+
+func runCharLMSample(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("charlm sample", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	opt := charlm.SampleOptions{Length: 300, Temperature: 0.8, TopK: 10, Seed: 1}
+	opt.RegisterFlags(fs)
+	prompt := fs.String("prompt", "", "text to continue")
+	pos, err := splitArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return errors.New("usage: tensile charlm sample MODEL [--prompt TEXT] [--length N] [--temperature T] [--top-k K] [--seed S]")
+	}
+	lm, err := charlm.Load(pos[0])
+	if err != nil {
+		return err
+	}
+	s, err := lm.Sample(*prompt, opt)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s%s\n", *prompt, s)
+	return nil
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCharLMTrainSample(t *testing.T) {
+	dir := t.TempDir()
+	txt := filepath.Join(dir, "corpus.txt")
+	corpus := strings.Repeat("the quick brown fox jumps over the lazy dog. ", 60)
+	if err := os.WriteFile(txt, []byte(corpus), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mf := filepath.Join(dir, "lm.safetensors")
+	for _, arch := range []string{"lstm", "transformer"} {
+		code, out, errs := run(t, "charlm", "train", "--text", txt, "--out", mf, "--arch", arch, "--seq-len", "16",
+			"--units", "32", "--embed-dim", "16", "--heads", "2", "--layers", "1", "--epochs", "2", "--step", "4", "--lr", "0.01", "--quiet")
+		if code != 0 {
+			t.Fatalf("%s: train exit %d: %s%s", arch, code, out, errs)
+		}
+		if !strings.Contains(out, "bits/char") {
+			t.Errorf("%s: train output lacks the bits/char report: %q", arch, out)
+		}
+		if _, err := os.Stat(mf + ".vocab.json"); err != nil {
+			t.Fatalf("%s: no vocabulary file: %v", arch, err)
+		}
+		args := []string{"charlm", "sample", mf, "--prompt", "the ", "--length", "50", "--seed", "2"}
+		code, a, errs := run(t, args...)
+		if code != 0 {
+			t.Fatalf("%s: sample exit %d: %s%s", arch, code, a, errs)
+		}
+		_, b, _ := run(t, args...)
+		if a != b || !strings.HasPrefix(a, "the ") || len([]rune(strings.TrimSuffix(a, "\n"))) != 54 {
+			t.Errorf("%s: samples %q and %q: want the same 4+50 characters", arch, a, b)
+		}
+	}
+}
+
+func TestCharLMErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"charlm"}, "missing subcommand"},
+		{[]string{"charlm", "fit"}, "unknown subcommand"},
+		{[]string{"charlm", "train", "--out", "x"}, "--text and --out"},
+		{[]string{"charlm", "train", "--text", filepath.Join(dir, "none.txt"), "--out", "x"}, "no such file"},
+		{[]string{"charlm", "sample", filepath.Join(dir, "none.safetensors")}, "no such file"},
+		{[]string{"charlm", "sample"}, "usage"},
+	} {
+		code, out, errs := run(t, c.args...)
+		if code == 0 || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q (stdout %q), want one line containing %q", c.args, code, errs, out, c.want)
+		}
+	}
+}
