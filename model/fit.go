@@ -171,8 +171,10 @@ func (m *Model) checkData(what string, ds *data.Dataset, labeled bool) error {
 	if m.loss != nil && isSparse(m.loss) {
 		out := m.outputs[0].shape
 		c := out[len(out)-1]
-		if ds.LabelSize() != 1 {
-			return fmt.Errorf("model: %s: %s needs one class id per sample, labels have shape %v", what, m.loss.Name(), ds.YShape)
+		// One class id per sample, or per position for outputs with more
+		// axes (labels [T] for outputs [T, K]).
+		if ds.LabelSize() != 1 && !slices.Equal(ds.YShape, out[:len(out)-1]) {
+			return fmt.Errorf("model: %s: %s needs one class id per sample (or per position: labels of shape %v), labels have shape %v", what, m.loss.Name(), out[:len(out)-1], ds.YShape)
 		}
 		for i, v := range ds.Y {
 			if v != float32(int(v)) || v < 0 || int(v) >= c {

@@ -301,3 +301,43 @@ func TestSaveAtomicAndCorrupt(t *testing.T) {
 		}
 	}
 }
+
+// TestFitPerPositionSparseLabels trains a per-step classifier: outputs
+// [T, K] per sample with one class id per position (labels [T]), as
+// character language models need.
+func TestFitPerPositionSparseLabels(t *testing.T) {
+	const n, T, D, K = 64, 4, 3, 5
+	rng := tensor.NewRNG(3)
+	x := tensor.RandNormal(rng, 0, 1, n, T, D).Data()
+	y := make([]float32, n*T)
+	for i := range y { // class = index of the largest feature
+		f := x[i*D : i*D+D]
+		c := 0
+		for j := range f {
+			if f[j] > f[c] {
+				c = j
+			}
+		}
+		y[i] = float32(c)
+	}
+	ds, err := data.New(x, []int{T, D}, y, []int{T})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewSequential(InputShape(T, D), nn.NewDense(K, nn.DenseConfig{Activation: "softmax"}))
+	if err := m.CompileNames("adam", "sparse_categorical_crossentropy", "accuracy"); err != nil {
+		t.Fatal(err)
+	}
+	m.Optimizer().SetLearningRate(0.05)
+	h, err := m.Fit(ds, FitConfig{Epochs: 30, Verbose: VerboseSilent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first, last := h.Values["loss"][0], h.Last("loss"); !(last < first/2) {
+		t.Fatalf("loss %g → %g did not halve", first, last)
+	}
+	bad, _ := data.New(x, []int{T, D}, y[:n*2], []int{2})
+	if _, err := m.Fit(bad, FitConfig{Verbose: VerboseSilent}); err == nil {
+		t.Fatal("labels [2] for outputs [4 5] accepted")
+	}
+}
