@@ -254,17 +254,10 @@ func convForward(out, x, w, bias []float32, pl *convPlan, relu bool) {
 	if pl.b == 0 || f == 0 {
 		return
 	}
-	epi := func(o []float32, rows int) {
-		if bias != nil || relu {
-			parallel.For(rows, max(1, 16384/f), func(lo, hi int) {
-				kernels.BiasAct(o[lo*f:hi*f], bias, hi-lo, f, relu)
-			})
-		}
-	}
+	ep := kernels.Epilogue{Bias: bias, ReLU: relu}
 	if pl.pointwise {
 		rows := pl.b * pl.p
-		kernels.Sgemm(false, false, rows, f, k, 1, x, k, w, f, 0, out, f)
-		epi(out, rows)
+		kernels.SgemmEpilogue(false, false, rows, f, k, 1, x, k, w, f, 0, out, f, ep)
 		return
 	}
 	sc := convPatchPool.get(pl.group * pl.chunk * k)
@@ -274,8 +267,7 @@ func convForward(out, x, w, bias []float32, pl *convPlan, relu bool) {
 		rows := (g1 - g0) * (q1 - q0)
 		convIm2col(buf, x, pl, g0, g1, q0, q1)
 		o := out[(g0*pl.p+q0)*f : (g0*pl.p+q0+rows)*f]
-		kernels.Sgemm(false, false, rows, f, k, 1, buf, k, w, f, 0, o, f)
-		epi(o, rows)
+		kernels.SgemmEpilogue(false, false, rows, f, k, 1, buf, k, w, f, 0, o, f, ep)
 	}
 	convPatchPool.put(sc)
 }
