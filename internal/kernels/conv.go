@@ -142,6 +142,16 @@ func BiasAct(dst, bias []float32, rows, f int, relu bool) {
 // SumRows adds the rows of the rows×f matrix src into dst (length f).
 func SumRows(dst, src []float32, rows, f int) {
 	dst = dst[:f]
+	if useSIMD && f%16 == 0 && f > 0 && rows > 0 {
+		_ = src[rows*f-1]
+		sumRowsAVX512(&dst[0], &src[0], rows, f)
+		return
+	}
+	sumRowsRef(dst, src, rows, f)
+}
+
+func sumRowsRef(dst, src []float32, rows, f int) {
+	dst = dst[:f]
 	for r := 0; r < rows; r++ {
 		row := src[r*f : r*f+f]
 		for j, v := range row {

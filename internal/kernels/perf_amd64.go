@@ -1,0 +1,15 @@
+//go:build !purego && amd64
+
+package kernels
+
+//go:noescape
+func reluBackwardAVX512(dx, dy, y *float32, n int)
+
+//go:noescape
+func sumRowsAVX512(dst, src *float32, rows, f int)
+
+//go:noescape
+func maxPool2AVX512(dst, r0, r1 *float32, ow, c int)
+
+//go:noescape
+func maxPool2BackAVX512(dx0, dx1, x0, x1, y, dy *float32, ow, c int)

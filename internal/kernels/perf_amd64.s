@@ -1,0 +1,187 @@
+//go:build !purego && amd64
+
+#include "textflag.h"
+
+// func reluBackwardAVX512(dx, dy, y *float32, n int)
+// dx[i] = dy[i] if y[i] > 0 else 0.
+TEXT ·reluBackwardAVX512(SB), NOSPLIT, $0-32
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	VPXORD Z15, Z15, Z15
+rb_loop32:
+	CMPQ CX, $32
+	JLT rb_loop16
+	VMOVUPS 0(DX), Z0
+	VMOVUPS 64(DX), Z1
+	VCMPPS $0x1e, Z15, Z0, K1
+	VCMPPS $0x1e, Z15, Z1, K2
+	VMOVUPS.Z 0(SI), K1, Z2
+	VMOVUPS.Z 64(SI), K2, Z3
+	VMOVUPS Z2, 0(DI)
+	VMOVUPS Z3, 64(DI)
+	ADDQ $128, DI
+	ADDQ $128, SI
+	ADDQ $128, DX
+	SUBQ $32, CX
+	JMP rb_loop32
+rb_loop16:
+	CMPQ CX, $16
+	JLT rb_tail
+	VMOVUPS 0(DX), Z0
+	VCMPPS $0x1e, Z15, Z0, K1
+	VMOVUPS.Z 0(SI), K1, Z2
+	VMOVUPS Z2, 0(DI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	ADDQ $64, DX
+	SUBQ $16, CX
+	JMP rb_loop16
+rb_tail:
+	TESTQ CX, CX
+	JZ rb_done
+	MOVL $1, BX
+	SHLL CX, BX
+	DECL BX
+	KMOVW BX, K3
+	VMOVUPS.Z 0(DX), K3, Z0
+	VCMPPS $0x1e, Z15, Z0, K3, K1
+	VMOVUPS.Z 0(SI), K1, Z2
+	VMOVUPS Z2, K3, 0(DI)
+rb_done:
+	VZEROUPPER
+	RET
+
+// func sumRowsAVX512(dst, src *float32, rows, f int)
+// dst[j] += Σ_r src[r*f+j]; f is a multiple of 16, rows >= 1. Each column
+// is summed row by row in order, as the pure-Go loop does.
+TEXT ·sumRowsAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ rows+16(FP), CX
+	MOVQ f+24(FP), DX
+	MOVQ DX, R8
+	SHLQ $2, R8          // row stride in bytes
+sr_col:
+	TESTQ DX, DX
+	JZ sr_done
+	VMOVUPS 0(DI), Z0
+	MOVQ SI, AX
+	MOVQ CX, BX
+sr_row:
+	VADDPS 0(AX), Z0, Z0
+	ADDQ R8, AX
+	DECQ BX
+	JNZ sr_row
+	VMOVUPS Z0, 0(DI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	SUBQ $16, DX
+	JMP sr_col
+sr_done:
+	VZEROUPPER
+	RET
+
+// func maxPool2AVX512(dst, r0, r1 *float32, ow, c int)
+// One output row of a 2×2, stride-2 max pool over NHWC rows r0, r1 with c
+// channels (a multiple of 16): dst[ox*c+i] = max of the four taps, ties and
+// NaNs resolved as the scalar kernel does (a later tap replaces the running
+// maximum only when strictly greater).
+TEXT ·maxPool2AVX512(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ r0+8(FP), SI
+	MOVQ r1+16(FP), DX
+	MOVQ ow+24(FP), CX
+	MOVQ c+32(FP), R8
+	MOVQ R8, R9
+	SHLQ $2, R9          // c in bytes
+mp_px:
+	TESTQ CX, CX
+	JZ mp_done
+	XORQ BX, BX
+mp_ch:
+	CMPQ BX, R9
+	JGE mp_next
+	LEAQ (SI)(BX*1), AX
+	LEAQ (DX)(BX*1), R10
+	VMOVUPS 0(AX), Z0
+	VMOVUPS (AX)(R9*1), Z1
+	VMOVUPS 0(R10), Z2
+	VMOVUPS (R10)(R9*1), Z3
+	VMAXPS Z0, Z1, Z0
+	VMAXPS Z0, Z2, Z0
+	VMAXPS Z0, Z3, Z0
+	VMOVUPS Z0, (DI)(BX*1)
+	ADDQ $64, BX
+	JMP mp_ch
+mp_next:
+	ADDQ R9, DI
+	LEAQ (SI)(R9*2), SI
+	LEAQ (DX)(R9*2), DX
+	DECQ CX
+	JMP mp_px
+mp_done:
+	VZEROUPPER
+	RET
+
+// func maxPool2BackAVX512(dx0, dx1, x0, x1, y, dy *float32, ow, c int)
+// Backward of maxPool2AVX512 for one output row: each dy goes to the first
+// tap (in row-major window order) equal to the forward maximum y (the first
+// tap also when y is NaN); the other taps get 0. dx0, dx1 are overwritten.
+TEXT ·maxPool2BackAVX512(SB), NOSPLIT, $0-64
+	MOVQ dx0+0(FP), DI
+	MOVQ dx1+8(FP), R11
+	MOVQ x0+16(FP), SI
+	MOVQ x1+24(FP), DX
+	MOVQ y+32(FP), R12
+	MOVQ dy+40(FP), R13
+	MOVQ ow+48(FP), CX
+	MOVQ c+56(FP), R9
+	SHLQ $2, R9
+mb_px:
+	TESTQ CX, CX
+	JZ mb_done
+	XORQ BX, BX
+mb_ch:
+	CMPQ BX, R9
+	JGE mb_next
+	VMOVUPS (R12)(BX*1), Z8   // y
+	VMOVUPS (R13)(BX*1), Z9   // dy
+	LEAQ (SI)(BX*1), AX
+	LEAQ (DX)(BX*1), R10
+	VMOVUPS 0(AX), Z0
+	VMOVUPS (AX)(R9*1), Z1
+	VMOVUPS 0(R10), Z2
+	VMOVUPS (R10)(R9*1), Z3
+	VCMPPS $8, Z8, Z0, K1      // tap0 == y or unordered
+	KNOTW K1, K2               // still unclaimed
+	VCMPPS $0, Z8, Z1, K2, K3  // tap1 == y, unclaimed
+	KANDNW K2, K3, K2
+	VCMPPS $0, Z8, Z2, K2, K4
+	KANDNW K2, K4, K2
+	VCMPPS $0, Z8, Z3, K2, K5
+	VMOVAPS.Z Z9, K1, Z4
+	VMOVAPS.Z Z9, K3, Z5
+	VMOVAPS.Z Z9, K4, Z6
+	VMOVAPS.Z Z9, K5, Z7
+	LEAQ (DI)(BX*1), AX
+	LEAQ (R11)(BX*1), R10
+	VMOVUPS Z4, 0(AX)
+	VMOVUPS Z5, (AX)(R9*1)
+	VMOVUPS Z6, 0(R10)
+	VMOVUPS Z7, (R10)(R9*1)
+	ADDQ $64, BX
+	JMP mb_ch
+mb_next:
+	ADDQ R9, R12
+	ADDQ R9, R13
+	LEAQ (SI)(R9*2), SI
+	LEAQ (DX)(R9*2), DX
+	LEAQ (DI)(R9*2), DI
+	LEAQ (R11)(R9*2), R11
+	DECQ CX
+	JMP mb_px
+mb_done:
+	VZEROUPPER
+	RET

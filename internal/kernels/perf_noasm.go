@@ -1,0 +1,10 @@
+//go:build purego || !amd64
+
+package kernels
+
+func reluBackwardAVX512(dx, dy, y *float32, n int)   { panic("kernels: no SIMD") }
+func sumRowsAVX512(dst, src *float32, rows, f int)   { panic("kernels: no SIMD") }
+func maxPool2AVX512(dst, r0, r1 *float32, ow, c int) { panic("kernels: no SIMD") }
+func maxPool2BackAVX512(dx0, dx1, x0, x1, y, dy *float32, ow, c int) {
+	panic("kernels: no SIMD")
+}

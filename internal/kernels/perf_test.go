@@ -1,0 +1,106 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// tieSlice returns n values drawn from a small set (so ties are common),
+// with some zeros, negative zeros and, when withNaN, NaNs.
+func tieSlice(r *rand.Rand, n int, withNaN bool) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		switch k := r.IntN(10); {
+		case k == 0:
+			s[i] = float32(math.Copysign(0, -1))
+		case k == 1 && withNaN:
+			s[i] = float32(math.NaN())
+		default:
+			s[i] = float32(r.IntN(5) - 2)
+		}
+	}
+	return s
+}
+
+func sameBits(a, b []float32) int {
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestReLUBackwardSIMD(t *testing.T) {
+	for _, n := range []int{0, 1, 15, 16, 17, 31, 32, 33, 100, 1000} {
+		r := rand.New(rand.NewPCG(uint64(n), 7))
+		dy, y := tieSlice(r, n, true), tieSlice(r, n, true)
+		got, want := make([]float32, n), make([]float32, n)
+		for i := range got {
+			got[i] = 5
+		}
+		ReLUBackward(got, dy, y)
+		reluBackwardRef(want, dy, y)
+		if i := sameBits(got, want); i >= 0 {
+			t.Fatalf("n=%d: dx[%d] = %v, want %v", n, i, got[i], want[i])
+		}
+	}
+}
+
+func TestSumRowsSIMD(t *testing.T) {
+	for _, tc := range []struct{ rows, f int }{{1, 16}, {3, 32}, {257, 64}, {5, 3}, {4, 48}} {
+		r := rand.New(rand.NewPCG(uint64(tc.rows), uint64(tc.f)))
+		src := randSlice(r, tc.rows*tc.f)
+		got, want := randSlice(r, tc.f), make([]float32, tc.f)
+		copy(want, got)
+		SumRows(got, src, tc.rows, tc.f)
+		sumRowsRef(want, src, tc.rows, tc.f)
+		if i := sameBits(got, want); i >= 0 {
+			t.Fatalf("%+v: dst[%d] = %v, want %v", tc, i, got[i], want[i])
+		}
+	}
+}
+
+// TestMaxPool2x2Row checks the row kernels against their references and
+// against MaxPool2D (values, and gradients routed to its argmax).
+func TestMaxPool2x2Row(t *testing.T) {
+	for _, tc := range []struct {
+		ow, c int
+		nan   bool
+	}{{1, 16, false}, {3, 32, true}, {13, 32, false}, {5, 64, true}, {4, 3, true}, {2, 1, false}} {
+		r := rand.New(rand.NewPCG(uint64(tc.ow), uint64(tc.c)))
+		n := tc.ow * tc.c
+		x := tieSlice(r, 4*n, tc.nan)
+		x0, x1 := x[:2*n], x[2*n:]
+		y, yRef := make([]float32, n), make([]float32, n)
+		MaxPool2x2Row(y, x0, x1, tc.ow, tc.c)
+		maxPool2x2RowRef(yRef, x0, x1, tc.ow, tc.c)
+		if i := sameBits(y, yRef); i >= 0 {
+			t.Fatalf("%+v: forward [%d] = %v, want %v", tc, i, y[i], yRef[i])
+		}
+		// MaxPool2D on the 2×(2·ow) image
+		g := ConvGeom{H: 2, W: 2 * tc.ow, C: tc.c, KH: 2, KW: 2, SH: 2, SW: 2, DH: 1, DW: 1, OH: 1, OW: tc.ow}
+		ym, am := make([]float32, n), make([]int32, n)
+		MaxPool2D(ym, am, x, &g)
+		if i := sameBits(y, ym); i >= 0 {
+			t.Fatalf("%+v: forward [%d] = %v, MaxPool2D %v", tc, i, y[i], ym[i])
+		}
+		dy := randSlice(r, n)
+		dx := make([]float32, 4*n)
+		dxRef := make([]float32, 4*n)
+		dxArg := make([]float32, 4*n)
+		for i := range dx {
+			dx[i], dxRef[i] = 9, 9
+		}
+		MaxPool2x2RowBackward(dx[:2*n], dx[2*n:], x0, x1, y, dy, tc.ow, tc.c)
+		maxPool2x2RowBackwardRef(dxRef[:2*n], dxRef[2*n:], x0, x1, y, dy, tc.ow, tc.c)
+		MaxPool2DBackward(dxArg, dy, am)
+		if i := sameBits(dx, dxRef); i >= 0 {
+			t.Fatalf("%+v: backward [%d] = %v, ref %v", tc, i, dx[i], dxRef[i])
+		}
+		if i := sameBits(dx, dxArg); i >= 0 {
+			t.Fatalf("%+v: backward [%d] = %v, argmax routing %v", tc, i, dx[i], dxArg[i])
+		}
+	}
+}
