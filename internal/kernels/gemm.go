@@ -285,6 +285,22 @@ func applyEpilogue(c []float32, ldc, m, n int, bias []float32, relu bool) {
 	if bias != nil {
 		bias = bias[:n]
 	}
+	if useSIMD && m > 0 && n > 0 && (bias != nil || relu) {
+		_ = c[(m-1)*ldc+n-1]
+		var bp *float32
+		if bias != nil {
+			bp = &bias[0]
+		}
+		epilogueAVX512(&c[0], ldc, m, n, bp, relu)
+		return
+	}
+	applyEpilogueRef(c, ldc, m, n, bias, relu)
+}
+
+func applyEpilogueRef(c []float32, ldc, m, n int, bias []float32, relu bool) {
+	if bias != nil {
+		bias = bias[:n]
+	}
 	for i := 0; i < m; i++ {
 		row := c[i*ldc : i*ldc+n]
 		switch {

@@ -185,3 +185,67 @@ mb_next:
 mb_done:
 	VZEROUPPER
 	RET
+
+// func epilogueAVX512(c *float32, ldc, m, n int, bias *float32, relu bool)
+// For each of m rows of c (stride ldc floats) and n columns: add bias[j]
+// when bias is not nil, then, when relu is set, replace x by +0 unless
+// x > 0 or x is NaN (Go's max(x, 0)).
+TEXT ·epilogueAVX512(SB), NOSPLIT, $0-41
+	MOVQ c+0(FP), DI
+	MOVQ ldc+8(FP), R8
+	SHLQ $2, R8
+	MOVQ m+16(FP), CX
+	MOVQ n+24(FP), DX
+	MOVQ bias+32(FP), SI
+	MOVBQZX relu+40(FP), R9
+	VPXORD Z15, Z15, Z15
+ep_row:
+	TESTQ CX, CX
+	JZ ep_done
+	MOVQ DI, AX
+	MOVQ SI, R10
+	MOVQ DX, BX
+ep_col:
+	CMPQ BX, $16
+	JLT ep_tail
+	VMOVUPS 0(AX), Z0
+	TESTQ R10, R10
+	JZ ep_nobias
+	VADDPS 0(R10), Z0, Z0
+	ADDQ $64, R10
+ep_nobias:
+	TESTQ R9, R9
+	JZ ep_store
+	VCMPPS $6, Z15, Z0, K1     // NLE_UQ: x > 0 or NaN
+	VMOVAPS.Z Z0, K1, Z0
+ep_store:
+	VMOVUPS Z0, 0(AX)
+	ADDQ $64, AX
+	SUBQ $16, BX
+	JMP ep_col
+ep_tail:
+	TESTQ BX, BX
+	JZ ep_next
+	MOVL $1, R11
+	SHLXL BX, R11, R11
+	DECL R11
+	KMOVW R11, K2
+	VMOVUPS.Z 0(AX), K2, Z0
+	TESTQ R10, R10
+	JZ ep_tnobias
+	VMOVUPS.Z 0(R10), K2, Z1
+	VADDPS Z1, Z0, Z0
+ep_tnobias:
+	TESTQ R9, R9
+	JZ ep_tstore
+	VCMPPS $6, Z15, Z0, K1
+	VMOVAPS.Z Z0, K1, Z0
+ep_tstore:
+	VMOVUPS Z0, K2, 0(AX)
+ep_next:
+	ADDQ R8, DI
+	DECQ CX
+	JMP ep_row
+ep_done:
+	VZEROUPPER
+	RET

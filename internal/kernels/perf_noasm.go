@@ -8,3 +8,7 @@ func maxPool2AVX512(dst, r0, r1 *float32, ow, c int) { panic("kernels: no SIMD")
 func maxPool2BackAVX512(dx0, dx1, x0, x1, y, dy *float32, ow, c int) {
 	panic("kernels: no SIMD")
 }
+
+func epilogueAVX512(c *float32, ldc, m, n int, bias *float32, relu bool) {
+	panic("kernels: no SIMD")
+}

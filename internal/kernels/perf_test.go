@@ -104,3 +104,24 @@ func TestMaxPool2x2Row(t *testing.T) {
 		}
 	}
 }
+
+func TestEpilogueSIMD(t *testing.T) {
+	for _, tc := range []struct{ m, n, ldc int }{{1, 1, 1}, {3, 16, 20}, {14, 32, 32}, {5, 37, 40}, {2, 9, 9}} {
+		for _, withBias := range []bool{false, true} {
+			for _, relu := range []bool{false, true} {
+				r := rand.New(rand.NewPCG(uint64(tc.m), uint64(tc.n)))
+				c := tieSlice(r, tc.m*tc.ldc, true)
+				want := append([]float32(nil), c...)
+				var bias []float32
+				if withBias {
+					bias = tieSlice(r, tc.n, true)
+				}
+				applyEpilogue(c, tc.ldc, tc.m, tc.n, bias, relu)
+				applyEpilogueRef(want, tc.ldc, tc.m, tc.n, bias, relu)
+				if i := sameBits(c, want); i >= 0 {
+					t.Fatalf("%+v bias=%v relu=%v: c[%d] = %v, want %v", tc, withBias, relu, i, c[i], want[i])
+				}
+			}
+		}
+	}
+}
