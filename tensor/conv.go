@@ -76,6 +76,11 @@ func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 // enough to stay in the outer caches.
 const convPatchBudget = 1 << 18
 
+// convUnits is the number of image groups a batch is cut into when whole
+// images fit the patch budget (fewer when the budget caps a group). The cut
+// depends only on the batch and geometry, never on the thread count.
+const convUnits = 8
+
 // convBiasRows is the fixed row block of the bias-gradient partial sums.
 const convBiasRows = 256
 
@@ -177,7 +182,9 @@ func convSetup(x, kernel, bias *Tensor, opt Conv2DOptions) *convPlan {
 	pl.pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pleft == 0 && oh == h && ow == w
 	perImg := pl.p * pl.k
 	if perImg <= convPatchBudget {
-		pl.group = max(1, min(convPatchBudget/max(perImg, 1), b))
+		// Units of whole images run in parallel, one GEMM each; aim for
+		// about convUnits of them so that two or more cores stay balanced.
+		pl.group = max(1, min(convPatchBudget/max(perImg, 1), (b+convUnits-1)/convUnits))
 		pl.chunk = pl.p
 	} else {
 		pl.group = 1
@@ -260,6 +267,24 @@ func convForward(out, x, w, bias []float32, pl *convPlan, relu bool) {
 		kernels.SgemmEpilogue(false, false, rows, f, k, 1, x, k, w, f, 0, out, f, ep)
 		return
 	}
+	if pl.nChunks == 1 {
+		// whole images per unit: units run in parallel, each building its
+		// patches and running its GEMM on one core while they are in cache
+		parallel.For(pl.nGroups, 1, func(lo, hi int) {
+			sc := convPatchPool.get(pl.group * pl.p * k)
+			buf := *sc
+			for u := lo; u < hi; u++ {
+				g0, g1, _, _ := pl.unit(u)
+				rows := (g1 - g0) * pl.p
+				for i := g0; i < g1; i++ {
+					kernels.Im2col(buf[(i-g0)*pl.p*k:(i-g0+1)*pl.p*k], x[i*pl.imgLen:(i+1)*pl.imgLen], &pl.g, 0, pl.p)
+				}
+				kernels.SgemmEpilogue(false, false, rows, f, k, 1, buf, k, w, f, 0, out[g0*pl.p*f:g1*pl.p*f], f, ep)
+			}
+			convPatchPool.put(sc)
+		})
+		return
+	}
 	sc := convPatchPool.get(pl.group * pl.chunk * k)
 	buf := *sc
 	for u := 0; u < pl.nGroups*pl.nChunks; u++ {
@@ -334,6 +359,10 @@ func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan) {
 			}
 		}
 	}
+	if pl.nChunks == 1 {
+		convBackwardUnits(dx, dw, dy, x, wt, pl)
+		return
+	}
 	sc := convPatchPool.get(pl.group * pl.chunk * k)
 	defer convPatchPool.put(sc)
 	buf := *sc
@@ -364,5 +393,55 @@ func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan) {
 				}
 			})
 		}
+	}
+}
+
+// convBackwardUnits is convBackward for plans whose units hold whole images:
+// units run in parallel, each computing its images' input gradients and its
+// own partial kernel gradient; the partials are then added in unit order,
+// so the result does not depend on the thread count.
+func convBackwardUnits(dx, dw, dy, x, wt []float32, pl *convPlan) {
+	f, k, p := pl.f, pl.k, pl.p
+	kf := k * f
+	var part []float32
+	var sp *[]float32
+	if dw != nil && pl.nGroups > 1 {
+		sp = convPartPool.get(pl.nGroups * kf)
+		part = *sp
+	}
+	parallel.For(pl.nGroups, 1, func(lo, hi int) {
+		sc := convPatchPool.get(pl.group * p * k)
+		buf := *sc
+		for u := lo; u < hi; u++ {
+			g0, g1, _, _ := pl.unit(u)
+			rows := (g1 - g0) * p
+			dyu := dy[g0*p*f : g1*p*f]
+			if dw != nil {
+				for i := g0; i < g1; i++ {
+					kernels.Im2col(buf[(i-g0)*p*k:(i-g0+1)*p*k], x[i*pl.imgLen:(i+1)*pl.imgLen], &pl.g, 0, p)
+				}
+				dst := dw
+				if part != nil {
+					dst = part[u*kf : (u+1)*kf]
+				}
+				kernels.Sgemm(true, false, k, f, rows, 1, buf, k, dyu, f, 0, dst, f)
+			}
+			if dx != nil {
+				kernels.Sgemm(false, false, rows, k, f, 1, dyu, f, wt, k, 0, buf, k)
+				for i := g0; i < g1; i++ {
+					d := dx[i*pl.imgLen : (i+1)*pl.imgLen]
+					clear(d)
+					kernels.Col2im(d, buf[(i-g0)*p*k:(i-g0+1)*p*k], &pl.g, 0, p)
+				}
+			}
+		}
+		convPatchPool.put(sc)
+	})
+	if part != nil {
+		copy(dw, part[:kf])
+		for u := 1; u < pl.nGroups; u++ {
+			kernels.AddVV(dw, dw, part[u*kf:(u+1)*kf])
+		}
+		convPartPool.put(sp)
 	}
 }
