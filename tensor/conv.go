@@ -47,6 +47,24 @@ func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 		g = g.contiguous()
 		a := g.arena
 		dy := g.Data()
+		if !x.requiresGrad && kernels.Conv3x3C1Fast(&pl.g, pl.f) {
+			// first-layer direct kernel; the ReLU mask is fused into it
+			var dw, db *Tensor
+			var dwd, dbd, y []float32
+			if kernel.requiresGrad {
+				dw = empty(a, kernel.shape...)
+				dwd = dw.data
+			}
+			if bias != nil && bias.requiresGrad {
+				db = empty(a, bias.shape...)
+				dbd = db.data
+			}
+			if relu {
+				y = out.data
+			}
+			convBackwardC1(dwd, dbd, dy, x.Data(), y, pl)
+			return []*Tensor{nil, dw, db}
+		}
 		if relu {
 			m := empty(a, g.shape...)
 			kernels.ReLUBackward(m.data, dy, out.data)
@@ -262,6 +280,15 @@ func convForward(out, x, w, bias []float32, pl *convPlan, relu bool) {
 		return
 	}
 	ep := kernels.Epilogue{Bias: bias, ReLU: relu}
+	if kernels.Conv3x3C1Fast(&pl.g, f) {
+		n := pl.p * f
+		parallel.For(pl.b, 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				kernels.Conv3x3C1(out[i*n:(i+1)*n], x[i*pl.imgLen:(i+1)*pl.imgLen], w, bias, &pl.g, f, relu)
+			}
+		})
+		return
+	}
 	if pl.pointwise {
 		rows := pl.b * pl.p
 		kernels.SgemmEpilogue(false, false, rows, f, k, 1, x, k, w, f, 0, out, f, ep)
@@ -444,4 +471,45 @@ func convBackwardUnits(dx, dw, dy, x, wt []float32, pl *convPlan) {
 		}
 		convPartPool.put(sp)
 	}
+}
+
+// convBackwardC1 is the backward pass of a Conv3x3C1Fast convolution whose
+// input needs no gradient: units of images (the plan's fixed groups) run in
+// parallel, each summing its kernel and bias gradients (dy masked by y > 0
+// when y is not nil) into its own partial; the partials are then added in
+// unit order, so the result does not depend on the thread count. dw or db
+// may be nil.
+func convBackwardC1(dw, db, dy, x, y []float32, pl *convPlan) {
+	f := pl.f
+	n := pl.p * f
+	stride := 10 * f // 9·f kernel + f bias per unit
+	sp := convPartPool.get(pl.nGroups * stride)
+	part := *sp
+	parallel.For(pl.nGroups, 1, func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			pu := part[u*stride : (u+1)*stride]
+			clear(pu)
+			g0, g1 := u*pl.group, min((u+1)*pl.group, pl.b)
+			for i := g0; i < g1; i++ {
+				var yi []float32
+				if y != nil {
+					yi = y[i*n : (i+1)*n]
+				}
+				kernels.Conv3x3C1Grad(pu[:9*f], pu[9*f:], x[i*pl.imgLen:(i+1)*pl.imgLen], dy[i*n:(i+1)*n], yi, &pl.g, f)
+			}
+		}
+	})
+	if dw != nil {
+		copy(dw, part[:9*f])
+		for u := 1; u < pl.nGroups; u++ {
+			kernels.AddVV(dw, dw, part[u*stride:u*stride+9*f])
+		}
+	}
+	if db != nil {
+		copy(db, part[9*f:stride])
+		for u := 1; u < pl.nGroups; u++ {
+			kernels.AddVV(db, db, part[u*stride+9*f:(u+1)*stride])
+		}
+	}
+	convPartPool.put(sp)
 }

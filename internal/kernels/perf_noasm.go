@@ -12,3 +12,11 @@ func maxPool2BackAVX512(dx0, dx1, x0, x1, y, dy *float32, ow, c int) {
 func epilogueAVX512(c *float32, ldc, m, n int, bias *float32, relu bool) {
 	panic("kernels: no SIMD")
 }
+
+func conv3x3c1AVX512(out, x, w, bias *float32, ws, ow, oh, f int, relu bool) {
+	panic("kernels: no SIMD")
+}
+
+func conv3x3c1GradAVX512(dw, db, x, dy, y *float32, ws, ow, oh, f int) {
+	panic("kernels: no SIMD")
+}

@@ -125,3 +125,51 @@ func TestEpilogueSIMD(t *testing.T) {
 		}
 	}
 }
+
+func TestConv3x3C1(t *testing.T) {
+	for _, tc := range []struct{ h, w, f int }{{28, 28, 32}, {5, 7, 64}, {3, 3, 32}, {6, 4, 16}} {
+		g := ConvGeom{H: tc.h, W: tc.w, C: 1, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, OH: tc.h - 2, OW: tc.w - 2}
+		r := rand.New(rand.NewPCG(uint64(tc.h), uint64(tc.f)))
+		x, w, bias := randSlice(r, tc.h*tc.w), randSlice(r, 9*tc.f), randSlice(r, tc.f)
+		n := g.OH * g.OW * tc.f
+		for _, relu := range []bool{false, true} {
+			got, want := make([]float32, n), make([]float32, n)
+			Conv3x3C1(got, x, w, bias, &g, tc.f, relu)
+			conv3x3c1Ref(want, x, w, bias, &g, tc.f, relu)
+			for i := range got {
+				if d := math.Abs(float64(got[i] - want[i])); d > 1e-5 {
+					t.Fatalf("%+v relu=%v: out[%d] = %v, want %v", tc, relu, i, got[i], want[i])
+				}
+			}
+			if Conv3x3C1Fast(&g, tc.f) {
+				// bit-identical to im2col + GEMM with the fused epilogue
+				patches := make([]float32, g.OH*g.OW*9)
+				Im2col(patches, x, &g, 0, g.OH*g.OW)
+				gemm := make([]float32, n)
+				SgemmEpilogue(false, false, g.OH*g.OW, tc.f, 9, 1, patches, 9, w, tc.f, 0, gemm, tc.f, Epilogue{Bias: bias, ReLU: relu})
+				if i := sameBits(got, gemm); i >= 0 {
+					t.Fatalf("%+v relu=%v: out[%d] = %v, GEMM %v", tc, relu, i, got[i], gemm[i])
+				}
+			}
+			dy := randSlice(r, n)
+			var y []float32
+			if relu {
+				y = got
+			}
+			dw, db := randSlice(r, 9*tc.f), randSlice(r, tc.f)
+			dwRef, dbRef := append([]float32(nil), dw...), append([]float32(nil), db...)
+			Conv3x3C1Grad(dw, db, x, dy, y, &g, tc.f)
+			conv3x3c1GradRef(dwRef, dbRef, x, dy, y, &g, tc.f)
+			for i := range dw {
+				if d := math.Abs(float64(dw[i] - dwRef[i])); d > 1e-3 {
+					t.Fatalf("%+v relu=%v: dw[%d] = %v, want %v", tc, relu, i, dw[i], dwRef[i])
+				}
+			}
+			for i := range db {
+				if d := math.Abs(float64(db[i] - dbRef[i])); d > 1e-3 {
+					t.Fatalf("%+v relu=%v: db[%d] = %v, want %v", tc, relu, i, db[i], dbRef[i])
+				}
+			}
+		}
+	}
+}
