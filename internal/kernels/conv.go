@@ -94,6 +94,10 @@ func Col2im(dst, src []float32, g *ConvGeom, p0, p1 int) {
 			base := iy * g.W * c
 			if inside && g.DW == 1 {
 				d := dst[base+ix0*c : base+ix0*c+runLen]
+				if useSIMD && runLen >= simdMin {
+					addVVAVX512(&d[0], &d[0], &seg[0], runLen)
+					continue
+				}
 				for i, v := range seg {
 					d[i] += v
 				}
@@ -106,6 +110,10 @@ func Col2im(dst, src []float32, g *ConvGeom, p0, p1 int) {
 				}
 				d := dst[base+ix*c : base+ix*c+c]
 				s := seg[kx*c : kx*c+c]
+				if useSIMD && c >= simdMin {
+					addVVAVX512(&d[0], &d[0], &s[0], c)
+					continue
+				}
 				for i, v := range s {
 					d[i] += v
 				}
