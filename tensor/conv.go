@@ -65,10 +65,9 @@ func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 			convBackwardC1(dwd, dbd, dy, x.Data(), y, pl)
 			return []*Tensor{nil, dw, db}
 		}
+		var y, mask []float32
 		if relu {
-			m := empty(a, g.shape...)
-			kernels.ReLUBackward(m.data, dy, out.data)
-			dy = m.data
+			y, mask = out.data, empty(a, g.shape...).data
 		}
 		var dx, dw, db *Tensor
 		var dxd, dwd, dbd []float32
@@ -84,7 +83,7 @@ func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 			db = empty(a, bias.shape...)
 			dbd = db.data
 		}
-		convBackward(dxd, dwd, dbd, dy, x.Data(), kernel.Data(), pl)
+		convBackward(dxd, dwd, dbd, dy, x.Data(), kernel.Data(), pl, y, mask)
 		return []*Tensor{dx, dw, db}
 	}, x, kernel, bias)
 }
@@ -282,8 +281,8 @@ func convForward(out, x, w, bias []float32, pl *convPlan, relu bool) {
 	ep := kernels.Epilogue{Bias: bias, ReLU: relu}
 	if kernels.Conv3x3C1Fast(&pl.g, f) {
 		n := pl.p * f
-		parallel.For(pl.b, 1, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
+		parallel.Each(pl.nGroups, func(u int) {
+			for i := u * pl.group; i < min((u+1)*pl.group, pl.b); i++ {
 				kernels.Conv3x3C1(out[i*n:(i+1)*n], x[i*pl.imgLen:(i+1)*pl.imgLen], w, bias, &pl.g, f, relu)
 			}
 		})
@@ -297,17 +296,15 @@ func convForward(out, x, w, bias []float32, pl *convPlan, relu bool) {
 	if pl.nChunks == 1 {
 		// whole images per unit: units run in parallel, each building its
 		// patches and running its GEMM on one core while they are in cache
-		parallel.For(pl.nGroups, 1, func(lo, hi int) {
+		parallel.Each(pl.nGroups, func(u int) {
 			sc := convPatchPool.get(pl.group * pl.p * k)
 			buf := *sc
-			for u := lo; u < hi; u++ {
-				g0, g1, _, _ := pl.unit(u)
-				rows := (g1 - g0) * pl.p
-				for i := g0; i < g1; i++ {
-					kernels.Im2col(buf[(i-g0)*pl.p*k:(i-g0+1)*pl.p*k], x[i*pl.imgLen:(i+1)*pl.imgLen], &pl.g, 0, pl.p)
-				}
-				kernels.SgemmEpilogue(false, false, rows, f, k, 1, buf, k, w, f, 0, out[g0*pl.p*f:g1*pl.p*f], f, ep)
+			g0, g1, _, _ := pl.unit(u)
+			rows := (g1 - g0) * pl.p
+			for i := g0; i < g1; i++ {
+				kernels.Im2col(buf[(i-g0)*pl.p*k:(i-g0+1)*pl.p*k], x[i*pl.imgLen:(i+1)*pl.imgLen], &pl.g, 0, pl.p)
 			}
+			kernels.SgemmEpilogue(false, false, rows, f, k, 1, buf, k, w, f, 0, out[g0*pl.p*f:g1*pl.p*f], f, ep)
 			convPatchPool.put(sc)
 		})
 		return
@@ -346,7 +343,10 @@ func convBiasGrad(db, dy []float32, rows, f int, part []float32) {
 // all fully overwritten) from the output gradient dy. The kernel gradient
 // accumulates unit by unit in a fixed order and every GEMM keeps its inner
 // sums on one goroutine, so results do not depend on the thread count.
-func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan) {
+//
+// When y (the ReLU output of the forward pass) is not nil, dy is first
+// masked by y > 0 into mask (same length), the fused activation's backward.
+func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan, y, mask []float32) {
 	f, k := pl.f, pl.k
 	if pl.b == 0 || f == 0 {
 		if dx != nil {
@@ -364,6 +364,26 @@ func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan) {
 	kf := k * f
 	part := convPartPool.get(kf + (rowsAll+convBiasRows-1)/convBiasRows*f)
 	defer convPartPool.put(part)
+	var wt []float32
+	if dx != nil && !pl.pointwise {
+		// the kernel as [F, K], so dcol = dy·wt needs no transposed GEMM
+		wt = (*part)[:kf]
+		for i := 0; i < k; i++ {
+			for j := 0; j < f; j++ {
+				wt[j*k+i] = w[i*f+j]
+			}
+		}
+	}
+	if pl.nChunks == 1 && !pl.pointwise {
+		convBackwardUnits(dx, dw, db, dy, x, wt, pl, y, mask)
+		return
+	}
+	if y != nil {
+		parallel.For(rowsAll, max(1, 16384/f), func(lo, hi int) {
+			kernels.ReLUBackward(mask[lo*f:hi*f], dy[lo*f:hi*f], y[lo*f:hi*f])
+		})
+		dy = mask
+	}
 	if db != nil {
 		convBiasGrad(db, dy, rowsAll, f, (*part)[kf:])
 	}
@@ -374,20 +394,6 @@ func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan) {
 		if dx != nil {
 			kernels.Sgemm(false, true, rowsAll, k, f, 1, dy, f, w, f, 0, dx, k)
 		}
-		return
-	}
-	var wt []float32
-	if dx != nil {
-		// the kernel as [F, K], so dcol = dy·wt needs no transposed GEMM
-		wt = (*part)[:kf]
-		for i := 0; i < k; i++ {
-			for j := 0; j < f; j++ {
-				wt[j*k+i] = w[i*f+j]
-			}
-		}
-	}
-	if pl.nChunks == 1 {
-		convBackwardUnits(dx, dw, dy, x, wt, pl)
 		return
 	}
 	sc := convPatchPool.get(pl.group * pl.chunk * k)
@@ -424,53 +430,62 @@ func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan) {
 }
 
 // convBackwardUnits is convBackward for plans whose units hold whole images:
-// units run in parallel, each computing its images' input gradients and its
-// own partial kernel gradient; the partials are then added in unit order,
-// so the result does not depend on the thread count.
-func convBackwardUnits(dx, dw, dy, x, wt []float32, pl *convPlan) {
+// units run in parallel (dynamically scheduled), each masking its rows of
+// dy by the ReLU output y (when not nil), computing its images' input
+// gradients and its own partial kernel and bias gradients; the partials are
+// then added in unit order, so the result does not depend on the thread
+// count.
+func convBackwardUnits(dx, dw, db, dy, x, wt []float32, pl *convPlan, y, mask []float32) {
 	f, k, p := pl.f, pl.k, pl.p
 	kf := k * f
-	var part []float32
-	var sp *[]float32
-	if dw != nil && pl.nGroups > 1 {
-		sp = convPartPool.get(pl.nGroups * kf)
-		part = *sp
-	}
-	parallel.For(pl.nGroups, 1, func(lo, hi int) {
+	stride := kf + f // per unit: kernel gradient, bias gradient
+	sp := convPartPool.get(pl.nGroups * stride)
+	part := *sp
+	parallel.Each(pl.nGroups, func(u int) {
 		sc := convPatchPool.get(pl.group * p * k)
 		buf := *sc
-		for u := lo; u < hi; u++ {
-			g0, g1, _, _ := pl.unit(u)
-			rows := (g1 - g0) * p
-			dyu := dy[g0*p*f : g1*p*f]
-			if dw != nil {
-				for i := g0; i < g1; i++ {
-					kernels.Im2col(buf[(i-g0)*p*k:(i-g0+1)*p*k], x[i*pl.imgLen:(i+1)*pl.imgLen], &pl.g, 0, p)
-				}
-				dst := dw
-				if part != nil {
-					dst = part[u*kf : (u+1)*kf]
-				}
-				kernels.Sgemm(true, false, k, f, rows, 1, buf, k, dyu, f, 0, dst, f)
+		g0, g1, _, _ := pl.unit(u)
+		rows := (g1 - g0) * p
+		dyu := dy[g0*p*f : g1*p*f]
+		if y != nil {
+			mu := mask[g0*p*f : g1*p*f]
+			kernels.ReLUBackward(mu, dyu, y[g0*p*f:g1*p*f])
+			dyu = mu
+		}
+		if db != nil {
+			pb := part[u*stride+kf : (u+1)*stride]
+			clear(pb)
+			kernels.SumRows(pb, dyu, rows, f)
+		}
+		if dw != nil {
+			for i := g0; i < g1; i++ {
+				kernels.Im2col(buf[(i-g0)*p*k:(i-g0+1)*p*k], x[i*pl.imgLen:(i+1)*pl.imgLen], &pl.g, 0, p)
 			}
-			if dx != nil {
-				kernels.Sgemm(false, false, rows, k, f, 1, dyu, f, wt, k, 0, buf, k)
-				for i := g0; i < g1; i++ {
-					d := dx[i*pl.imgLen : (i+1)*pl.imgLen]
-					clear(d)
-					kernels.Col2im(d, buf[(i-g0)*p*k:(i-g0+1)*p*k], &pl.g, 0, p)
-				}
+			kernels.Sgemm(true, false, k, f, rows, 1, buf, k, dyu, f, 0, part[u*stride:u*stride+kf], f)
+		}
+		if dx != nil {
+			kernels.Sgemm(false, false, rows, k, f, 1, dyu, f, wt, k, 0, buf, k)
+			for i := g0; i < g1; i++ {
+				d := dx[i*pl.imgLen : (i+1)*pl.imgLen]
+				clear(d)
+				kernels.Col2im(d, buf[(i-g0)*p*k:(i-g0+1)*p*k], &pl.g, 0, p)
 			}
 		}
 		convPatchPool.put(sc)
 	})
-	if part != nil {
+	if dw != nil {
 		copy(dw, part[:kf])
 		for u := 1; u < pl.nGroups; u++ {
-			kernels.AddVV(dw, dw, part[u*kf:(u+1)*kf])
+			kernels.AddVV(dw, dw, part[u*stride:u*stride+kf])
 		}
-		convPartPool.put(sp)
 	}
+	if db != nil {
+		copy(db, part[kf:stride])
+		for u := 1; u < pl.nGroups; u++ {
+			kernels.AddVV(db, db, part[u*stride+kf:(u+1)*stride])
+		}
+	}
+	convPartPool.put(sp)
 }
 
 // convBackwardC1 is the backward pass of a Conv3x3C1Fast convolution whose
@@ -485,18 +500,16 @@ func convBackwardC1(dw, db, dy, x, y []float32, pl *convPlan) {
 	stride := 10 * f // 9·f kernel + f bias per unit
 	sp := convPartPool.get(pl.nGroups * stride)
 	part := *sp
-	parallel.For(pl.nGroups, 1, func(lo, hi int) {
-		for u := lo; u < hi; u++ {
-			pu := part[u*stride : (u+1)*stride]
-			clear(pu)
-			g0, g1 := u*pl.group, min((u+1)*pl.group, pl.b)
-			for i := g0; i < g1; i++ {
-				var yi []float32
-				if y != nil {
-					yi = y[i*n : (i+1)*n]
-				}
-				kernels.Conv3x3C1Grad(pu[:9*f], pu[9*f:], x[i*pl.imgLen:(i+1)*pl.imgLen], dy[i*n:(i+1)*n], yi, &pl.g, f)
+	parallel.Each(pl.nGroups, func(u int) {
+		pu := part[u*stride : (u+1)*stride]
+		clear(pu)
+		g0, g1 := u*pl.group, min((u+1)*pl.group, pl.b)
+		for i := g0; i < g1; i++ {
+			var yi []float32
+			if y != nil {
+				yi = y[i*n : (i+1)*n]
 			}
+			kernels.Conv3x3C1Grad(pu[:9*f], pu[9*f:], x[i*pl.imgLen:(i+1)*pl.imgLen], dy[i*n:(i+1)*n], yi, &pl.g, f)
 		}
 	})
 	if dw != nil {

@@ -53,3 +53,20 @@ func TestNestedForDoesNotDeadlock(t *testing.T) {
 		t.Fatalf("covered %d, want 400", total.Load())
 	}
 }
+
+func TestEachCoversRangeOnce(t *testing.T) {
+	for _, tc := range []struct{ n, threads int }{{0, 2}, {1, 2}, {2, 2}, {7, 2}, {100, 3}, {5, 8}, {9, 1}} {
+		old := SetThreads(tc.threads)
+		hits := make([]int32, tc.n)
+		Each(tc.n, func(i int) {
+			atomic.AddInt32(&hits[i], 1)
+			For(10, 1, func(lo, hi int) {}) // nesting is allowed
+		})
+		SetThreads(old)
+		for i, h := range hits {
+			if h != 1 {
+				t.Fatalf("n=%d threads=%d: index %d visited %d times", tc.n, tc.threads, i, h)
+			}
+		}
+	}
+}
