@@ -70,3 +70,27 @@ func TestEachCoversRangeOnce(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkForWake measures the cost of a two-way For over a tiny body with
+// a short serial gap between calls, as between the ops of a training step:
+// mostly the latency of handing the second half to a worker.
+func BenchmarkForWake(b *testing.B) {
+	old := SetThreads(2)
+	defer SetThreads(old)
+	var sink atomic.Int64
+	body := func(lo, hi int) {
+		s := 0
+		for i := 0; i < 2000*(hi-lo); i++ {
+			s += i
+		}
+		sink.Add(int64(s))
+	}
+	for b.Loop() {
+		For(2, 1, body)
+		s := 0
+		for i := 0; i < 20000; i++ { // serial work between parallel ops
+			s += i
+		}
+		sink.Add(int64(s))
+	}
+}
