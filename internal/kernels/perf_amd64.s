@@ -515,3 +515,58 @@ c1g_acc:
 c1g_done:
 	VZEROUPPER
 	RET
+
+// func adamAVX512(p, grad, m, v *float32, n int, alpha, c1, c2, eps float32)
+// AdamUpdate's loop, 16 lanes at a time, with the same operation order
+// (no FMA) and a correctly rounded VSQRTPS, so results are bit-identical.
+TEXT ·adamAVX512(SB), NOSPLIT, $0-56
+	MOVQ p+0(FP), DI
+	MOVQ grad+8(FP), SI
+	MOVQ m+16(FP), DX
+	MOVQ v+24(FP), BX
+	MOVQ n+32(FP), CX
+	VBROADCASTSS alpha+40(FP), Z10
+	VBROADCASTSS c1+44(FP), Z11
+	VBROADCASTSS c2+48(FP), Z12
+	VBROADCASTSS eps+52(FP), Z13
+	MOVL $0xffff, AX
+	KMOVW AX, K1
+ad_loop:
+	TESTQ CX, CX
+	JZ ad_done
+	CMPQ CX, $16
+	JGE ad_body
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	MOVQ $16, CX
+ad_body:
+	VMOVUPS.Z 0(SI), K1, Z0   // g
+	VMOVUPS.Z 0(DX), K1, Z1   // m
+	VMOVUPS.Z 0(BX), K1, Z2   // v
+	VMOVUPS.Z 0(DI), K1, Z3   // p
+	VSUBPS Z1, Z0, Z4         // g - m
+	VMULPS Z11, Z4, Z4
+	VADDPS Z4, Z1, Z1         // m + (g-m)·c1
+	VMULPS Z0, Z0, Z5         // g²
+	VSUBPS Z2, Z5, Z5         // g² - v
+	VMULPS Z12, Z5, Z5
+	VADDPS Z5, Z2, Z2         // v + (g²-v)·c2
+	VSQRTPS Z2, Z6
+	VADDPS Z13, Z6, Z6        // sqrt(v) + eps
+	VMULPS Z1, Z10, Z7        // alpha·m
+	VDIVPS Z6, Z7, Z7         // (alpha·m) / (sqrt(v)+eps)
+	VSUBPS Z7, Z3, Z3         // p - ...
+	VMOVUPS Z1, K1, 0(DX)
+	VMOVUPS Z2, K1, 0(BX)
+	VMOVUPS Z3, K1, 0(DI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $64, BX
+	SUBQ $16, CX
+	JMP ad_loop
+ad_done:
+	VZEROUPPER
+	RET
