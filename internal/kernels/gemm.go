@@ -52,7 +52,7 @@ type gemmKernel struct {
 	// handles r rows and v 16-float vectors of columns, writing only the
 	// columns in mask. Otherwise edge tiles go through a scratch tile.
 	edge     *[2][14]func(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)
-	fastPack bool      // packs use packTransFast and packCopyFast
+	fastPack bool // packs use packTransFast and packCopyFast
 	// free holds packing buffers for reuse. Unlike a sync.Pool it is not
 	// emptied by garbage collection: a buffer holds several MiB (the B
 	// panel is nc×kc floats), and re-allocating and zeroing it after every
