@@ -201,14 +201,15 @@ func labelShape(ds *data.Dataset, b int) []int {
 func gather(a *tensor.Arena, ds *data.Dataset, idx []int, withY bool) (x, y *tensor.Tensor) {
 	b := len(idx)
 	ss := ds.SampleSize()
-	x = a.Zeros(append([]int{b}, ds.XShape...)...)
+	// every element is copied below, so the batch buffers are not zeroed
+	x = a.Uninit(append([]int{b}, ds.XShape...)...)
 	xd := x.Data()
 	for i, j := range idx {
 		copy(xd[i*ss:(i+1)*ss], ds.X[j*ss:(j+1)*ss])
 	}
 	if withY {
 		ls := ds.LabelSize()
-		y = a.Zeros(labelShape(ds, b)...)
+		y = a.Uninit(labelShape(ds, b)...)
 		yd := y.Data()
 		for i, j := range idx {
 			copy(yd[i*ls:(i+1)*ls], ds.Y[j*ls:(j+1)*ls])

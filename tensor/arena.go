@@ -52,6 +52,14 @@ func (a *Arena) Zeros(shape ...int) *Tensor {
 	return zeros(a, shape...)
 }
 
+// Uninit returns a tensor allocated from the arena whose contents are
+// undefined (a recycled buffer is not cleared): for callers that overwrite
+// every element, such as a data loader filling a batch.
+func (a *Arena) Uninit(shape ...int) *Tensor {
+	checkShape("Uninit", shape)
+	return empty(a, shape...)
+}
+
 // FromSlice returns an arena tensor holding a copy of data.
 func (a *Arena) FromSlice(data []float32, shape ...int) *Tensor {
 	if shape == nil {

@@ -47,10 +47,27 @@ func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 		g = g.contiguous()
 		a := g.arena
 		dy := g.Data()
+		if !x.requiresGrad && kernels.Conv3x3C1Fast(&pl.g, pl.f) {
+			// first-layer direct kernel; the ReLU mask is fused into it
+			var dw, db *Tensor
+			var dwd, dbd, y []float32
+			if kernel.requiresGrad {
+				dw = empty(a, kernel.shape...)
+				dwd = dw.data
+			}
+			if bias != nil && bias.requiresGrad {
+				db = empty(a, bias.shape...)
+				dbd = db.data
+			}
+			if relu {
+				y = out.data
+			}
+			convBackwardC1(dwd, dbd, dy, x.Data(), y, pl)
+			return []*Tensor{nil, dw, db}
+		}
+		var y, mask []float32
 		if relu {
-			m := empty(a, g.shape...)
-			kernels.ReLUBackward(m.data, dy, out.data)
-			dy = m.data
+			y, mask = out.data, empty(a, g.shape...).data
 		}
 		var dx, dw, db *Tensor
 		var dxd, dwd, dbd []float32
@@ -66,7 +83,7 @@ func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 			db = empty(a, bias.shape...)
 			dbd = db.data
 		}
-		convBackward(dxd, dwd, dbd, dy, x.Data(), kernel.Data(), pl)
+		convBackward(dxd, dwd, dbd, dy, x.Data(), kernel.Data(), pl, y, mask)
 		return []*Tensor{dx, dw, db}
 	}, x, kernel, bias)
 }
@@ -75,6 +92,11 @@ func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 // (1 MiB): large enough that GEMMs are big and pack the kernel rarely, small
 // enough to stay in the outer caches.
 const convPatchBudget = 1 << 18
+
+// convUnits is the number of image groups a batch is cut into when whole
+// images fit the patch budget (fewer when the budget caps a group). The cut
+// depends only on the batch and geometry, never on the thread count.
+const convUnits = 8
 
 // convBiasRows is the fixed row block of the bias-gradient partial sums.
 const convBiasRows = 256
@@ -177,7 +199,9 @@ func convSetup(x, kernel, bias *Tensor, opt Conv2DOptions) *convPlan {
 	pl.pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pleft == 0 && oh == h && ow == w
 	perImg := pl.p * pl.k
 	if perImg <= convPatchBudget {
-		pl.group = max(1, min(convPatchBudget/max(perImg, 1), b))
+		// Units of whole images run in parallel, one GEMM each; aim for
+		// about convUnits of them so that two or more cores stay balanced.
+		pl.group = max(1, min(convPatchBudget/max(perImg, 1), (b+convUnits-1)/convUnits))
 		pl.chunk = pl.p
 	} else {
 		pl.group = 1
@@ -254,17 +278,35 @@ func convForward(out, x, w, bias []float32, pl *convPlan, relu bool) {
 	if pl.b == 0 || f == 0 {
 		return
 	}
-	epi := func(o []float32, rows int) {
-		if bias != nil || relu {
-			parallel.For(rows, max(1, 16384/f), func(lo, hi int) {
-				kernels.BiasAct(o[lo*f:hi*f], bias, hi-lo, f, relu)
-			})
-		}
+	ep := kernels.Epilogue{Bias: bias, ReLU: relu}
+	if kernels.Conv3x3C1Fast(&pl.g, f) {
+		n := pl.p * f
+		parallel.Each(pl.nGroups, func(u int) {
+			for i := u * pl.group; i < min((u+1)*pl.group, pl.b); i++ {
+				kernels.Conv3x3C1(out[i*n:(i+1)*n], x[i*pl.imgLen:(i+1)*pl.imgLen], w, bias, &pl.g, f, relu)
+			}
+		})
+		return
 	}
 	if pl.pointwise {
 		rows := pl.b * pl.p
-		kernels.Sgemm(false, false, rows, f, k, 1, x, k, w, f, 0, out, f)
-		epi(out, rows)
+		kernels.SgemmEpilogue(false, false, rows, f, k, 1, x, k, w, f, 0, out, f, ep)
+		return
+	}
+	if pl.nChunks == 1 {
+		// whole images per unit: units run in parallel, each building its
+		// patches and running its GEMM on one core while they are in cache
+		parallel.Each(pl.nGroups, func(u int) {
+			sc := convPatchPool.get(pl.group * pl.p * k)
+			buf := *sc
+			g0, g1, _, _ := pl.unit(u)
+			rows := (g1 - g0) * pl.p
+			for i := g0; i < g1; i++ {
+				kernels.Im2col(buf[(i-g0)*pl.p*k:(i-g0+1)*pl.p*k], x[i*pl.imgLen:(i+1)*pl.imgLen], &pl.g, 0, pl.p)
+			}
+			kernels.SgemmEpilogue(false, false, rows, f, k, 1, buf, k, w, f, 0, out[g0*pl.p*f:g1*pl.p*f], f, ep)
+			convPatchPool.put(sc)
+		})
 		return
 	}
 	sc := convPatchPool.get(pl.group * pl.chunk * k)
@@ -274,8 +316,7 @@ func convForward(out, x, w, bias []float32, pl *convPlan, relu bool) {
 		rows := (g1 - g0) * (q1 - q0)
 		convIm2col(buf, x, pl, g0, g1, q0, q1)
 		o := out[(g0*pl.p+q0)*f : (g0*pl.p+q0+rows)*f]
-		kernels.Sgemm(false, false, rows, f, k, 1, buf, k, w, f, 0, o, f)
-		epi(o, rows)
+		kernels.SgemmEpilogue(false, false, rows, f, k, 1, buf, k, w, f, 0, o, f, ep)
 	}
 	convPatchPool.put(sc)
 }
@@ -302,7 +343,10 @@ func convBiasGrad(db, dy []float32, rows, f int, part []float32) {
 // all fully overwritten) from the output gradient dy. The kernel gradient
 // accumulates unit by unit in a fixed order and every GEMM keeps its inner
 // sums on one goroutine, so results do not depend on the thread count.
-func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan) {
+//
+// When y (the ReLU output of the forward pass) is not nil, dy is first
+// masked by y > 0 into mask (same length), the fused activation's backward.
+func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan, y, mask []float32) {
 	f, k := pl.f, pl.k
 	if pl.b == 0 || f == 0 {
 		if dx != nil {
@@ -320,6 +364,26 @@ func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan) {
 	kf := k * f
 	part := convPartPool.get(kf + (rowsAll+convBiasRows-1)/convBiasRows*f)
 	defer convPartPool.put(part)
+	var wt []float32
+	if dx != nil && !pl.pointwise {
+		// the kernel as [F, K], so dcol = dy·wt needs no transposed GEMM
+		wt = (*part)[:kf]
+		for i := 0; i < k; i++ {
+			for j := 0; j < f; j++ {
+				wt[j*k+i] = w[i*f+j]
+			}
+		}
+	}
+	if pl.nChunks == 1 && !pl.pointwise {
+		convBackwardUnits(dx, dw, db, dy, x, wt, pl, y, mask)
+		return
+	}
+	if y != nil {
+		parallel.For(rowsAll, max(1, 16384/f), func(lo, hi int) {
+			kernels.ReLUBackward(mask[lo*f:hi*f], dy[lo*f:hi*f], y[lo*f:hi*f])
+		})
+		dy = mask
+	}
 	if db != nil {
 		convBiasGrad(db, dy, rowsAll, f, (*part)[kf:])
 	}
@@ -331,16 +395,6 @@ func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan) {
 			kernels.Sgemm(false, true, rowsAll, k, f, 1, dy, f, w, f, 0, dx, k)
 		}
 		return
-	}
-	var wt []float32
-	if dx != nil {
-		// the kernel as [F, K], so dcol = dy·wt needs no transposed GEMM
-		wt = (*part)[:kf]
-		for i := 0; i < k; i++ {
-			for j := 0; j < f; j++ {
-				wt[j*k+i] = w[i*f+j]
-			}
-		}
 	}
 	sc := convPatchPool.get(pl.group * pl.chunk * k)
 	defer convPatchPool.put(sc)
@@ -373,4 +427,102 @@ func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan) {
 			})
 		}
 	}
+}
+
+// convBackwardUnits is convBackward for plans whose units hold whole images:
+// units run in parallel (dynamically scheduled), each masking its rows of
+// dy by the ReLU output y (when not nil), computing its images' input
+// gradients and its own partial kernel and bias gradients; the partials are
+// then added in unit order, so the result does not depend on the thread
+// count.
+func convBackwardUnits(dx, dw, db, dy, x, wt []float32, pl *convPlan, y, mask []float32) {
+	f, k, p := pl.f, pl.k, pl.p
+	kf := k * f
+	stride := kf + f // per unit: kernel gradient, bias gradient
+	sp := convPartPool.get(pl.nGroups * stride)
+	part := *sp
+	parallel.Each(pl.nGroups, func(u int) {
+		sc := convPatchPool.get(pl.group * p * k)
+		buf := *sc
+		g0, g1, _, _ := pl.unit(u)
+		rows := (g1 - g0) * p
+		dyu := dy[g0*p*f : g1*p*f]
+		if y != nil {
+			mu := mask[g0*p*f : g1*p*f]
+			kernels.ReLUBackward(mu, dyu, y[g0*p*f:g1*p*f])
+			dyu = mu
+		}
+		if db != nil {
+			pb := part[u*stride+kf : (u+1)*stride]
+			clear(pb)
+			kernels.SumRows(pb, dyu, rows, f)
+		}
+		if dw != nil {
+			for i := g0; i < g1; i++ {
+				kernels.Im2col(buf[(i-g0)*p*k:(i-g0+1)*p*k], x[i*pl.imgLen:(i+1)*pl.imgLen], &pl.g, 0, p)
+			}
+			kernels.Sgemm(true, false, k, f, rows, 1, buf, k, dyu, f, 0, part[u*stride:u*stride+kf], f)
+		}
+		if dx != nil {
+			kernels.Sgemm(false, false, rows, k, f, 1, dyu, f, wt, k, 0, buf, k)
+			for i := g0; i < g1; i++ {
+				d := dx[i*pl.imgLen : (i+1)*pl.imgLen]
+				clear(d)
+				kernels.Col2im(d, buf[(i-g0)*p*k:(i-g0+1)*p*k], &pl.g, 0, p)
+			}
+		}
+		convPatchPool.put(sc)
+	})
+	if dw != nil {
+		copy(dw, part[:kf])
+		for u := 1; u < pl.nGroups; u++ {
+			kernels.AddVV(dw, dw, part[u*stride:u*stride+kf])
+		}
+	}
+	if db != nil {
+		copy(db, part[kf:stride])
+		for u := 1; u < pl.nGroups; u++ {
+			kernels.AddVV(db, db, part[u*stride+kf:(u+1)*stride])
+		}
+	}
+	convPartPool.put(sp)
+}
+
+// convBackwardC1 is the backward pass of a Conv3x3C1Fast convolution whose
+// input needs no gradient: units of images (the plan's fixed groups) run in
+// parallel, each summing its kernel and bias gradients (dy masked by y > 0
+// when y is not nil) into its own partial; the partials are then added in
+// unit order, so the result does not depend on the thread count. dw or db
+// may be nil.
+func convBackwardC1(dw, db, dy, x, y []float32, pl *convPlan) {
+	f := pl.f
+	n := pl.p * f
+	stride := 10 * f // 9·f kernel + f bias per unit
+	sp := convPartPool.get(pl.nGroups * stride)
+	part := *sp
+	parallel.Each(pl.nGroups, func(u int) {
+		pu := part[u*stride : (u+1)*stride]
+		clear(pu)
+		g0, g1 := u*pl.group, min((u+1)*pl.group, pl.b)
+		for i := g0; i < g1; i++ {
+			var yi []float32
+			if y != nil {
+				yi = y[i*n : (i+1)*n]
+			}
+			kernels.Conv3x3C1Grad(pu[:9*f], pu[9*f:], x[i*pl.imgLen:(i+1)*pl.imgLen], dy[i*n:(i+1)*n], yi, &pl.g, f)
+		}
+	})
+	if dw != nil {
+		copy(dw, part[:9*f])
+		for u := 1; u < pl.nGroups; u++ {
+			kernels.AddVV(dw, dw, part[u*stride:u*stride+9*f])
+		}
+	}
+	if db != nil {
+		copy(db, part[9*f:stride])
+		for u := 1; u < pl.nGroups; u++ {
+			kernels.AddVV(db, db, part[u*stride+9*f:(u+1)*stride])
+		}
+	}
+	convPartPool.put(sp)
 }

@@ -49,7 +49,7 @@ func BenchmarkConv2DMNIST(b *testing.B) {
 			b.Run(name, func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					convBackward(ddx, dw, db, dy, x.data, k.data, pl)
+					convBackward(ddx, dw, db, dy, x.data, k.data, pl, nil, nil)
 				}
 				f := flops
 				if withDx {

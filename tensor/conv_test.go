@@ -273,3 +273,37 @@ func TestConv2DErrors(t *testing.T) {
 		}()
 	}
 }
+
+// TestConv2DFirstLayerDirect covers the direct kernel for one-channel 3×3
+// inputs that need no gradient (Keras' first conv layer): gradients of the
+// kernel and bias, with and without the fused ReLU, and thread-count
+// independence.
+func TestConv2DFirstLayerDirect(t *testing.T) {
+	for _, relu := range []bool{false, true} {
+		x := rnd(30, 2, 6, 5, 1)
+		opt := tensor.Conv2DOptions{ReLU: relu}
+		k := rnd(31, 3, 3, 1, 32)
+		b := rnd(32, 32)
+		tensortest.GradCheck(t, fmt.Sprintf("Conv2D C=1 direct relu=%v", relu), func(xs ...*tensor.Tensor) *tensor.Tensor {
+			return tensor.Conv2D(x, xs[0], xs[1], opt)
+		}, tensortest.GradCheckOptions{Eps: 1e-3}, k, b)
+	}
+	defer parallel.SetThreads(parallel.SetThreads(1))
+	run := func() [][]float32 {
+		x := rnd(40, 37, 9, 7, 1)
+		k := rnd(41, 3, 3, 1, 64).SetRequiresGrad(true)
+		b := rnd(42, 64).SetRequiresGrad(true)
+		y := tensor.Conv2D(x, k, b, tensor.Conv2DOptions{ReLU: true})
+		y.BackwardWith(rnd(43, y.Shape()...))
+		return [][]float32{y.Data(), k.Grad().Data(), b.Grad().Data()}
+	}
+	parallel.SetThreads(1)
+	one := run()
+	parallel.SetThreads(2)
+	two := run()
+	for j := range one {
+		if ok, msg := tensortest.Close(two[j], one[j], 0, 0); !ok {
+			t.Errorf("result %d: 1 vs 2 threads: %s", j, msg)
+		}
+	}
+}

@@ -97,3 +97,18 @@ func TestGradAccumulatesAndNoGraphWithoutGrad(t *testing.T) {
 		t.Fatal("NoGrad recorded a graph")
 	}
 }
+
+func TestArenaUninit(t *testing.T) {
+	a := tensor.NewArena()
+	x := a.Uninit(2, 3)
+	if x.Arena() != a || x.Size() != 6 || len(x.Shape()) != 2 {
+		t.Fatalf("Uninit(2, 3): shape %v, size %d", x.Shape(), x.Size())
+	}
+	for i := range x.Data() {
+		x.Data()[i] = 7
+	}
+	a.Reset()
+	if y := a.Zeros(2, 3); y.Data()[0] != 0 {
+		t.Fatalf("Zeros after Reset reuses %v uncleared", y.Data())
+	}
+}

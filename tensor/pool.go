@@ -68,8 +68,11 @@ func MaxPool2D(x *Tensor, opt Pool2DOptions) *Tensor {
 	if outLen == 0 || b == 0 {
 		return record(out, "MaxPool2D", func(gr *Tensor) []*Tensor { return []*Tensor{zeros(gr.arena, x.shape...)} }, x)
 	}
-	argmax := poolArgmaxBuf(x.arena, b*outLen)
 	xd := x.Data()
+	if pool2x2(&g) {
+		return maxPool2x2(x, out, &g, b)
+	}
+	argmax := poolArgmaxBuf(x.arena, b*outLen)
 	parallel.For(b, poolGrain(inLen), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			kernels.MaxPool2D(out.data[i*outLen:(i+1)*outLen], argmax[i*outLen:(i+1)*outLen], xd[i*inLen:(i+1)*inLen], &g)
@@ -133,4 +136,52 @@ func poolArgmaxBuf(a *Arena, n int) []int32 {
 	}
 	f := a.raw(n)
 	return unsafe.Slice((*int32)(unsafe.Pointer(&f[0])), n)
+}
+
+// pool2x2 reports whether g is an unpadded 2×2 window with stride 2, the
+// common case MaxPool2D runs with row kernels and without argmax indices.
+func pool2x2(g *kernels.ConvGeom) bool {
+	return g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.DH == 1 && g.DW == 1 &&
+		g.PadT == 0 && g.PadL == 0 && 2*g.OH <= g.H && 2*g.OW <= g.W
+}
+
+// maxPool2x2 is MaxPool2D for pool2x2 geometries. The backward pass finds
+// the winning tap again from the saved input and output (the first tap
+// equal to the maximum, as MaxPool2D's argmax), so the forward pass keeps no
+// indices and inference does no extra work.
+func maxPool2x2(x, out *Tensor, g *kernels.ConvGeom, b int) *Tensor {
+	outLen := g.OH * g.OW * g.C
+	inLen := g.H * g.W * g.C
+	rowLen := g.W * g.C
+	orow := g.OW * g.C
+	xd := x.Data()
+	parallel.For(b*g.OH, max(1, poolGrain(inLen)*g.OH), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			i, oy := r/g.OH, r%g.OH
+			src := xd[i*inLen+2*oy*rowLen:]
+			kernels.MaxPool2x2Row(out.data[i*outLen+oy*orow:], src, src[rowLen:], g.OW, g.C)
+		}
+	})
+	return record(out, "MaxPool2D", func(gr *Tensor) []*Tensor {
+		gr = gr.contiguous()
+		gd := gr.Data()
+		dx := empty(gr.arena, x.shape...)
+		odd := 2*g.OH < g.H || 2*g.OW < g.W
+		parallel.For(b, poolGrain(inLen), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				d := dx.data[i*inLen : (i+1)*inLen]
+				if odd {
+					clear(d) // taps outside every window get 0
+				}
+				for oy := 0; oy < g.OH; oy++ {
+					o0 := 2 * oy * rowLen
+					src := xd[i*inLen+o0:]
+					o := i*outLen + oy*orow
+					kernels.MaxPool2x2RowBackward(d[o0:], d[o0+rowLen:], src, src[rowLen:],
+						out.data[o:o+orow], gd[o:o+orow], g.OW, g.C)
+				}
+			}
+		})
+		return []*Tensor{dx}
+	}, x)
 }

@@ -69,6 +69,8 @@ func TestPool2D(t *testing.T) {
 		{2, 7, 6, 2, tensor.Pool2DOptions{Size: [2]int{3, 3}, Strides: [2]int{2, 1}, Padding: "same"}},
 		{1, 5, 5, 2, tensor.Pool2DOptions{Size: [2]int{3, 3}, Strides: [2]int{1, 1}, Padding: "same"}},
 		{3, 26, 26, 4, tensor.Pool2DOptions{Size: [2]int{2, 2}}},
+		{1, 5, 3, 16, tensor.Pool2DOptions{}}, // 2×2 row kernels, SIMD channels, odd sizes
+		{2, 4, 6, 32, tensor.Pool2DOptions{Size: [2]int{2, 2}, Padding: "same"}},
 	}
 	for i, c := range cases {
 		kh, kw := c.opt.Size[0], c.opt.Size[1]

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/tensile-ml/tensile/datasets/mnist"
@@ -26,6 +28,7 @@ func benchTrain(args []string, stdout io.Writer) error {
 	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
 	warmup := fs.Int("warmup", 20, "untimed warm-up steps")
 	seed := fs.Uint64("seed", 1, "random seed")
+	cpuprofile := fs.String("cpuprofile", "", "") // hidden: write a CPU profile of the timed steps
 	fs.SetOutput(stdout)
 	pos, err := splitArgs(fs, args)
 	if err != nil {
@@ -65,6 +68,16 @@ func benchTrain(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	for k := 0; k < *steps; k++ {
 		if err := step(*warmup + k); err != nil {
@@ -72,6 +85,9 @@ func benchTrain(args []string, stdout io.Writer) error {
 		}
 	}
 	trainSPS := float64(*steps**batch) / time.Since(start).Seconds()
+	if *cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
 	cfg := model.EvalConfig{BatchSize: 256, Verbose: model.VerboseSilent}
 	if _, err := m.Predict(test.Take(256), cfg); err != nil { // warm-up
 		return err

@@ -94,6 +94,10 @@ func Col2im(dst, src []float32, g *ConvGeom, p0, p1 int) {
 			base := iy * g.W * c
 			if inside && g.DW == 1 {
 				d := dst[base+ix0*c : base+ix0*c+runLen]
+				if useSIMD && runLen >= simdMin {
+					addVVAVX512(&d[0], &d[0], &seg[0], runLen)
+					continue
+				}
 				for i, v := range seg {
 					d[i] += v
 				}
@@ -106,6 +110,10 @@ func Col2im(dst, src []float32, g *ConvGeom, p0, p1 int) {
 				}
 				d := dst[base+ix*c : base+ix*c+c]
 				s := seg[kx*c : kx*c+c]
+				if useSIMD && c >= simdMin {
+					addVVAVX512(&d[0], &d[0], &s[0], c)
+					continue
+				}
 				for i, v := range s {
 					d[i] += v
 				}
@@ -141,6 +149,16 @@ func BiasAct(dst, bias []float32, rows, f int, relu bool) {
 
 // SumRows adds the rows of the rows×f matrix src into dst (length f).
 func SumRows(dst, src []float32, rows, f int) {
+	dst = dst[:f]
+	if useSIMD && f%16 == 0 && f > 0 && rows > 0 {
+		_ = src[rows*f-1]
+		sumRowsAVX512(&dst[0], &src[0], rows, f)
+		return
+	}
+	sumRowsRef(dst, src, rows, f)
+}
+
+func sumRowsRef(dst, src []float32, rows, f int) {
 	dst = dst[:f]
 	for r := 0; r < rows; r++ {
 		row := src[r*f : r*f+f]

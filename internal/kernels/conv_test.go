@@ -19,6 +19,9 @@ var convGeoms = []ConvGeom{
 	{H: 7, W: 8, C: 2, KH: 3, KW: 3, SH: 2, SW: 2, DH: 1, DW: 1, PadT: 1, PadL: 1, OH: 4, OW: 4},
 	{H: 9, W: 9, C: 2, KH: 3, KW: 3, SH: 1, SW: 1, DH: 2, DW: 2, PadT: 2, PadL: 2, OH: 9, OW: 9},
 	{H: 6, W: 7, C: 5, KH: 2, KW: 3, SH: 1, SW: 2, DH: 2, DW: 1, OH: 4, OW: 3},
+	// SIMD channel runs: padded (per-tap) and interior (whole-row) windows
+	{H: 6, W: 5, C: 16, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, PadT: 1, PadL: 1, OH: 6, OW: 5},
+	{H: 5, W: 5, C: 32, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, OH: 3, OW: 3},
 }
 
 // TestIm2colNaive compares Im2col with its reference definition, including

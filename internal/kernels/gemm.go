@@ -52,8 +52,13 @@ type gemmKernel struct {
 	// handles r rows and v 16-float vectors of columns, writing only the
 	// columns in mask. Otherwise edge tiles go through a scratch tile.
 	edge     *[2][14]func(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)
-	fastPack bool      // packs use packTransFast and packCopyFast
-	pool     sync.Pool // *gemmBuf
+	fastPack bool // packs use packTransFast and packCopyFast
+	// free holds packing buffers for reuse. Unlike a sync.Pool it is not
+	// emptied by garbage collection: a buffer holds several MiB (the B
+	// panel is nc×kc floats), and re-allocating and zeroing it after every
+	// GC cycle showed up as ~80 KB/op in BenchmarkTrainStep.
+	mu   sync.Mutex
+	free []*gemmBuf
 }
 
 // gemmBuf holds one thread's packing buffers, 64-byte aligned.
@@ -63,9 +68,14 @@ type gemmBuf struct {
 }
 
 func (g *gemmKernel) getBuf() *gemmBuf {
-	if v := g.pool.Get(); v != nil {
-		return v.(*gemmBuf)
+	g.mu.Lock()
+	if n := len(g.free); n > 0 {
+		b := g.free[n-1]
+		g.free = g.free[:n-1]
+		g.mu.Unlock()
+		return b
 	}
+	g.mu.Unlock()
 	mc := (g.mc + g.mr - 1) / g.mr * g.mr
 	nc := (g.nc + g.nr - 1) / g.nr * g.nr
 	return &gemmBuf{
@@ -73,6 +83,16 @@ func (g *gemmKernel) getBuf() *gemmBuf {
 		b:    alignedFloats(nc*g.kc + 16),
 		tile: alignedFloats(g.mr * g.nr),
 	}
+}
+
+// putBuf returns a packing buffer for reuse; at most one per thread (plus
+// one) is kept.
+func (g *gemmKernel) putBuf(b *gemmBuf) {
+	g.mu.Lock()
+	if len(g.free) <= parallel.Threads() {
+		g.free = append(g.free, b)
+	}
+	g.mu.Unlock()
 }
 
 // alignedFloats returns n float32s starting on a 64-byte boundary.
@@ -211,7 +231,7 @@ func (g *gemmKernel) block(j *gemmJob, i0, i1, j0, j1 int) {
 			}
 		}
 	}
-	g.pool.Put(buf)
+	g.putBuf(buf)
 }
 
 // gemmPrefetch enables aPrefetch (a variable for measurements).
@@ -282,6 +302,22 @@ func storeTile(c []float32, ldc int, t []float32, ldt, mrEff, nrEff int, alpha, 
 // applyEpilogue adds bias[j] (when bias is not nil) to each row of the m×n
 // matrix c, then applies ReLU when relu is set.
 func applyEpilogue(c []float32, ldc, m, n int, bias []float32, relu bool) {
+	if bias != nil {
+		bias = bias[:n]
+	}
+	if useSIMD && m > 0 && n > 0 && (bias != nil || relu) {
+		_ = c[(m-1)*ldc+n-1]
+		var bp *float32
+		if bias != nil {
+			bp = &bias[0]
+		}
+		epilogueAVX512(&c[0], ldc, m, n, bp, relu)
+		return
+	}
+	applyEpilogueRef(c, ldc, m, n, bias, relu)
+}
+
+func applyEpilogueRef(c []float32, ldc, m, n int, bias []float32, relu bool) {
 	if bias != nil {
 		bias = bias[:n]
 	}

@@ -41,3 +41,31 @@ func BenchmarkSgemmKernel(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSgemmConvShapes times the single-threaded GEMMs of one conv unit
+// of the MNIST CNN's second layer (4 images of 11×11 outputs, 3×3×32
+// patches, 64 filters): forward, kernel gradient (transposed patches) and
+// patch gradient.
+func BenchmarkSgemmConvShapes(b *testing.B) {
+	const m, n, k = 484, 64, 288
+	r := rand.New(rand.NewPCG(1, 2))
+	p, w, dy := randSlice(r, m*k), randSlice(r, k*n), randSlice(r, m*n)
+	wt, out, dw, dp := randSlice(r, n*k), make([]float32, m*n), make([]float32, k*n), make([]float32, m*k)
+	flops := 2 * float64(m*n*k)
+	for _, c := range []struct {
+		name string
+		fn   func()
+	}{
+		{"forward", func() { Sgemm(false, false, m, n, k, 1, p, k, w, n, 0, out, n) }},
+		{"dW", func() { Sgemm(true, false, k, n, m, 1, p, k, dy, n, 0, dw, n) }},
+		{"dWt", func() { Sgemm(true, false, n, k, m, 1, dy, n, p, k, 0, dw, k) }},
+		{"dPatches", func() { Sgemm(false, false, m, k, n, 1, dy, n, wt, k, 0, dp, k) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				c.fn()
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

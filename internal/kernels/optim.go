@@ -44,7 +44,18 @@ func MomentumUpdate(p, g, m []float32, lr, momentum float32, nesterov bool) {
 //	m += (g - m)·(1-β1)
 //	v += (g² - v)·(1-β2)
 //	p -= alpha·m / (sqrt(v) + eps)
+//
+// AVX-512 when available (bit-identical); the reference is adamUpdateRef.
 func AdamUpdate(p, g, m, v []float32, alpha, b1, b2, eps float32) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	if useSIMD && len(p) > 0 {
+		adamAVX512(&p[0], &g[0], &m[0], &v[0], len(p), alpha, 1-b1, 1-b2, eps)
+		return
+	}
+	adamUpdateRef(p, g, m, v, alpha, b1, b2, eps)
+}
+
+func adamUpdateRef(p, g, m, v []float32, alpha, b1, b2, eps float32) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	c1, c2 := 1-b1, 1-b2
 	for i := range p {

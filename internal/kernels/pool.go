@@ -143,3 +143,87 @@ func poolValid(i0, k, d, n int) (lo, hi int) {
 	}
 	return lo, hi
 }
+
+// MaxPool2x2Row computes one output row of a 2×2, stride-2, unpadded max
+// pool over NHWC data with c channels: r0 and r1 are the two input rows
+// (at least 2·ow·c values each) and dst[ox*c+i] is the maximum of the taps
+// r0[2ox·c+i], r0[(2ox+1)·c+i], r1[2ox·c+i], r1[(2ox+1)·c+i]. A later tap
+// replaces the running maximum only when strictly greater, as in
+// MaxPool2D (so a NaN first tap yields NaN and later NaNs are ignored).
+// AVX-512 when available and c is a multiple of 16; the reference is
+// maxPool2x2RowRef.
+func MaxPool2x2Row(dst, r0, r1 []float32, ow, c int) {
+	n := ow * c
+	if n == 0 {
+		return
+	}
+	_, _, _ = dst[n-1], r0[2*n-1], r1[2*n-1]
+	if useSIMD && c%16 == 0 {
+		maxPool2AVX512(&dst[0], &r0[0], &r1[0], ow, c)
+		return
+	}
+	maxPool2x2RowRef(dst, r0, r1, ow, c)
+}
+
+func maxPool2x2RowRef(dst, r0, r1 []float32, ow, c int) {
+	for ox := 0; ox < ow; ox++ {
+		a, b := r0[2*ox*c:(2*ox+2)*c], r1[2*ox*c:(2*ox+2)*c]
+		d := dst[ox*c : ox*c+c]
+		for i := range d {
+			m := a[i]
+			if v := a[c+i]; v > m {
+				m = v
+			}
+			if v := b[i]; v > m {
+				m = v
+			}
+			if v := b[c+i]; v > m {
+				m = v
+			}
+			d[i] = m
+		}
+	}
+}
+
+// MaxPool2x2RowBackward is the adjoint of MaxPool2x2Row for one output row:
+// given the input rows x0, x1, the pooled row y and its gradient dy, it
+// writes dy[o] to the first tap of window o (row-major order) equal to y[o]
+// and 0 to the other taps, overwriting dx0 and dx1 (2·ow·c values each).
+// When y[o] is NaN the first tap gets the gradient, matching MaxPool2D's
+// argmax. AVX-512 when available and c is a multiple of 16; the reference
+// is maxPool2x2RowBackwardRef.
+func MaxPool2x2RowBackward(dx0, dx1, x0, x1, y, dy []float32, ow, c int) {
+	n := ow * c
+	if n == 0 {
+		return
+	}
+	_, _, _, _, _, _ = dx0[2*n-1], dx1[2*n-1], x0[2*n-1], x1[2*n-1], y[n-1], dy[n-1]
+	if useSIMD && c%16 == 0 {
+		maxPool2BackAVX512(&dx0[0], &dx1[0], &x0[0], &x1[0], &y[0], &dy[0], ow, c)
+		return
+	}
+	maxPool2x2RowBackwardRef(dx0, dx1, x0, x1, y, dy, ow, c)
+}
+
+func maxPool2x2RowBackwardRef(dx0, dx1, x0, x1, y, dy []float32, ow, c int) {
+	for ox := 0; ox < ow; ox++ {
+		lo, hi := 2*ox*c, (2*ox+2)*c
+		a, b := x0[lo:hi], x1[lo:hi]
+		da, db := dx0[lo:hi], dx1[lo:hi]
+		for i := 0; i < c; i++ {
+			m, g := y[ox*c+i], dy[ox*c+i]
+			var g0, g1, g2, g3 float32
+			switch {
+			case a[i] == m || m != m:
+				g0 = g
+			case a[c+i] == m:
+				g1 = g
+			case b[i] == m:
+				g2 = g
+			case b[c+i] == m:
+				g3 = g
+			}
+			da[i], da[c+i], db[i], db[c+i] = g0, g1, g2, g3
+		}
+	}
+}

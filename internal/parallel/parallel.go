@@ -123,3 +123,34 @@ func Blocks(n, align int, fn func(lo, hi int)) {
 		fn(lo*align, min(hi*align, n))
 	})
 }
+
+// Each calls fn(i) for every i in [0, n), spread over the pool with dynamic
+// scheduling: the calling goroutine and up to Threads()-1 workers each take
+// the next index from a shared counter until none is left, so a slow or
+// descheduled thread holds up only the index it is running, and a worker
+// that has not woken yet is not waited for (the caller runs its queued
+// task itself). Which goroutine runs which index varies; fn must be safe
+// to call concurrently and should write disjoint results per index. Each
+// returns after every call has returned.
+func Each(n int, fn func(i int)) {
+	if n <= 0 {
+		return
+	}
+	t := Threads()
+	if t <= 1 || n == 1 {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	For(min(t, n), 1, func(_, _ int) {
+		for {
+			i := int(next.Add(1)) - 1
+			if i >= n {
+				return
+			}
+			fn(i)
+		}
+	})
+}

@@ -53,3 +53,44 @@ func TestNestedForDoesNotDeadlock(t *testing.T) {
 		t.Fatalf("covered %d, want 400", total.Load())
 	}
 }
+
+func TestEachCoversRangeOnce(t *testing.T) {
+	for _, tc := range []struct{ n, threads int }{{0, 2}, {1, 2}, {2, 2}, {7, 2}, {100, 3}, {5, 8}, {9, 1}} {
+		old := SetThreads(tc.threads)
+		hits := make([]int32, tc.n)
+		Each(tc.n, func(i int) {
+			atomic.AddInt32(&hits[i], 1)
+			For(10, 1, func(lo, hi int) {}) // nesting is allowed
+		})
+		SetThreads(old)
+		for i, h := range hits {
+			if h != 1 {
+				t.Fatalf("n=%d threads=%d: index %d visited %d times", tc.n, tc.threads, i, h)
+			}
+		}
+	}
+}
+
+// BenchmarkForWake measures the cost of a two-way For over a tiny body with
+// a short serial gap between calls, as between the ops of a training step:
+// mostly the latency of handing the second half to a worker.
+func BenchmarkForWake(b *testing.B) {
+	old := SetThreads(2)
+	defer SetThreads(old)
+	var sink atomic.Int64
+	body := func(lo, hi int) {
+		s := 0
+		for i := 0; i < 2000*(hi-lo); i++ {
+			s += i
+		}
+		sink.Add(int64(s))
+	}
+	for b.Loop() {
+		For(2, 1, body)
+		s := 0
+		for i := 0; i < 20000; i++ { // serial work between parallel ops
+			s += i
+		}
+		sink.Add(int64(s))
+	}
+}
