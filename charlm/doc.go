@@ -39,7 +39,7 @@
 //
 // # Files
 //
-// Save writes the model (model.Save, a safetensors file) and the character
-// vocabulary as JSON next to it, at path + ".vocab.json" (text.Vocabulary
-// Save, written atomically). Load reads both.
+// Save writes one model file (model.Save: safetensors, written atomically)
+// that carries the character tokenizer and vocabulary in its metadata under
+// MetaVectorizer. Load reads it back.
 package charlm

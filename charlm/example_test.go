@@ -21,7 +21,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	fmt.Printf("%.2f bits/char (unigram %.2f)\n", rep.ValBPC, rep.UnigramBPC)
-	if err := lm.Save("lm.safetensors"); err != nil { // and lm.safetensors.vocab.json
+	if err := lm.Save("lm.safetensors"); err != nil { // one file, vocabulary included
 		log.Fatal(err)
 	}
 	s, err := lm.Sample("The ", charlm.SampleOptions{Length: 200, Temperature: 0.8, TopK: 10, Seed: 1})

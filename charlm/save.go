@@ -1,6 +1,7 @@
 package charlm
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/tensile-ml/tensile/model"
@@ -8,21 +9,22 @@ import (
 	"github.com/tensile-ml/tensile/text"
 )
 
-// VocabPath returns where Save puts the vocabulary of a model saved at
-// path: path + ".vocab.json".
-func VocabPath(path string) string { return path + ".vocab.json" }
+// MetaVectorizer is the model-file metadata key (model.SetMetadata) under
+// which Save stores the character tokenizer and vocabulary.
+const MetaVectorizer = "charlm.vectorizer"
 
-// Save writes the model to path (model.Save) and its tokenizer and
-// vocabulary (a text.Vectorizer as JSON) to VocabPath(path), each
-// atomically.
+// Save writes the language model to one model file (atomically): the
+// network, with its tokenizer and character vocabulary (a text.Vectorizer
+// as JSON) in the file's metadata under MetaVectorizer.
 func (lm *LM) Save(path string) error {
-	if err := lm.Model.Save(path); err != nil {
-		return err
-	}
-	if err := lm.Vectorizer.Save(VocabPath(path)); err != nil {
+	vj, err := json.Marshal(lm.Vectorizer)
+	if err != nil {
 		return fmt.Errorf("charlm: save vocabulary: %w", err)
 	}
-	return nil
+	if err := lm.Model.SetMetadata(MetaVectorizer, vj); err != nil {
+		return fmt.Errorf("charlm: save vocabulary: %w", err)
+	}
+	return lm.Model.Save(path)
 }
 
 // Load reads a model written by Save. The architecture and window length
@@ -32,9 +34,13 @@ func Load(path string) (*LM, error) {
 	if err != nil {
 		return nil, err
 	}
-	vec, err := text.LoadVectorizer(VocabPath(path))
-	if err != nil {
-		return nil, fmt.Errorf("charlm: load vocabulary (saved next to the model by charlm): %w", err)
+	vj, ok := m.Metadata(MetaVectorizer)
+	if !ok {
+		return nil, fmt.Errorf("charlm: %s has no character vocabulary (not saved by charlm)", path)
+	}
+	vec := new(text.Vectorizer)
+	if err := json.Unmarshal(vj, vec); err != nil {
+		return nil, fmt.Errorf("charlm: %s: vocabulary metadata: %w", path, err)
 	}
 	lm := &LM{Model: m, Vectorizer: vec, Arch: Transformer}
 	in := m.InputShapes()

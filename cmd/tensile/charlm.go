@@ -35,7 +35,7 @@ func runCharLMTrain(args []string, stdout io.Writer) error {
 	cfg.RegisterFlags(fs)
 	textPath := fs.String("text", "", "training text file (required)")
 	encoding := fs.String("encoding", "", "text encoding: utf-8 (default) or latin-1")
-	out := fs.String("out", "", "save the model here (required); the vocabulary goes to MODEL.vocab.json")
+	out := fs.String("out", "", "save the model, with its vocabulary, here (required)")
 	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
 	quiet := fs.Bool("quiet", false, "print only the final report")
 	pos, err := splitArgs(fs, args)
@@ -66,7 +66,7 @@ func runCharLMTrain(args []string, stdout io.Writer) error {
 	if err := lm.Save(*out); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "held-out %.3f bits/char (unigram %.3f); saved %s and %s\n", rep.ValBPC, rep.UnigramBPC, *out, charlm.VocabPath(*out))
+	fmt.Fprintf(stdout, "held-out %.3f bits/char (unigram %.3f); saved %s\n", rep.ValBPC, rep.UnigramBPC, *out)
 	return nil
 }
 

@@ -36,7 +36,7 @@ func run() error {
 	var cfg charlm.Config
 	cfg.RegisterFlags(flag.CommandLine)
 	textPath := flag.String("text", "", "training text (UTF-8; default: $GOROOT/doc/go_spec.html without tags)")
-	out := flag.String("out", "", "save the model (and FILE.vocab.json) here")
+	out := flag.String("out", "", "save the model, with its vocabulary, here")
 	prompt := flag.String("prompt", "The ", "sample prompt")
 	samples := flag.Int("samples", 2, "samples to print")
 	sopt := charlm.SampleOptions{Length: 300, Temperature: 0.8, TopK: 10, Seed: 1}
@@ -66,7 +66,7 @@ func run() error {
 		if err := lm.Save(*out); err != nil {
 			return err
 		}
-		fmt.Printf("saved %s and %s\n", *out, charlm.VocabPath(*out))
+		fmt.Printf("saved %s\n", *out)
 	}
 	for i := range *samples {
 		o := sopt
