@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -153,3 +154,22 @@ func TestTrainSpecOnCSV(t *testing.T) {
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestSplitArgs(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		pos  string
+		n    int
+	}{
+		{[]string{"m", "--n", "3", "a"}, "m a", 3},
+		{[]string{"--n", "2", "m"}, "m", 2},
+		{[]string{"m", "--", "-x", "--n", "5"}, "m -x --n 5", 0},
+	} {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		n := fs.Int("n", 0, "")
+		pos, err := splitArgs(fs, c.args)
+		if err != nil || strings.Join(pos, " ") != c.pos || *n != c.n {
+			t.Errorf("splitArgs(%q) = %q, n=%d, %v; want %q, n=%d", c.args, pos, *n, err, c.pos, c.n)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,9 +49,13 @@ type report struct {
 }
 
 // splitArgs separates positional arguments from flags so that flags may
-// follow positionals ("train mnist-cnn --epochs 1").
+// follow positionals ("train mnist-cnn --epochs 1"). Everything after "--"
+// is positional, for arguments that start with a dash.
 func splitArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
+	var pos, rest []string
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, rest = args[:i], args[i+1:]
+	}
 	for len(args) > 0 {
 		if err := fs.Parse(args); err != nil {
 			return nil, errUsage
@@ -61,7 +66,7 @@ func splitArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 			args = args[1:]
 		}
 	}
-	return pos, nil
+	return append(pos, rest...), nil
 }
 
 func runTrain(args []string, stdout io.Writer) error {
