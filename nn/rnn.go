@@ -314,6 +314,9 @@ func (l *recurrent) ForwardState(x, mask *tensor.Tensor, initial []*tensor.Tenso
 	if training && c.RecurrentDropout > 0 {
 		recMask = tensor.DropoutMask(l.rng, float32(c.RecurrentDropout), B, H)
 	}
+	if l.fusedLSTM() {
+		return l.forwardLSTM(x, masks(mask), states, recMask)
+	}
 	// All input projections in one GEMM, then laid out gate-major and
 	// time-major, [G·T, B, H], so each gate of each step is a contiguous
 	// [B, H] block and the step needs no per-gate slicing of a [B, G·H]
@@ -343,10 +346,7 @@ func (l *recurrent) ForwardState(x, mask *tensor.Tensor, initial []*tensor.Tenso
 		}
 		rk = tensor.Split(l.RecurrentKernel, 1, sizes...)
 	}
-	var masks []*tensor.Tensor
-	if mask != nil {
-		masks = maskColumns(mask)
-	}
+	masks := masks(mask)
 	outs := make([]*tensor.Tensor, 0, T)
 	xg := make([]*tensor.Tensor, G)
 	for k := range T {
@@ -370,6 +370,57 @@ func (l *recurrent) ForwardState(x, mask *tensor.Tensor, initial []*tensor.Tenso
 		return tensor.Stack(1, outs...), states
 	}
 	return outs[len(outs)-1], states
+}
+
+// fusedLSTM reports whether the layer is an LSTM with the standard
+// activations (tanh, sigmoid gates), which runs on the fused tensor.LSTMCell.
+func (l *recurrent) fusedLSTM() bool {
+	c := l.spec.RNNConfig
+	return l.class == "LSTM" && c.Activation == "tanh" && c.RecurrentActivation == "sigmoid"
+}
+
+// forwardLSTM is ForwardState's loop for a fusedLSTM layer. The input
+// projections of all steps are one GEMM laid out time-major, [T·B, 4H], so
+// each step's rows are a contiguous [B, 4H] slice (whose gradient the engine
+// adds straight into the projections' gradient); each step is then one
+// recurrent GEMM h·recurrent_kernel [B, 4H] and one fused cell op.
+func (l *recurrent) forwardLSTM(x *tensor.Tensor, masks, states []*tensor.Tensor, recMask *tensor.Tensor) (*tensor.Tensor, []*tensor.Tensor) {
+	B, T, D := x.Dim(0), x.Dim(1), x.Dim(2)
+	xp := tensor.MatMul(x.Permute(1, 0, 2).Reshape(T*B, D), l.Kernel)
+	if l.Bias != nil {
+		xp = tensor.Add(xp, l.Bias)
+	}
+	h, c := states[0], states[1]
+	outs := make([]*tensor.Tensor, 0, T)
+	for k := range T {
+		t := k
+		if l.spec.GoBackwards {
+			t = T - 1 - k
+		}
+		hr := h
+		if recMask != nil {
+			hr = tensor.Mul(h, recMask)
+		}
+		hn, cn := tensor.LSTMCell(xp.Slice(0, t*B, (t+1)*B), tensor.MatMul(hr, l.RecurrentKernel), c)
+		if masks != nil {
+			hn, cn = tensor.Where(masks[t], hn, h), tensor.Where(masks[t], cn, c)
+		}
+		h, c = hn, cn
+		outs = append(outs, h)
+	}
+	states = []*tensor.Tensor{h, c}
+	if l.spec.ReturnSequences {
+		return tensor.Stack(1, outs...), states
+	}
+	return outs[len(outs)-1], states
+}
+
+// masks returns mask's columns (see maskColumns), or nil for no mask.
+func masks(mask *tensor.Tensor) []*tensor.Tensor {
+	if mask == nil {
+		return nil
+	}
+	return maskColumns(mask)
 }
 
 // step computes the next states from the step's per-gate input projections

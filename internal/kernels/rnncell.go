@@ -1,0 +1,120 @@
+package kernels
+
+import "math"
+
+// This file holds the fused LSTM cell kernels and the float32 sigmoid and
+// tanh they use. Rows are batch samples; gate pre-activations hold the four
+// gate blocks i, f, g, o of width h side by side (row width 4h).
+
+// Sigmoid32 returns 1/(1+e^-x) in float32 arithmetic, within a few ulp of
+// the correctly rounded result (see TestSigmoid32Accuracy); ±Inf give 0 and
+// 1, NaN gives NaN.
+func Sigmoid32(x float32) float32 {
+	if x < expMin {
+		if x != x {
+			return x
+		}
+		return float32(1 / (1 + math.Exp(-float64(x))))
+	}
+	if x > -expMin {
+		return 1
+	}
+	return 1 / (1 + exp32(-x))
+}
+
+// Tanh32 returns tanh(x) in float32 arithmetic, within a few ulp of the
+// correctly rounded result (see TestTanh32Accuracy).
+func Tanh32(x float32) float32 {
+	a := x
+	if a < 0 {
+		a = -a
+	}
+	switch {
+	case a < 0.25:
+		// Taylor series to x⁹: the next term is below 2e-9·|x|.
+		z := x * x
+		p := float32(62.0 / 2835)
+		p = p*z - 17.0/315
+		p = p*z + 2.0/15
+		p = p*z - 1.0/3
+		return x + x*z*p
+	case a < 10:
+		// 1 - 2/(e^{2a}+1); at a >= 0.25 the cancellation costs < 4 ulp.
+		t := 1 - 2/(exp32(2*a)+1)
+		if x < 0 {
+			return -t
+		}
+		return t
+	case a >= 10: // tanh(10) rounds to 1 in float32; ±Inf too
+		if x < 0 {
+			return -1
+		}
+		return 1
+	}
+	return x // NaN
+}
+
+// LSTMCellForward computes one LSTM step for n rows: with z = xz + hz
+// (gate pre-activations, row width 4h), i, f, o = σ(z_i, z_f, z_o),
+// g = tanh(z_g), cn = f⊙c + i⊙g and hn = o⊙tanh(cn). It keeps the
+// activated gates in act (row width 4h) and tanh(cn) in tc for the backward
+// pass. xz, hz and act are [n, 4h]; c, cn, hn and tc are [n, h].
+func LSTMCellForward(hn, cn, act, tc, xz, hz, c []float32, n, h int) {
+	w := 4 * h
+	for r := range n {
+		zx, zh := xz[r*w:(r+1)*w], hz[r*w:(r+1)*w]
+		a := act[r*w : (r+1)*w]
+		cp, cr, hr, tr := c[r*h:(r+1)*h], cn[r*h:(r+1)*h], hn[r*h:(r+1)*h], tc[r*h:(r+1)*h]
+		for j := range h {
+			i := Sigmoid32(zx[j] + zh[j])
+			f := Sigmoid32(zx[h+j] + zh[h+j])
+			g := Tanh32(zx[2*h+j] + zh[2*h+j])
+			o := Sigmoid32(zx[3*h+j] + zh[3*h+j])
+			cv := f*cp[j] + i*g
+			t := Tanh32(cv)
+			a[j], a[h+j], a[2*h+j], a[3*h+j] = i, f, g, o
+			cr[j], tr[j], hr[j] = cv, t, o*t
+		}
+	}
+}
+
+// LSTMCellBackwardH is the h-output half of the LSTM cell's backward pass:
+// from dh, the saved gates act and tanh(cn) tc it writes the o block of dz
+// ([n, 4h]; the other blocks are left alone) and dcn = dh⊙o⊙(1-tanh²(cn)).
+func LSTMCellBackwardH(dz, dcn, dh, act, tc []float32, n, h int) {
+	w := 4 * h
+	for r := range n {
+		a, d := act[r*w:(r+1)*w], dz[r*w:(r+1)*w]
+		gh, t, gc := dh[r*h:(r+1)*h], tc[r*h:(r+1)*h], dcn[r*h:(r+1)*h]
+		for j := range h {
+			o, tj, g := a[3*h+j], t[j], gh[j]
+			d[3*h+j] = g * tj * o * (1 - o)
+			gc[j] = g * o * (1 - tj*tj)
+		}
+	}
+}
+
+// LSTMCellBackwardC is the c-output half of the LSTM cell's backward pass:
+// from dcn it writes the i, f and g blocks of dz ([n, 4h]; the o block is
+// left alone) and dc = dcn⊙f, given the saved gates act and previous cell
+// state c.
+func LSTMCellBackwardC(dz, dc, dcn, act, c []float32, n, h int) {
+	w := 4 * h
+	for r := range n {
+		a, d := act[r*w:(r+1)*w], dz[r*w:(r+1)*w]
+		g, cp := dcn[r*h:(r+1)*h], c[r*h:(r+1)*h]
+		var dcr []float32
+		if dc != nil {
+			dcr = dc[r*h : (r+1)*h]
+		}
+		for j := range h {
+			i, f, gg, gj := a[j], a[h+j], a[2*h+j], g[j]
+			d[j] = gj * gg * i * (1 - i)
+			d[h+j] = gj * cp[j] * f * (1 - f)
+			d[2*h+j] = gj * i * (1 - gg*gg)
+			if dcr != nil {
+				dcr[j] = gj * f
+			}
+		}
+	}
+}
