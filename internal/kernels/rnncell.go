@@ -61,20 +61,50 @@ func Tanh32(x float32) float32 {
 // pass. xz, hz and act are [n, 4h]; c, cn, hn and tc are [n, h].
 func LSTMCellForward(hn, cn, act, tc, xz, hz, c []float32, n, h int) {
 	w := 4 * h
+	AddVV(act[:n*w], xz[:n*w], hz[:n*w])
 	for r := range n {
-		zx, zh := xz[r*w:(r+1)*w], hz[r*w:(r+1)*w]
 		a := act[r*w : (r+1)*w]
-		cp, cr, hr, tr := c[r*h:(r+1)*h], cn[r*h:(r+1)*h], hn[r*h:(r+1)*h], tc[r*h:(r+1)*h]
-		for j := range h {
-			i := Sigmoid32(zx[j] + zh[j])
-			f := Sigmoid32(zx[h+j] + zh[h+j])
-			g := Tanh32(zx[2*h+j] + zh[2*h+j])
-			o := Sigmoid32(zx[3*h+j] + zh[3*h+j])
-			cv := f*cp[j] + i*g
-			t := Tanh32(cv)
-			a[j], a[h+j], a[2*h+j], a[3*h+j] = i, f, g, o
-			cr[j], tr[j], hr[j] = cv, t, o*t
+		sigmoidSlice(a[:2*h], a[:2*h])
+		tanhSlice(a[2*h:3*h], a[2*h:3*h])
+		sigmoidSlice(a[3*h:], a[3*h:])
+		cp, cr := c[r*h:(r+1)*h], cn[r*h:(r+1)*h]
+		i, f, g := a[:h], a[h:2*h], a[2*h:3*h]
+		for j := range cr {
+			cr[j] = f[j]*cp[j] + i[j]*g[j]
 		}
+	}
+	tanhSlice(tc[:n*h], cn[:n*h])
+	for r := range n {
+		o, t, hr := act[r*w+3*h:(r+1)*w], tc[r*h:(r+1)*h], hn[r*h:(r+1)*h]
+		for j := range hr {
+			hr[j] = o[j] * t[j]
+		}
+	}
+}
+
+// sigmoidSlice sets dst[i] = Sigmoid32(x[i]), with AVX-512 when available
+// (dst may be x).
+func sigmoidSlice(dst, x []float32) {
+	x = x[:len(dst)]
+	if useSIMD && len(dst) > 0 {
+		sigmoidAVX512(&dst[0], &x[0], len(dst))
+		return
+	}
+	for i, v := range x {
+		dst[i] = Sigmoid32(v)
+	}
+}
+
+// tanhSlice sets dst[i] = Tanh32(x[i]), with AVX-512 when available (dst
+// may be x).
+func tanhSlice(dst, x []float32) {
+	x = x[:len(dst)]
+	if useSIMD && len(dst) > 0 {
+		tanhAVX512(&dst[0], &x[0], len(dst))
+		return
+	}
+	for i, v := range x {
+		dst[i] = Tanh32(v)
 	}
 }
 

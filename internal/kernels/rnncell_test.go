@@ -97,3 +97,51 @@ func TestLSTMCellKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestSigmoidTanhSlices checks the slice forms (AVX-512 where available,
+// with every tail length) against float64 and the scalar Sigmoid32/Tanh32.
+func TestSigmoidTanhSlices(t *testing.T) {
+	var xs []float32
+	for x := float32(-30); x <= 30; x += 0.00937 {
+		xs = append(xs, x)
+	}
+	xs = append(xs, 0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 1e-6, -3e-4, 0.2499, 0.25, 88, -88, 89, -89,
+		100, -100, 1e30, -1e30, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()))
+	for _, c := range []struct {
+		name   string
+		slice  func(dst, x []float32)
+		ref    func(float64) float64
+		ulp    int64
+		absTol float64
+	}{
+		{"sigmoid", sigmoidSlice, sigmoid64, 4, 1e-38},
+		{"tanh", tanhSlice, math.Tanh, 6, 0},
+	} {
+		for n := range 40 { // every tail length, plus full vectors
+			dst := make([]float32, n)
+			c.slice(dst, xs[len(xs)-n:])
+			for i, v := range dst {
+				x := xs[len(xs)-n+i]
+				want := float32(c.ref(float64(x)))
+				if x != x {
+					if v == v {
+						t.Errorf("%s(NaN) = %g", c.name, v)
+					}
+					continue
+				}
+				if d := ulpDiff(v, want); d > c.ulp && math.Abs(float64(v-want)) > c.absTol {
+					t.Errorf("%s(%g) = %g, want %g (%d ulp, n=%d)", c.name, x, v, want, d, n)
+				}
+			}
+		}
+		buf := append([]float32(nil), xs...)
+		c.slice(buf, buf) // in place, long
+		for i, v := range buf {
+			x := xs[i]
+			want := float32(c.ref(float64(x)))
+			if x == x && ulpDiff(v, want) > c.ulp && math.Abs(float64(v-want)) > c.absTol {
+				t.Fatalf("%s(%g) in place = %g, want %g", c.name, x, v, want)
+			}
+		}
+	}
+}
