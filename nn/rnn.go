@@ -315,7 +315,7 @@ func (l *recurrent) ForwardState(x, mask *tensor.Tensor, initial []*tensor.Tenso
 		recMask = tensor.DropoutMask(l.rng, float32(c.RecurrentDropout), B, H)
 	}
 	if l.fusedLSTM() {
-		return l.forwardLSTM(x, masks(mask), states, recMask)
+		return l.forwardLSTM(x, mask, states, recMask)
 	}
 	// All input projections in one GEMM, then laid out gate-major and
 	// time-major, [G·T, B, H], so each gate of each step is a contiguous
@@ -379,40 +379,31 @@ func (l *recurrent) fusedLSTM() bool {
 	return l.class == "LSTM" && c.Activation == "tanh" && c.RecurrentActivation == "sigmoid"
 }
 
-// forwardLSTM is ForwardState's loop for a fusedLSTM layer. The input
-// projections of all steps are one GEMM laid out time-major, [T·B, 4H], so
-// each step's rows are a contiguous [B, 4H] slice (whose gradient the engine
-// adds straight into the projections' gradient); each step is then one
-// recurrent GEMM h·recurrent_kernel [B, 4H] and one fused cell op.
-func (l *recurrent) forwardLSTM(x *tensor.Tensor, masks, states []*tensor.Tensor, recMask *tensor.Tensor) (*tensor.Tensor, []*tensor.Tensor) {
+// forwardLSTM is ForwardState for a fusedLSTM layer: the input projections
+// of all steps are one GEMM (bias fused), laid out time-major [T·B, 4H], and
+// the recurrence is one tensor.LSTMSequence op, whose backward pass runs
+// the sequence back with one small GEMM per step and one GEMM for the
+// recurrent kernel's gradient.
+func (l *recurrent) forwardLSTM(x, mask *tensor.Tensor, states []*tensor.Tensor, recMask *tensor.Tensor) (*tensor.Tensor, []*tensor.Tensor) {
 	B, T, D := x.Dim(0), x.Dim(1), x.Dim(2)
-	xp := tensor.MatMul(x.Permute(1, 0, 2).Reshape(T*B, D), l.Kernel)
+	xt := x.Permute(1, 0, 2).Reshape(T*B, D)
+	var xp *tensor.Tensor
 	if l.Bias != nil {
-		xp = tensor.Add(xp, l.Bias)
+		xp = tensor.MatMulBias(xt, l.Kernel, l.Bias)
+	} else {
+		xp = tensor.MatMul(xt, l.Kernel)
 	}
-	h, c := states[0], states[1]
-	outs := make([]*tensor.Tensor, 0, T)
-	for k := range T {
-		t := k
-		if l.spec.GoBackwards {
-			t = T - 1 - k
-		}
-		hr := h
-		if recMask != nil {
-			hr = tensor.Mul(h, recMask)
-		}
-		hn, cn := tensor.LSTMCell(xp.Slice(0, t*B, (t+1)*B), tensor.MatMul(hr, l.RecurrentKernel), c)
-		if masks != nil {
-			hn, cn = tensor.Where(masks[t], hn, h), tensor.Where(masks[t], cn, c)
-		}
-		h, c = hn, cn
-		outs = append(outs, h)
+	var maskTB *tensor.Tensor
+	if mask != nil {
+		maskTB = mask.Detach().Transpose().Contiguous()
 	}
-	states = []*tensor.Tensor{h, c}
+	hs, c := tensor.LSTMSequence(xp.Reshape(T, B, 4*l.spec.Units), l.RecurrentKernel, states[0], states[1],
+		recMask, maskTB, l.spec.GoBackwards)
+	h := hs.Slice(0, T-1, T).Squeeze(0)
 	if l.spec.ReturnSequences {
-		return tensor.Stack(1, outs...), states
+		return hs.Permute(1, 0, 2), []*tensor.Tensor{h, c}
 	}
-	return outs[len(outs)-1], states
+	return h, []*tensor.Tensor{h, c}
 }
 
 // masks returns mask's columns (see maskColumns), or nil for no mask.

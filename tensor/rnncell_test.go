@@ -76,3 +76,82 @@ func TestLSTMCellShapeErrors(t *testing.T) {
 		}()
 	}
 }
+
+// lstmSequenceRef is LSTMSequence built from LSTMCell and elementary ops.
+func lstmSequenceRef(xp, u, h0, c0, recMask, mask *tensor.Tensor, reverse bool) (hs, c *tensor.Tensor) {
+	T := xp.Dim(0)
+	h, c := h0, c0
+	outs := make([]*tensor.Tensor, T)
+	for k := range T {
+		t := k
+		if reverse {
+			t = T - 1 - k
+		}
+		hr := h
+		if recMask != nil {
+			hr = tensor.Mul(h, recMask)
+		}
+		hn, cn := tensor.LSTMCell(xp.Slice(0, t, t+1).Squeeze(0), tensor.MatMul(hr, u), c)
+		if mask != nil {
+			m := mask.Slice(0, t, t+1).Reshape(-1, 1)
+			hn, cn = tensor.Where(m, hn, h), tensor.Where(m, cn, c)
+		}
+		h, c = hn, cn
+		outs[k] = h
+	}
+	return tensor.Stack(0, outs...), c
+}
+
+func TestLSTMSequence(t *testing.T) {
+	const T, B, H = 4, 3, 2
+	r := func(seed uint64, lo, hi float32, shape ...int) *tensor.Tensor { return opsRand(seed, lo, hi, shape...) }
+	recMask := tensor.FromSlice([]float32{2, 0, 0, 2, 2, 2}, B, H)
+	mask := tensor.FromSlice([]float32{1, 1, 1, 1, 0, 1, 0, 1, 1, 1, 1, 0}, T, B)
+	for _, c := range []struct {
+		name          string
+		recMask, mask *tensor.Tensor
+		reverse       bool
+	}{
+		{"plain", nil, nil, false},
+		{"reverse", nil, nil, true},
+		{"recMask", recMask, nil, false},
+		{"mask", nil, mask, false},
+		{"all", recMask, mask, true},
+	} {
+		in := []*tensor.Tensor{r(1, -2, 2, T, B, 4*H), r(2, -0.7, 0.7, H, 4*H), r(3, -1, 1, B, H), r(4, -1, 1, B, H)}
+		hs, cT := tensor.LSTMSequence(in[0], in[1], in[2], in[3], c.recMask, c.mask, c.reverse)
+		hr, cr := lstmSequenceRef(in[0], in[1], in[2], in[3], c.recMask, c.mask, c.reverse)
+		for _, p := range [][2]*tensor.Tensor{{hs, hr}, {cT, cr}} {
+			if ok, msg := tensortest.Close(p[0].Data(), p[1].Data(), 1e-5, 1e-6); !ok {
+				t.Errorf("%s: %s", c.name, msg)
+			}
+		}
+		both := func(x ...*tensor.Tensor) *tensor.Tensor {
+			hs, cT := tensor.LSTMSequence(x[0], x[1], x[2], x[3], c.recMask, c.mask, c.reverse)
+			return tensor.Concat(0, hs.Reshape(-1, H), cT)
+		}
+		tensortest.GradCheck(t, "LSTMSequence/"+c.name, both, tensortest.GradCheckOptions{}, in...)
+		lastH := func(x ...*tensor.Tensor) *tensor.Tensor {
+			hs, _ := tensor.LSTMSequence(x[0], x[1], x[2], x[3], c.recMask, c.mask, c.reverse)
+			return hs.Slice(0, T-1, T)
+		}
+		tensortest.GradCheck(t, "LSTMSequence/lastH/"+c.name, lastH, tensortest.GradCheckOptions{}, in...)
+	}
+}
+
+func TestMatMulBias(t *testing.T) {
+	r := func(seed uint64, shape ...int) *tensor.Tensor { return opsRand(seed, -1, 1, shape...) }
+	x, w, b := r(1, 5, 3), r(2, 3, 4), r(3, 4)
+	got := tensor.MatMulBias(x, w, b)
+	want := tensor.Add(tensor.MatMul(x, w), b)
+	if ok, msg := tensortest.Close(got.Data(), want.Data(), 1e-6, 1e-6); !ok {
+		t.Error(msg)
+	}
+	opsRunGrad(t, []opsGradCase{
+		{"MatMulBias", func(x ...*tensor.Tensor) *tensor.Tensor { return tensor.MatMulBias(x[0], x[1], x[2]) },
+			[]*tensor.Tensor{r(4, 5, 3), r(5, 3, 4), r(6, 4)}},
+		{"MatMulBiasTransposed", func(x ...*tensor.Tensor) *tensor.Tensor {
+			return tensor.MatMulBias(x[0].Transpose(), x[1].Transpose(), x[2])
+		}, []*tensor.Tensor{r(7, 3, 5), r(8, 4, 3), r(9, 4)}},
+	})
+}
