@@ -225,3 +225,128 @@ func LSTMSequence(xp, u, h0, c0, recMask, mask *Tensor, reverse bool) (hs, c *Te
 	}, xp, u, h0, c0)
 	return out.Slice(0, 0, T), out.Slice(0, T, T+1).Reshape(B, H)
 }
+
+// GRUSequence runs a GRU in PyTorch's form (reset_after: the reset gate
+// multiplies the recurrent projection; sigmoid gates, tanh candidate) over
+// T steps as one op, like LSTMSequence. xp [T, B, 3H] holds the input
+// projections with the input bias (gate blocks z, r, h̃), u [H, 3H] is the
+// recurrent kernel, rb [3H] the recurrent bias (nil: none) and h0 [B, H]
+// the initial state. Step k reads time t = k (t = T-1-k with reverse):
+//
+//	q = (h⊙recMask)·u + rb
+//	z = σ(xp_z + q_z)   r = σ(xp_r + q_r)   h̃ = tanh(xp_h + r⊙q_h)
+//	h = h̃ + z⊙(h - h̃)
+//
+// recMask [B, H] and mask [T, B] are as in LSTMSequence (nil: none). It
+// returns the h of every step in processing order, hs [T, B, H],
+// differentiable with respect to xp, u, rb and h0.
+func GRUSequence(xp, u, rb, h0, recMask, mask *Tensor, reverse bool) *Tensor {
+	if len(xp.shape) != 3 || len(u.shape) != 2 || len(h0.shape) != 2 ||
+		u.shape[1] != 3*u.shape[0] || xp.shape[2] != u.shape[1] || h0.shape[0] != xp.shape[1] || h0.shape[1] != u.shape[0] ||
+		(rb != nil && !sameShape(rb.shape, []int{u.shape[1]})) {
+		shapes := [][]int{xp.shape, u.shape, h0.shape}
+		if rb != nil {
+			shapes = append(shapes, rb.shape)
+		}
+		shapeErr("GRUSequence", "needs xp [T, B, 3H], u [H, 3H], rb [3H] and h0 [B, H]", shapes...)
+	}
+	T, B, H := xp.shape[0], xp.shape[1], u.shape[0]
+	if recMask != nil && !sameShape(recMask.shape, h0.shape) {
+		shapeErr("GRUSequence", "recurrent mask must be [B, H]", recMask.shape, h0.shape)
+	}
+	if mask != nil && !sameShape(mask.shape, []int{T, B}) {
+		shapeErr("GRUSequence", "mask must be [T, B]", mask.shape, xp.shape)
+	}
+	xp, u, h0 = xp.contiguous(), u.contiguous(), h0.contiguous()
+	var rbd, rm, mk []float32
+	inputs := []*Tensor{xp, u, h0}
+	if rb != nil {
+		rb = rb.contiguous()
+		rbd = rb.Data()
+		inputs = append(inputs, rb)
+	}
+	if recMask != nil {
+		rm = recMask.Data()
+	}
+	if mask != nil {
+		mk = mask.Data()
+	}
+	W, BH := 3*H, B*H
+	a := arenaOf(inputs...)
+	hs := empty(a, T, B, H)
+	act := empty(a, T, B, W) // z, r, h̃ in time order
+	qs := empty(a, T, B, W)  // recurrent projections in time order
+	hp := empty(a, T, B, H)  // the (masked) h each step multiplies by u, in time order
+	xd, ud := xp.Data(), u.Data()
+	tOf := func(k int) int {
+		if reverse {
+			return T - 1 - k
+		}
+		return k
+	}
+	hPrev := h0.Data()
+	for k := range T {
+		t := tOf(k)
+		hpt := hp.data[t*BH : (t+1)*BH]
+		if rm != nil {
+			kernels.MulVV(hpt, hPrev, rm)
+		} else {
+			copy(hpt, hPrev)
+		}
+		q := qs.data[t*B*W : (t+1)*B*W]
+		kernels.SgemmEpilogue(false, false, B, W, H, 1, hpt, H, ud, W, 0, q, W, kernels.Epilogue{Bias: rbd})
+		hn := hs.data[k*BH : (k+1)*BH]
+		kernels.GRUCellForward(hn, act.data[t*B*W:(t+1)*B*W], xd[t*B*W:(t+1)*B*W], q, hPrev, B, H)
+		if mk != nil {
+			for b := range B {
+				if mk[t*B+b] == 0 {
+					copy(hn[b*H:(b+1)*H], hPrev[b*H:(b+1)*H])
+				}
+			}
+		}
+		hPrev = hn
+	}
+	return record(hs, "GRUSequence", func(g *Tensor) []*Tensor {
+		gd := g.Data()
+		ga := g.arena
+		dx, dq := empty(ga, T, B, W), empty(ga, T, B, W) // in time order
+		dh, dhP, dhd := zeros(ga, B, H), empty(ga, B, H), empty(ga, B, H)
+		for k := T - 1; k >= 0; k-- {
+			t := tOf(k)
+			kernels.AddVV(dh.data, dh.data, gd[k*BH:(k+1)*BH])
+			prev := h0.Data()
+			if k > 0 {
+				prev = hs.data[(k-1)*BH : k*BH]
+			}
+			dxt, dqt := dx.data[t*B*W:(t+1)*B*W], dq.data[t*B*W:(t+1)*B*W]
+			kernels.GRUCellBackward(dxt, dqt, dhd.data, dh.data, act.data[t*B*W:(t+1)*B*W], qs.data[t*B*W:(t+1)*B*W], prev, B, H)
+			if mk != nil {
+				for b := range B {
+					if mk[t*B+b] == 0 { // the state passed through this step
+						clear(dxt[b*W : (b+1)*W])
+						clear(dqt[b*W : (b+1)*W])
+						copy(dhd.data[b*H:(b+1)*H], dh.data[b*H:(b+1)*H])
+					}
+				}
+			}
+			kernels.Sgemm(false, true, B, H, W, 1, dqt, W, ud, W, 0, dhP.data, H)
+			if rm != nil {
+				kernels.MulVV(dhP.data, dhP.data, rm)
+			}
+			kernels.AddVV(dhP.data, dhP.data, dhd.data)
+			dh, dhP = dhP, dh
+		}
+		var gu, grb *Tensor
+		if u.requiresGrad {
+			gu = empty(ga, H, W)
+			kernels.Sgemm(true, false, H, W, T*B, 1, hp.data, H, dq.data, W, 0, gu.data, W)
+		}
+		if rb != nil && rb.requiresGrad {
+			grb = zeros(ga, W)
+			for r := range T * B {
+				kernels.AddVV(grb.data, grb.data, dq.data[r*W:(r+1)*W])
+			}
+		}
+		return []*Tensor{dx, gu, dh, grb}
+	}, inputs...)
+}

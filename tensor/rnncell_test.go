@@ -155,3 +155,77 @@ func TestMatMulBias(t *testing.T) {
 		}, []*tensor.Tensor{r(7, 3, 5), r(8, 4, 3), r(9, 4)}},
 	})
 }
+
+// gruSequenceRef is GRUSequence built from elementary ops.
+func gruSequenceRef(xp, u, rb, h0, recMask, mask *tensor.Tensor, reverse bool) *tensor.Tensor {
+	T, H := xp.Dim(0), h0.Dim(1)
+	h := h0
+	outs := make([]*tensor.Tensor, T)
+	for k := range T {
+		t := k
+		if reverse {
+			t = T - 1 - k
+		}
+		hr := h
+		if recMask != nil {
+			hr = tensor.Mul(h, recMask)
+		}
+		q := tensor.MatMul(hr, u)
+		if rb != nil {
+			q = tensor.Add(q, rb)
+		}
+		x := tensor.Split(xp.Slice(0, t, t+1).Squeeze(0), 1, H, H, H)
+		qs := tensor.Split(q, 1, H, H, H)
+		z, r := tensor.Sigmoid(tensor.Add(x[0], qs[0])), tensor.Sigmoid(tensor.Add(x[1], qs[1]))
+		hh := tensor.Tanh(tensor.Add(x[2], tensor.Mul(r, qs[2])))
+		hn := tensor.Add(hh, tensor.Mul(z, tensor.Sub(h, hh)))
+		if mask != nil {
+			hn = tensor.Where(mask.Slice(0, t, t+1).Reshape(-1, 1), hn, h)
+		}
+		h = hn
+		outs[k] = h
+	}
+	return tensor.Stack(0, outs...)
+}
+
+func TestGRUSequence(t *testing.T) {
+	const T, B, H = 4, 3, 2
+	r := func(seed uint64, lo, hi float32, shape ...int) *tensor.Tensor { return opsRand(seed, lo, hi, shape...) }
+	recMask := tensor.FromSlice([]float32{2, 0, 0, 2, 2, 2}, B, H)
+	mask := tensor.FromSlice([]float32{1, 1, 1, 1, 0, 1, 0, 1, 1, 1, 1, 0}, T, B)
+	for _, c := range []struct {
+		name          string
+		bias          bool
+		recMask, mask *tensor.Tensor
+		reverse       bool
+	}{
+		{"plain", true, nil, nil, false},
+		{"noBias", false, nil, nil, false},
+		{"reverse", true, nil, nil, true},
+		{"recMask", true, recMask, nil, false},
+		{"mask", true, nil, mask, false},
+		{"all", true, recMask, mask, true},
+	} {
+		in := []*tensor.Tensor{r(1, -2, 2, T, B, 3*H), r(2, -0.7, 0.7, H, 3*H), r(3, -1, 1, B, H), r(4, -1, 1, 3*H)}
+		rbOf := func(x []*tensor.Tensor) *tensor.Tensor {
+			if c.bias {
+				return x[3]
+			}
+			return nil
+		}
+		if !c.bias {
+			in = in[:3]
+		}
+		got := tensor.GRUSequence(in[0], in[1], rbOf(in), in[2], c.recMask, c.mask, c.reverse)
+		want := gruSequenceRef(in[0], in[1], rbOf(in), in[2], c.recMask, c.mask, c.reverse)
+		if ok, msg := tensortest.Close(got.Data(), want.Data(), 1e-5, 1e-6); !ok {
+			t.Errorf("%s: %s", c.name, msg)
+		}
+		f := func(x ...*tensor.Tensor) *tensor.Tensor {
+			return tensor.GRUSequence(x[0], x[1], rbOf(x), x[2], c.recMask, c.mask, c.reverse)
+		}
+		tensortest.GradCheck(t, "GRUSequence/"+c.name, f, tensortest.GradCheckOptions{}, in...)
+		last := func(x ...*tensor.Tensor) *tensor.Tensor { return f(x...).Slice(0, T-1, T) }
+		tensortest.GradCheck(t, "GRUSequence/last/"+c.name, last, tensortest.GradCheckOptions{}, in...)
+	}
+}

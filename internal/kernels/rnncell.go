@@ -148,3 +148,54 @@ func LSTMCellBackwardC(dz, dc, dcn, act, c []float32, n, h int) {
 		}
 	}
 }
+
+// GRUCellForward computes one GRU step (reset_after form) for n rows: with
+// x the input projections and q the recurrent projections (recurrent bias
+// included), both [n, 3h] with gate blocks z, r, h̃,
+//
+//	z = σ(x_z + q_z)   r = σ(x_r + q_r)   hh = tanh(x_h + r⊙q_h)
+//	hn = hh + z⊙(hp - hh)
+//
+// where hp [n, h] is the previous state. It keeps z, r, hh in act [n, 3h]
+// for the backward pass; act may not alias x or q.
+func GRUCellForward(hn, act, x, q, hp []float32, n, h int) {
+	w := 3 * h
+	for r := range n {
+		a, xr, qr := act[r*w:(r+1)*w], x[r*w:(r+1)*w], q[r*w:(r+1)*w]
+		AddVV(a[:2*h], xr[:2*h], qr[:2*h])
+		sigmoidSlice(a[:2*h], a[:2*h])
+		rg, hh := a[h:2*h], a[2*h:]
+		xh, qh := xr[2*h:], qr[2*h:]
+		for j := range hh {
+			hh[j] = xh[j] + rg[j]*qh[j]
+		}
+		tanhSlice(hh, hh)
+		z, p, o := a[:h], hp[r*h:(r+1)*h], hn[r*h:(r+1)*h]
+		for j := range o {
+			o[j] = hh[j] + z[j]*(p[j]-hh[j])
+		}
+	}
+}
+
+// GRUCellBackward is GRUCellForward's backward pass: from dh [n, h], the
+// saved gates act, the recurrent projections q and the previous state hp it
+// writes the gradients of x (dx) and q (dq), both [n, 3h], and the direct
+// part of hp's gradient, dhp = dh⊙z (the part through q is the caller's).
+func GRUCellBackward(dx, dq, dhp, dh, act, q, hp []float32, n, h int) {
+	w := 3 * h
+	for r := range n {
+		a, qr := act[r*w:(r+1)*w], q[r*w:(r+1)*w]
+		gx, gq := dx[r*w:(r+1)*w], dq[r*w:(r+1)*w]
+		g, p, gp := dh[r*h:(r+1)*h], hp[r*h:(r+1)*h], dhp[r*h:(r+1)*h]
+		for j := range h {
+			z, rg, hh, gj := a[j], a[h+j], a[2*h+j], g[j]
+			dz := gj * (p[j] - hh) * z * (1 - z)
+			dpre := gj * (1 - z) * (1 - hh*hh)
+			dr := dpre * qr[2*h+j] * rg * (1 - rg)
+			gx[j], gq[j] = dz, dz
+			gx[h+j], gq[h+j] = dr, dr
+			gx[2*h+j], gq[2*h+j] = dpre, dpre*rg
+			gp[j] = gj * z
+		}
+	}
+}
