@@ -314,6 +314,12 @@ func (l *recurrent) ForwardState(x, mask *tensor.Tensor, initial []*tensor.Tenso
 	if training && c.RecurrentDropout > 0 {
 		recMask = tensor.DropoutMask(l.rng, float32(c.RecurrentDropout), B, H)
 	}
+	if l.fusedLSTM() {
+		return l.forwardLSTM(x, mask, states, recMask)
+	}
+	if l.fusedGRU() {
+		return l.forwardGRU(x, mask, states, recMask)
+	}
 	// All input projections in one GEMM, then laid out gate-major and
 	// time-major, [G·T, B, H], so each gate of each step is a contiguous
 	// [B, H] block and the step needs no per-gate slicing of a [B, G·H]
@@ -343,10 +349,7 @@ func (l *recurrent) ForwardState(x, mask *tensor.Tensor, initial []*tensor.Tenso
 		}
 		rk = tensor.Split(l.RecurrentKernel, 1, sizes...)
 	}
-	var masks []*tensor.Tensor
-	if mask != nil {
-		masks = maskColumns(mask)
-	}
+	masks := masks(mask)
 	outs := make([]*tensor.Tensor, 0, T)
 	xg := make([]*tensor.Tensor, G)
 	for k := range T {
@@ -370,6 +373,81 @@ func (l *recurrent) ForwardState(x, mask *tensor.Tensor, initial []*tensor.Tenso
 		return tensor.Stack(1, outs...), states
 	}
 	return outs[len(outs)-1], states
+}
+
+// fusedLSTM reports whether the layer is an LSTM with the standard
+// activations (tanh, sigmoid gates), which runs on the fused tensor.LSTMCell.
+func (l *recurrent) fusedLSTM() bool {
+	c := l.spec.RNNConfig
+	return l.class == "LSTM" && c.Activation == "tanh" && c.RecurrentActivation == "sigmoid"
+}
+
+// fusedGRU reports whether the layer is a reset_after GRU with the standard
+// activations, which runs on the fused tensor.GRUSequence.
+func (l *recurrent) fusedGRU() bool {
+	c := l.spec.RNNConfig
+	return l.resetAfter() && c.Activation == "tanh" && c.RecurrentActivation == "sigmoid"
+}
+
+// forwardGRU is ForwardState for a fusedGRU layer, as forwardLSTM: one GEMM
+// for the input projections (input bias fused), then one
+// tensor.GRUSequence op.
+func (l *recurrent) forwardGRU(x, mask *tensor.Tensor, states []*tensor.Tensor, recMask *tensor.Tensor) (*tensor.Tensor, []*tensor.Tensor) {
+	B, T, D := x.Dim(0), x.Dim(1), x.Dim(2)
+	GH := 3 * l.spec.Units
+	xt := x.Permute(1, 0, 2).Reshape(T*B, D)
+	var xp, rb *tensor.Tensor
+	if l.Bias != nil {
+		xp = tensor.MatMulBias(xt, l.Kernel, l.Bias.Slice(0, 0, 1).Reshape(GH))
+		rb = l.Bias.Slice(0, 1, 2).Reshape(GH)
+	} else {
+		xp = tensor.MatMul(xt, l.Kernel)
+	}
+	hs := tensor.GRUSequence(xp.Reshape(T, B, GH), l.RecurrentKernel, rb, states[0], recMask, maskTB(mask), l.spec.GoBackwards)
+	h := hs.Slice(0, T-1, T).Squeeze(0)
+	if l.spec.ReturnSequences {
+		return hs.Permute(1, 0, 2), []*tensor.Tensor{h}
+	}
+	return h, []*tensor.Tensor{h}
+}
+
+// maskTB returns the constant [T, B] transpose of a [B, T] mask, or nil.
+func maskTB(mask *tensor.Tensor) *tensor.Tensor {
+	if mask == nil {
+		return nil
+	}
+	return mask.Detach().Transpose().Contiguous()
+}
+
+// forwardLSTM is ForwardState for a fusedLSTM layer: the input projections
+// of all steps are one GEMM (bias fused), laid out time-major [T·B, 4H], and
+// the recurrence is one tensor.LSTMSequence op, whose backward pass runs
+// the sequence back with one small GEMM per step and one GEMM for the
+// recurrent kernel's gradient.
+func (l *recurrent) forwardLSTM(x, mask *tensor.Tensor, states []*tensor.Tensor, recMask *tensor.Tensor) (*tensor.Tensor, []*tensor.Tensor) {
+	B, T, D := x.Dim(0), x.Dim(1), x.Dim(2)
+	xt := x.Permute(1, 0, 2).Reshape(T*B, D)
+	var xp *tensor.Tensor
+	if l.Bias != nil {
+		xp = tensor.MatMulBias(xt, l.Kernel, l.Bias)
+	} else {
+		xp = tensor.MatMul(xt, l.Kernel)
+	}
+	hs, c := tensor.LSTMSequence(xp.Reshape(T, B, 4*l.spec.Units), l.RecurrentKernel, states[0], states[1],
+		recMask, maskTB(mask), l.spec.GoBackwards)
+	h := hs.Slice(0, T-1, T).Squeeze(0)
+	if l.spec.ReturnSequences {
+		return hs.Permute(1, 0, 2), []*tensor.Tensor{h, c}
+	}
+	return h, []*tensor.Tensor{h, c}
+}
+
+// masks returns mask's columns (see maskColumns), or nil for no mask.
+func masks(mask *tensor.Tensor) []*tensor.Tensor {
+	if mask == nil {
+		return nil
+	}
+	return maskColumns(mask)
 }
 
 // step computes the next states from the step's per-gate input projections

@@ -307,3 +307,20 @@ func BenchmarkLSTM(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Seconds())*1e3/float64(b.N), "ms/step")
 }
+
+// BenchmarkGRU is BenchmarkLSTM for a GRU (reset_after, PyTorch's nn.GRU).
+func BenchmarkGRU(b *testing.B) {
+	const B, T, D, H = 32, 50, 128, 128
+	l := nn.NewGRU(H, nn.RNNConfig{})
+	if err := l.Build([]int{T, D}, tensor.NewRNG(1)); err != nil {
+		b.Fatal(err)
+	}
+	x := tensor.RandNormal(tensor.NewRNG(2), 0, 1, B, T, D)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		y := l.Forward(x, true)
+		tensor.Sum(y, nil, false).Backward()
+	}
+	b.ReportMetric(float64(b.Elapsed().Seconds())*1e3/float64(b.N), "ms/step")
+}

@@ -1,13 +1,25 @@
 package tensor
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/tensile-ml/tensile/internal/kernels"
+)
 
 // node records how a tensor was computed, for the backward pass.
 type node struct {
 	op       string
 	inputs   []*Tensor
 	backward backwardFn
+	// slice, when set, says the op is a view of a range of inputs[0] along
+	// one axis (Slice, Split's pieces): the engine then adds the output
+	// gradient straight into that range of the input's gradient buffer
+	// instead of calling backward, which would pad it to the full size.
+	slice *sliceRange
 }
+
+// sliceRange is the range [start, end) along axis of a Slice.
+type sliceRange struct{ axis, start, end int }
 
 // backwardFn maps the gradient of an op's output to the gradients of its
 // inputs, in input order. An entry may be nil (no gradient for that input) and
@@ -110,16 +122,39 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 	order := topo(t)
 	grads := make(map[*Tensor]*Tensor, len(order))
 	grads[t] = g
+	// owned holds the gradient buffers the engine allocated itself (sums and
+	// slice gradients) that no backward function has seen yet: only these
+	// are updated in place. A gradient returned by a backward function may
+	// alias an input, an output or another gradient (Add passes g to both
+	// inputs), so it is never written to.
+	owned := make(map[*Tensor]bool)
 	NoGrad(func() {
 		for i := len(order) - 1; i >= 0; i-- {
 			n := order[i]
 			gn := grads[n]
 			delete(grads, n)
+			delete(owned, gn)
 			if gn == nil {
 				continue
 			}
 			if n.node == nil {
 				accumulateLeaf(n, gn)
+				continue
+			}
+			if s := n.node.slice; s != nil {
+				if in := n.node.inputs[0]; in.requiresGrad {
+					buf := grads[in]
+					switch {
+					case buf == nil:
+						buf = zeros(arenaOf(gn, in), in.shape...)
+					case !owned[buf]:
+						buf = ownedCopy(arenaOf(gn, in), buf)
+					}
+					grads[in] = buf
+					owned[buf] = true
+					addRegion(buf, s, gn)
+				}
+				n.node = nil
 				continue
 			}
 			gs := n.node.backward(gn)
@@ -128,16 +163,43 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 					continue
 				}
 				gi := sumTo(n.node.op, gs[j], in.shape)
-				if prev := grads[in]; prev != nil {
-					// Never add in place: gradients may alias each other
-					// (Add passes g to both inputs) or op outputs.
-					grads[in] = Add(prev, gi)
-				} else {
+				switch prev := grads[in]; {
+				case prev == nil:
 					grads[in] = gi
+				case owned[prev]:
+					addInto(prev, gi)
+				default:
+					sum := Add(prev, gi)
+					grads[in] = sum
+					owned[sum] = true
 				}
 			}
 			n.node = nil // release the tape as we go
 		}
+	})
+}
+
+// ownedCopy returns a contiguous copy of t allocated from arena a.
+func ownedCopy(a *Arena, t *Tensor) *Tensor {
+	out := empty(a, t.shape...)
+	copy(out.data, t.Data())
+	return out
+}
+
+// addRegion adds g into the range s of the contiguous buffer buf (g has the
+// shape of that range).
+func addRegion(buf *Tensor, s *sliceRange, g *Tensor) {
+	if g.Size() == 0 {
+		return
+	}
+	base := buf.offset + s.start*buf.strides[s.axis]
+	d := g.Data()
+	last := g.shape[len(g.shape)-1]
+	pos := 0
+	rows(g.shape, [][]int{buf.strides}, []int{base}, func(offs []int) {
+		dst := buf.data[offs[0] : offs[0]+last]
+		kernels.AddVV(dst, dst, d[pos:pos+last])
+		pos += last
 	})
 }
 
@@ -151,10 +213,7 @@ func accumulateLeaf(t, g *Tensor) {
 // addInto adds src to dst elementwise (same shape; dst contiguous).
 func addInto(dst, src *Tensor) {
 	d := dst.data[dst.offset : dst.offset+dst.Size()]
-	s := src.Data()
-	for i := range d {
-		d[i] += s[i]
-	}
+	kernels.AddVV(d, d, src.Data())
 }
 
 // topo returns the graph under t in topological order (inputs first).

@@ -122,7 +122,8 @@ func Split(x *Tensor, axis int, sizes ...int) []*Tensor {
 // axis (-1 is the last index); pass t.Dim(axis) as end to slice to the end.
 // Unlike Python, it panics when the range does not lie within the axis
 // instead of clamping. The gradient is the output gradient padded with
-// zeros back to t's shape.
+// zeros back to t's shape; Backward adds it straight into that range of t's
+// gradient, so the pieces of a Split cost no full-size padding.
 func (t *Tensor) Slice(axis, start, end int) *Tensor {
 	nd := len(t.shape)
 	if nd == 0 {
@@ -146,7 +147,11 @@ func (t *Tensor) Slice(axis, start, end int) *Tensor {
 		offset: t.offset + s*t.strides[axis], arena: t.arena}
 	pads := make([][2]int, nd)
 	pads[axis] = [2]int{s, n - e}
-	return record(out, "Slice", func(g *Tensor) []*Tensor { return []*Tensor{Pad(g, pads, 0)} }, t)
+	out = record(out, "Slice", func(g *Tensor) []*Tensor { return []*Tensor{Pad(g, pads, 0)} }, t)
+	if out.node != nil {
+		out.node.slice = &sliceRange{axis: axis, start: s, end: e}
+	}
+	return out
 }
 
 // Squeeze removes the given axes, which must have size 1, or with no axes

@@ -1,0 +1,352 @@
+package tensor
+
+import (
+	"github.com/tensile-ml/tensile/internal/kernels"
+)
+
+// LSTMCell computes one step of an LSTM with sigmoid gates and tanh
+// activations in a single fused op. xz and hz are [B, 4H] gate
+// pre-activations (the input and recurrent projections, summed here), with
+// the gate blocks i, f, g, o side by side along the last axis; c is the
+// previous cell state [B, H]. With z = xz + hz:
+//
+//	i, f, o = σ(z_i), σ(z_f), σ(z_o)   g = tanh(z_g)
+//	cNew = f⊙c + i⊙g                  h = o⊙tanh(cNew)
+//
+// Both outputs are differentiable; their backward passes share the saved
+// gate activations, so a step costs two small graph nodes instead of a
+// dozen elementwise ops.
+func LSTMCell(xz, hz, c *Tensor) (h, cNew *Tensor) {
+	if len(c.shape) != 2 || len(xz.shape) != 2 || !sameShape(xz.shape, hz.shape) ||
+		xz.shape[0] != c.shape[0] || xz.shape[1] != 4*c.shape[1] {
+		shapeErr("LSTMCell", "needs xz and hz [B, 4H] and c [B, H]", xz.shape, hz.shape, c.shape)
+	}
+	B, H := c.shape[0], c.shape[1]
+	xz, hz, c = xz.contiguous(), hz.contiguous(), c.contiguous()
+	a := arenaOf(xz, hz, c)
+	h, cNew = empty(a, B, H), empty(a, B, H)
+	act, tc := empty(a, B, 4*H), empty(a, B, H)
+	kernels.LSTMCellForward(h.data, cNew.data, act.data, tc.data, xz.Data(), hz.Data(), c.Data(), B, H)
+
+	// h's backward runs first (h depends on cNew) and writes the o block of
+	// dz, which cNew's backward completes with the i, f and g blocks. If h
+	// gets no gradient, the o block is zero.
+	var dz *Tensor
+	cNew = record(cNew, "LSTMCell", func(g *Tensor) []*Tensor {
+		if dz == nil {
+			dz = empty(g.arena, B, 4*H)
+			for r := range B {
+				clear(dz.data[r*4*H+3*H : (r+1)*4*H])
+			}
+		}
+		var dc *Tensor
+		var dcd []float32
+		if c.requiresGrad {
+			dc = empty(g.arena, B, H)
+			dcd = dc.data
+		}
+		kernels.LSTMCellBackwardC(dz.data, dcd, g.Data(), act.data, c.Data(), B, H)
+		return []*Tensor{dz, dz, dc}
+	}, xz, hz, c)
+	h = record(h, "LSTMCellH", func(g *Tensor) []*Tensor {
+		dz = empty(g.arena, B, 4*H)
+		dcn := empty(g.arena, B, H)
+		kernels.LSTMCellBackwardH(dz.data, dcn.data, g.Data(), act.data, tc.data, B, H)
+		return []*Tensor{dcn}
+	}, cNew)
+	return h, cNew
+}
+
+// MatMulBias returns x·w + b for x [M, K], w [K, N] and b [N] (added to
+// every row), with the bias fused into the GEMM's store. It is
+// Add(MatMul(x, w), b) without the intermediate product.
+func MatMulBias(x, w, b *Tensor) *Tensor {
+	if len(x.shape) != 2 || len(w.shape) != 2 || len(b.shape) != 1 ||
+		x.shape[1] != w.shape[0] || b.shape[0] != w.shape[1] {
+		shapeErr("MatMulBias", "needs x [M, K], w [K, N] and b [N]", x.shape, w.shape, b.shape)
+	}
+	m, k, n := x.shape[0], x.shape[1], w.shape[1]
+	ta, lda, ok := gemmOperand(x)
+	if !ok {
+		x = x.contiguous()
+		ta, lda, _ = gemmOperand(x)
+	}
+	tb, ldb, ok := gemmOperand(w)
+	if !ok {
+		w = w.contiguous()
+		tb, ldb, _ = gemmOperand(w)
+	}
+	b = b.contiguous()
+	out := empty(arenaOf(x, w, b), m, n)
+	kernels.SgemmEpilogue(ta, tb, m, n, k, 1, x.data[x.offset:], lda, w.data[w.offset:], ldb, 0, out.data, n,
+		kernels.Epilogue{Bias: b.Data()})
+	return record(out, "MatMulBias", func(g *Tensor) []*Tensor {
+		var gx, gw, gb *Tensor
+		if x.requiresGrad {
+			gx = MatMul(g, w.Transpose())
+		}
+		if w.requiresGrad {
+			gw = MatMul(x.Transpose(), g)
+		}
+		if b.requiresGrad {
+			gb = Sum(g, []int{0}, false)
+		}
+		return []*Tensor{gx, gw, gb}
+	}, x, w, b)
+}
+
+// LSTMSequence runs an LSTM with sigmoid gates and tanh activations (see
+// LSTMCell) over T steps as one op, PyTorch's nn.LSTM layer in effect: the
+// backward pass runs the whole sequence back with one small GEMM per step
+// for the state gradient and a single GEMM for the recurrent kernel's
+// gradient, and allocates its buffers once per call.
+//
+// xp [T, B, 4H] holds the input projections with bias (gate blocks i, f, g,
+// o along the last axis), u [H, 4H] is the recurrent kernel and h0, c0
+// [B, H] the initial states. Step k reads time t = k, or t = T-1-k with
+// reverse, and computes
+//
+//	z = xp[t] + (h⊙recMask)·u,  (h, c) = LSTMCell step on z and c
+//
+// where recMask [B, H] (nil: none) is a constant recurrent dropout mask.
+// With mask [T, B] (nil: none; constant), sample b keeps its previous h and c
+// at a time t where mask[t, b] is 0. It returns the h of every step in
+// processing order, hs [T, B, H], and the last cell state c [B, H]; both
+// are differentiable with respect to xp, u, h0 and c0.
+func LSTMSequence(xp, u, h0, c0, recMask, mask *Tensor, reverse bool) (hs, c *Tensor) {
+	if len(xp.shape) != 3 || len(u.shape) != 2 || len(h0.shape) != 2 || !sameShape(h0.shape, c0.shape) ||
+		u.shape[1] != 4*u.shape[0] || xp.shape[2] != u.shape[1] || h0.shape[0] != xp.shape[1] || h0.shape[1] != u.shape[0] {
+		shapeErr("LSTMSequence", "needs xp [T, B, 4H], u [H, 4H], h0 and c0 [B, H]", xp.shape, u.shape, h0.shape, c0.shape)
+	}
+	T, B, H := xp.shape[0], xp.shape[1], u.shape[0]
+	if recMask != nil && !sameShape(recMask.shape, h0.shape) {
+		shapeErr("LSTMSequence", "recurrent mask must be [B, H]", recMask.shape, h0.shape)
+	}
+	if mask != nil && !sameShape(mask.shape, []int{T, B}) {
+		shapeErr("LSTMSequence", "mask must be [T, B]", mask.shape, xp.shape)
+	}
+	xp, u, h0, c0 = xp.contiguous(), u.contiguous(), h0.contiguous(), c0.contiguous()
+	var rm, mk []float32
+	if recMask != nil {
+		rm = recMask.Data()
+	}
+	if mask != nil {
+		mk = mask.Data()
+	}
+	W, BH := 4*H, B*H
+	a := arenaOf(xp, u, h0, c0)
+	out := empty(a, T+1, B, H) // hs, then the final c
+	act := empty(a, T, B, W)   // activated gates, in time order
+	tc := empty(a, T, B, H)    // tanh(c), in time order
+	cs := empty(a, T, B, H)    // c after each step, in time order
+	hp := empty(a, T, B, H)    // the (masked) h each step multiplies by u, in time order
+	z := empty(a, B, W)
+	xd, ud := xp.Data(), u.Data()
+	tOf := func(k int) int {
+		if reverse {
+			return T - 1 - k
+		}
+		return k
+	}
+	hPrev, cPrev := h0.Data(), c0.Data()
+	for k := range T {
+		t := tOf(k)
+		hpt := hp.data[t*BH : (t+1)*BH]
+		if rm != nil {
+			kernels.MulVV(hpt, hPrev, rm)
+		} else {
+			copy(hpt, hPrev)
+		}
+		kernels.Sgemm(false, false, B, W, H, 1, hpt, H, ud, W, 0, z.data, W)
+		hn, cn := out.data[k*BH:(k+1)*BH], cs.data[t*BH:(t+1)*BH]
+		kernels.LSTMCellForward(hn, cn, act.data[t*B*W:(t+1)*B*W], tc.data[t*BH:(t+1)*BH], xd[t*B*W:(t+1)*B*W], z.data, cPrev, B, H)
+		if mk != nil {
+			for b := range B {
+				if mk[t*B+b] == 0 {
+					copy(hn[b*H:(b+1)*H], hPrev[b*H:(b+1)*H])
+					copy(cn[b*H:(b+1)*H], cPrev[b*H:(b+1)*H])
+				}
+			}
+		}
+		hPrev, cPrev = hn, cn
+	}
+	copy(out.data[T*BH:], cPrev)
+
+	out = record(out, "LSTMSequence", func(g *Tensor) []*Tensor {
+		gd := g.Data()
+		ga := g.arena
+		dz := empty(ga, T, B, W) // in time order, the gradient of xp
+		dh, dc := empty(ga, B, H), empty(ga, B, H)
+		dhP, dcP := empty(ga, B, H), empty(ga, B, H)
+		dcn := empty(ga, B, H)
+		clear(dh.data)
+		copy(dc.data, gd[T*BH:])
+		for k := T - 1; k >= 0; k-- {
+			t := tOf(k)
+			kernels.AddVV(dh.data, dh.data, gd[k*BH:(k+1)*BH])
+			dzt := dz.data[t*B*W : (t+1)*B*W]
+			at := act.data[t*B*W : (t+1)*B*W]
+			cp := c0.Data()
+			if k > 0 {
+				cp = cs.data[tOf(k-1)*BH : (tOf(k-1)+1)*BH]
+			}
+			kernels.LSTMCellBackwardH(dzt, dcn.data, dh.data, at, tc.data[t*BH:(t+1)*BH], B, H)
+			kernels.AddVV(dcn.data, dcn.data, dc.data)
+			kernels.LSTMCellBackwardC(dzt, dcP.data, dcn.data, at, cp, B, H)
+			if mk != nil {
+				for b := range B {
+					if mk[t*B+b] == 0 { // the states passed through this step
+						clear(dzt[b*W : (b+1)*W])
+						copy(dcP.data[b*H:(b+1)*H], dc.data[b*H:(b+1)*H])
+					}
+				}
+			}
+			kernels.Sgemm(false, true, B, H, W, 1, dzt, W, ud, W, 0, dhP.data, H)
+			if rm != nil {
+				kernels.MulVV(dhP.data, dhP.data, rm)
+			}
+			if mk != nil {
+				for b := range B {
+					if mk[t*B+b] == 0 {
+						r := dhP.data[b*H : (b+1)*H]
+						kernels.AddVV(r, r, dh.data[b*H:(b+1)*H])
+					}
+				}
+			}
+			dh, dhP = dhP, dh
+			dc, dcP = dcP, dc
+		}
+		var gu *Tensor
+		if u.requiresGrad {
+			gu = empty(ga, H, W)
+			kernels.Sgemm(true, false, H, W, T*B, 1, hp.data, H, dz.data, W, 0, gu.data, W)
+		}
+		return []*Tensor{dz, gu, dh, dc}
+	}, xp, u, h0, c0)
+	return out.Slice(0, 0, T), out.Slice(0, T, T+1).Reshape(B, H)
+}
+
+// GRUSequence runs a GRU in PyTorch's form (reset_after: the reset gate
+// multiplies the recurrent projection; sigmoid gates, tanh candidate) over
+// T steps as one op, like LSTMSequence. xp [T, B, 3H] holds the input
+// projections with the input bias (gate blocks z, r, h̃), u [H, 3H] is the
+// recurrent kernel, rb [3H] the recurrent bias (nil: none) and h0 [B, H]
+// the initial state. Step k reads time t = k (t = T-1-k with reverse):
+//
+//	q = (h⊙recMask)·u + rb
+//	z = σ(xp_z + q_z)   r = σ(xp_r + q_r)   h̃ = tanh(xp_h + r⊙q_h)
+//	h = h̃ + z⊙(h - h̃)
+//
+// recMask [B, H] and mask [T, B] are as in LSTMSequence (nil: none). It
+// returns the h of every step in processing order, hs [T, B, H],
+// differentiable with respect to xp, u, rb and h0.
+func GRUSequence(xp, u, rb, h0, recMask, mask *Tensor, reverse bool) *Tensor {
+	if len(xp.shape) != 3 || len(u.shape) != 2 || len(h0.shape) != 2 ||
+		u.shape[1] != 3*u.shape[0] || xp.shape[2] != u.shape[1] || h0.shape[0] != xp.shape[1] || h0.shape[1] != u.shape[0] ||
+		(rb != nil && !sameShape(rb.shape, []int{u.shape[1]})) {
+		shapes := [][]int{xp.shape, u.shape, h0.shape}
+		if rb != nil {
+			shapes = append(shapes, rb.shape)
+		}
+		shapeErr("GRUSequence", "needs xp [T, B, 3H], u [H, 3H], rb [3H] and h0 [B, H]", shapes...)
+	}
+	T, B, H := xp.shape[0], xp.shape[1], u.shape[0]
+	if recMask != nil && !sameShape(recMask.shape, h0.shape) {
+		shapeErr("GRUSequence", "recurrent mask must be [B, H]", recMask.shape, h0.shape)
+	}
+	if mask != nil && !sameShape(mask.shape, []int{T, B}) {
+		shapeErr("GRUSequence", "mask must be [T, B]", mask.shape, xp.shape)
+	}
+	xp, u, h0 = xp.contiguous(), u.contiguous(), h0.contiguous()
+	var rbd, rm, mk []float32
+	inputs := []*Tensor{xp, u, h0}
+	if rb != nil {
+		rb = rb.contiguous()
+		rbd = rb.Data()
+		inputs = append(inputs, rb)
+	}
+	if recMask != nil {
+		rm = recMask.Data()
+	}
+	if mask != nil {
+		mk = mask.Data()
+	}
+	W, BH := 3*H, B*H
+	a := arenaOf(inputs...)
+	hs := empty(a, T, B, H)
+	act := empty(a, T, B, W) // z, r, h̃ in time order
+	qs := empty(a, T, B, W)  // recurrent projections in time order
+	hp := empty(a, T, B, H)  // the (masked) h each step multiplies by u, in time order
+	xd, ud := xp.Data(), u.Data()
+	tOf := func(k int) int {
+		if reverse {
+			return T - 1 - k
+		}
+		return k
+	}
+	hPrev := h0.Data()
+	for k := range T {
+		t := tOf(k)
+		hpt := hp.data[t*BH : (t+1)*BH]
+		if rm != nil {
+			kernels.MulVV(hpt, hPrev, rm)
+		} else {
+			copy(hpt, hPrev)
+		}
+		q := qs.data[t*B*W : (t+1)*B*W]
+		kernels.SgemmEpilogue(false, false, B, W, H, 1, hpt, H, ud, W, 0, q, W, kernels.Epilogue{Bias: rbd})
+		hn := hs.data[k*BH : (k+1)*BH]
+		kernels.GRUCellForward(hn, act.data[t*B*W:(t+1)*B*W], xd[t*B*W:(t+1)*B*W], q, hPrev, B, H)
+		if mk != nil {
+			for b := range B {
+				if mk[t*B+b] == 0 {
+					copy(hn[b*H:(b+1)*H], hPrev[b*H:(b+1)*H])
+				}
+			}
+		}
+		hPrev = hn
+	}
+	return record(hs, "GRUSequence", func(g *Tensor) []*Tensor {
+		gd := g.Data()
+		ga := g.arena
+		dx, dq := empty(ga, T, B, W), empty(ga, T, B, W) // in time order
+		dh, dhP, dhd := zeros(ga, B, H), empty(ga, B, H), empty(ga, B, H)
+		for k := T - 1; k >= 0; k-- {
+			t := tOf(k)
+			kernels.AddVV(dh.data, dh.data, gd[k*BH:(k+1)*BH])
+			prev := h0.Data()
+			if k > 0 {
+				prev = hs.data[(k-1)*BH : k*BH]
+			}
+			dxt, dqt := dx.data[t*B*W:(t+1)*B*W], dq.data[t*B*W:(t+1)*B*W]
+			kernels.GRUCellBackward(dxt, dqt, dhd.data, dh.data, act.data[t*B*W:(t+1)*B*W], qs.data[t*B*W:(t+1)*B*W], prev, B, H)
+			if mk != nil {
+				for b := range B {
+					if mk[t*B+b] == 0 { // the state passed through this step
+						clear(dxt[b*W : (b+1)*W])
+						clear(dqt[b*W : (b+1)*W])
+						copy(dhd.data[b*H:(b+1)*H], dh.data[b*H:(b+1)*H])
+					}
+				}
+			}
+			kernels.Sgemm(false, true, B, H, W, 1, dqt, W, ud, W, 0, dhP.data, H)
+			if rm != nil {
+				kernels.MulVV(dhP.data, dhP.data, rm)
+			}
+			kernels.AddVV(dhP.data, dhP.data, dhd.data)
+			dh, dhP = dhP, dh
+		}
+		var gu, grb *Tensor
+		if u.requiresGrad {
+			gu = empty(ga, H, W)
+			kernels.Sgemm(true, false, H, W, T*B, 1, hp.data, H, dq.data, W, 0, gu.data, W)
+		}
+		if rb != nil && rb.requiresGrad {
+			grb = zeros(ga, W)
+			for r := range T * B {
+				kernels.AddVV(grb.data, grb.data, dq.data[r*W:(r+1)*W])
+			}
+		}
+		return []*Tensor{dx, gu, dh, grb}
+	}, inputs...)
+}
