@@ -3,6 +3,7 @@ package tensor
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tensile-ml/tensile/internal/kernels"
 	"github.com/tensile-ml/tensile/internal/parallel"
@@ -43,7 +44,17 @@ func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 	out := empty(arenaOf(x, kernel, bias), pl.b, pl.g.OH, pl.g.OW, pl.f)
 	convForward(out.data, x.Data(), kernel.Data(), bd, pl, opt.ReLU)
 	relu := opt.ReLU
-	return record(out, "Conv2D", func(g *Tensor) []*Tensor {
+	var link *c1Link
+	res := record(out, "Conv2D", func(g *Tensor) []*Tensor {
+		if link != nil {
+			defer link.release()
+			if link.dy == g {
+				c1LinkUsed.Add(1)
+				// a 2×2 max pooling of out already computed these in its
+				// backward pass (see c1Link), from this very gradient
+				return []*Tensor{nil, link.dw, link.db}
+			}
+		}
 		g = g.contiguous()
 		a := g.arena
 		dy := g.Data()
@@ -86,6 +97,76 @@ func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 		convBackward(dxd, dwd, dbd, dy, x.Data(), kernel.Data(), pl, y, mask)
 		return []*Tensor{dx, dw, db}
 	}, x, kernel, bias)
+	if res.node != nil && !x.requiresGrad && kernels.Conv3x3C1Fast(&pl.g, pl.f) {
+		link = &c1Link{out: out, x: x.Data(), pl: pl}
+		if relu {
+			link.y = out.data
+		}
+		if kernel.requiresGrad {
+			link.kshape = kernel.shape
+		}
+		if bias != nil && bias.requiresGrad {
+			link.bshape = bias.shape
+		}
+		c1Links.add(link)
+	}
+	return res
+}
+
+// c1Link ties the output of a first-layer convolution (Conv3x3C1Fast, input
+// needing no gradient) to a following 2×2 max pooling: MaxPool2D finds the
+// link by its input tensor and, in its backward pass, computes the
+// convolution's kernel and bias gradients image by image right after
+// routing that image's gradient, while the image's pooled gradient and ReLU
+// output are still in cache, instead of in a second pass over conv-sized
+// arrays. It records the gradient it used (dy, its own input gradient); the
+// convolution's backward uses the results only when it receives exactly
+// that tensor (the convolution output had no other consumer), and computes
+// them itself otherwise. Both paths run the same per-image kernel in the
+// same unit order, so the results are bit-identical.
+type c1Link struct {
+	out            *Tensor   // the convolution output
+	x, y           []float32 // convolution input; ReLU output (nil: no ReLU)
+	pl             *convPlan
+	kshape, bshape []int // shapes of the wanted gradients (nil: not wanted)
+
+	dy, dw, db *Tensor // set by the pooling backward
+}
+
+func (l *c1Link) release() { l.dy, l.dw, l.db, l.out = nil, nil, nil, nil }
+
+// c1LinkUsed counts convolution backward passes that took their results
+// from a pooling backward (for tests).
+var c1LinkUsed atomic.Int64
+
+// c1Links holds the few most recent links, by pointer identity of the
+// convolution output (held, so the address cannot be reused meanwhile).
+var c1Links c1LinkRing
+
+type c1LinkRing struct {
+	mu   sync.Mutex
+	ring [4]*c1Link
+	next int
+}
+
+func (r *c1LinkRing) add(l *c1Link) {
+	r.mu.Lock()
+	r.ring[r.next] = l
+	r.next = (r.next + 1) % len(r.ring)
+	r.mu.Unlock()
+}
+
+// take removes and returns the link whose convolution output is t, or nil.
+func (r *c1LinkRing) take(t *Tensor) *c1Link {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, l := range r.ring {
+		if l != nil && l.out == t {
+			r.ring[i] = nil
+			return l
+		}
+	}
+	return nil
 }
 
 // convPatchBudget is the size in floats of the patch matrix fed to one GEMM
@@ -495,6 +576,13 @@ func convBackwardUnits(dx, dw, db, dy, x, wt []float32, pl *convPlan, y, mask []
 // unit order, so the result does not depend on the thread count. dw or db
 // may be nil.
 func convBackwardC1(dw, db, dy, x, y []float32, pl *convPlan) {
+	convBackwardC1Pre(dw, db, dy, x, y, pl, nil)
+}
+
+// convBackwardC1Pre is convBackwardC1 calling pre(i) (when not nil) just
+// before image i's gradients are summed, on the same goroutine: pre fills
+// image i of dy.
+func convBackwardC1Pre(dw, db, dy, x, y []float32, pl *convPlan, pre func(i int)) {
 	f := pl.f
 	n := pl.p * f
 	stride := 10 * f // 9·f kernel + f bias per unit
@@ -508,6 +596,9 @@ func convBackwardC1(dw, db, dy, x, y []float32, pl *convPlan) {
 			var yi []float32
 			if y != nil {
 				yi = y[i*n : (i+1)*n]
+			}
+			if pre != nil {
+				pre(i)
 			}
 			kernels.Conv3x3C1Grad(pu[:9*f], pu[9*f:], x[i*pl.imgLen:(i+1)*pl.imgLen], dy[i*n:(i+1)*n], yi, &pl.g, f)
 		}

@@ -1,0 +1,106 @@
+package tensor
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/tensile-ml/tensile/internal/kernels"
+)
+
+// TestConv2DPoolFusedBackward checks that a first-layer convolution
+// followed by 2×2 max pooling (whose backward computes the convolution's
+// kernel and bias gradients, see c1Link) gives bit-identical gradients to
+// the unfused computation, that the fused path is taken when the
+// convolution output has a single consumer, and that it is not when the
+// output has another consumer.
+func TestConv2DPoolFusedBackward(t *testing.T) {
+	cases := []struct {
+		b, h, w int
+		relu    bool
+		arena   bool
+		bias    bool
+	}{
+		{37, 11, 9, true, false, true},
+		{5, 8, 8, false, false, true},
+		{9, 10, 13, true, true, true},
+		{3, 12, 12, true, false, false},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%+v", c), func(t *testing.T) {
+			rng := NewRNG(7)
+			var a *Arena
+			if c.arena {
+				a = NewArena()
+			}
+			xd := RandUniform(rng, -1, 1, c.b, c.h, c.w, 1).Data()
+			kd := RandUniform(rng, -1, 1, 3, 3, 1, 32).Data()
+			bd := RandUniform(rng, -1, 1, 32).Data()
+			pg := RandUniform(rng, -1, 1, c.b, (c.h-2)/2, (c.w-2)/2, 32).Data()
+			yg := RandUniform(rng, -1, 1, c.b, c.h-2, c.w-2, 32).Data()
+			// mode 0: fused; 1: an identity reshape between conv and pool
+			// (unfused reference); 2: the conv output has a second consumer
+			run := func(mode int) (dk, db []float32, used int64) {
+				x := FromSlice(xd, c.b, c.h, c.w, 1)
+				if a != nil {
+					x = a.FromSlice(xd, c.b, c.h, c.w, 1)
+				}
+				k := FromSlice(append([]float32(nil), kd...), 3, 3, 1, 32).SetRequiresGrad(true)
+				var b *Tensor
+				if c.bias {
+					b = FromSlice(append([]float32(nil), bd...), 32).SetRequiresGrad(true)
+				}
+				before := c1LinkUsed.Load()
+				y := Conv2D(x, k, b, Conv2DOptions{ReLU: c.relu})
+				in := y
+				if mode == 1 {
+					in = y.Reshape(y.Shape()...)
+				}
+				p := MaxPool2D(in, Pool2DOptions{})
+				loss := Sum(Mul(p, FromSlice(pg, p.Shape()...)), nil, false)
+				if mode == 2 {
+					loss = Add(loss, Sum(Mul(y, FromSlice(yg, y.Shape()...)), nil, false))
+				}
+				loss.Backward()
+				if b != nil {
+					db = b.Grad().Data()
+				}
+				if a != nil {
+					a.Reset()
+				}
+				return k.Grad().Data(), db, c1LinkUsed.Load() - before
+			}
+			fk, fb, used := run(0)
+			rk, rb, rused := run(1)
+			wantUsed := int64(0)
+			if kernels.Conv3x3C1Fast(&kernels.ConvGeom{H: c.h, W: c.w, C: 1, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, OH: c.h - 2, OW: c.w - 2}, 32) {
+				wantUsed = 1
+			}
+			if used != wantUsed || rused != 0 {
+				t.Errorf("fused path used %d times (want %d), reference %d (want 0)", used, wantUsed, rused)
+			}
+			for i := range rk {
+				if fk[i] != rk[i] {
+					t.Fatalf("kernel grad %d: fused %v, unfused %v", i, fk[i], rk[i])
+				}
+			}
+			for i := range rb {
+				if fb[i] != rb[i] {
+					t.Fatalf("bias grad %d: fused %v, unfused %v", i, fb[i], rb[i])
+				}
+			}
+			// a second consumer: the fused results must not be used, and
+			// the gradients must include the second path
+			sk, _, sused := run(2)
+			if sused != 0 {
+				t.Errorf("fused results used although the conv output has two consumers")
+			}
+			same := true
+			for i := range sk {
+				same = same && sk[i] == rk[i]
+			}
+			if same {
+				t.Errorf("second consumer's gradient missing")
+			}
+		})
+	}
+}
