@@ -44,17 +44,7 @@ func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 	out := empty(arenaOf(x, kernel, bias), pl.b, pl.g.OH, pl.g.OW, pl.f)
 	convForward(out.data, x.Data(), kernel.Data(), bd, pl, opt.ReLU)
 	relu := opt.ReLU
-	var link *c1Link
 	res := record(out, "Conv2D", func(g *Tensor) []*Tensor {
-		if link != nil {
-			defer link.release()
-			if link.dy == g {
-				c1LinkUsed.Add(1)
-				// a 2×2 max pooling of out already computed these in its
-				// backward pass (see c1Link), from this very gradient
-				return []*Tensor{nil, link.dw, link.db}
-			}
-		}
 		g = g.contiguous()
 		a := g.arena
 		dy := g.Data()
@@ -98,45 +88,34 @@ func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 		return []*Tensor{dx, dw, db}
 	}, x, kernel, bias)
 	if res.node != nil && !x.requiresGrad && kernels.Conv3x3C1Fast(&pl.g, pl.f) {
-		link = &c1Link{out: out, x: x.Data(), pl: pl}
+		link := &c1Link{out: out, x: x.Data(), pl: pl, kernel: kernel, bias: bias}
 		if relu {
 			link.y = out.data
-		}
-		if kernel.requiresGrad {
-			link.kshape = kernel.shape
-		}
-		if bias != nil && bias.requiresGrad {
-			link.bshape = bias.shape
 		}
 		c1Links.add(link)
 	}
 	return res
 }
 
-// c1Link ties the output of a first-layer convolution (Conv3x3C1Fast, input
-// needing no gradient) to a following 2×2 max pooling: MaxPool2D finds the
-// link by its input tensor and, in its backward pass, computes the
-// convolution's kernel and bias gradients image by image right after
-// routing that image's gradient, while the image's pooled gradient and ReLU
-// output are still in cache, instead of in a second pass over conv-sized
-// arrays. It records the gradient it used (dy, its own input gradient); the
-// convolution's backward uses the results only when it receives exactly
-// that tensor (the convolution output had no other consumer), and computes
-// them itself otherwise. Both paths run the same per-image kernel in the
-// same unit order, so the results are bit-identical.
+// c1Link describes the output of a first-layer convolution (Conv3x3C1Fast,
+// input needing no gradient) for a 2×2 max pooling that follows it:
+// MaxPool2D finds the link by its input tensor and then records its result
+// as a function of the convolution's kernel and bias directly, bypassing
+// the convolution output in the graph. Its backward pass routes each
+// image's gradient into a small scratch buffer (hot in cache) and sums the
+// kernel and bias gradients from it at once, instead of writing a
+// conv-sized input gradient and reading it back in the convolution's
+// backward. The convolution's own node stays: if its output has other
+// consumers, their gradients still flow through it, and the engine adds
+// both contributions to the kernel and bias.
 type c1Link struct {
-	out            *Tensor   // the convolution output
-	x, y           []float32 // convolution input; ReLU output (nil: no ReLU)
-	pl             *convPlan
-	kshape, bshape []int // shapes of the wanted gradients (nil: not wanted)
-
-	dy, dw, db *Tensor // set by the pooling backward
+	out          *Tensor   // the convolution output
+	x, y         []float32 // convolution input; ReLU output (nil: no ReLU)
+	pl           *convPlan
+	kernel, bias *Tensor // bias may be nil
 }
 
-func (l *c1Link) release() { l.dy, l.dw, l.db, l.out = nil, nil, nil, nil }
-
-// c1LinkUsed counts convolution backward passes that took their results
-// from a pooling backward (for tests).
+// c1LinkUsed counts poolings fused with a convolution (for tests).
 var c1LinkUsed atomic.Int64
 
 // c1Links holds the few most recent links, by pointer identity of the
@@ -576,13 +555,15 @@ func convBackwardUnits(dx, dw, db, dy, x, wt []float32, pl *convPlan, y, mask []
 // unit order, so the result does not depend on the thread count. dw or db
 // may be nil.
 func convBackwardC1(dw, db, dy, x, y []float32, pl *convPlan) {
-	convBackwardC1Pre(dw, db, dy, x, y, pl, nil)
+	n := pl.p * pl.f
+	convBackwardC1Fn(dw, db, x, y, pl, func(i int, _ []float32) []float32 { return dy[i*n : (i+1)*n] }, false)
 }
 
-// convBackwardC1Pre is convBackwardC1 calling pre(i) (when not nil) just
-// before image i's gradients are summed, on the same goroutine: pre fills
-// image i of dy.
-func convBackwardC1Pre(dw, db, dy, x, y []float32, pl *convPlan, pre func(i int)) {
+// convBackwardC1Fn is convBackwardC1 with image i's output gradient given by
+// dyOf(i, buf), called on the goroutine that sums image i; buf is a scratch
+// buffer of one image's output size (nil unless scratch is set) that dyOf
+// may fill and return.
+func convBackwardC1Fn(dw, db, x, y []float32, pl *convPlan, dyOf func(i int, buf []float32) []float32, scratch bool) {
 	f := pl.f
 	n := pl.p * f
 	stride := 10 * f // 9·f kernel + f bias per unit
@@ -591,16 +572,22 @@ func convBackwardC1Pre(dw, db, dy, x, y []float32, pl *convPlan, pre func(i int)
 	parallel.Each(pl.nGroups, func(u int) {
 		pu := part[u*stride : (u+1)*stride]
 		clear(pu)
+		var sc *[]float32
+		var buf []float32
+		if scratch {
+			sc = convPatchPool.get(n)
+			buf = *sc
+		}
 		g0, g1 := u*pl.group, min((u+1)*pl.group, pl.b)
 		for i := g0; i < g1; i++ {
 			var yi []float32
 			if y != nil {
 				yi = y[i*n : (i+1)*n]
 			}
-			if pre != nil {
-				pre(i)
-			}
-			kernels.Conv3x3C1Grad(pu[:9*f], pu[9*f:], x[i*pl.imgLen:(i+1)*pl.imgLen], dy[i*n:(i+1)*n], yi, &pl.g, f)
+			kernels.Conv3x3C1Grad(pu[:9*f], pu[9*f:], x[i*pl.imgLen:(i+1)*pl.imgLen], dyOf(i, buf), yi, &pl.g, f)
+		}
+		if sc != nil {
+			convPatchPool.put(sc)
 		}
 	})
 	if dw != nil {

@@ -10,9 +10,8 @@ import (
 // TestConv2DPoolFusedBackward checks that a first-layer convolution
 // followed by 2×2 max pooling (whose backward computes the convolution's
 // kernel and bias gradients, see c1Link) gives bit-identical gradients to
-// the unfused computation, that the fused path is taken when the
-// convolution output has a single consumer, and that it is not when the
-// output has another consumer.
+// the unfused computation, and that gradients through a second consumer of
+// the convolution output are added.
 func TestConv2DPoolFusedBackward(t *testing.T) {
 	cases := []struct {
 		b, h, w int
@@ -38,7 +37,8 @@ func TestConv2DPoolFusedBackward(t *testing.T) {
 			pg := RandUniform(rng, -1, 1, c.b, (c.h-2)/2, (c.w-2)/2, 32).Data()
 			yg := RandUniform(rng, -1, 1, c.b, c.h-2, c.w-2, 32).Data()
 			// mode 0: fused; 1: an identity reshape between conv and pool
-			// (unfused reference); 2: the conv output has a second consumer
+			// (unfused reference); 2, 3: 0 and 1 with a second consumer of
+			// the conv output
 			run := func(mode int) (dk, db []float32, used int64) {
 				x := FromSlice(xd, c.b, c.h, c.w, 1)
 				if a != nil {
@@ -52,12 +52,12 @@ func TestConv2DPoolFusedBackward(t *testing.T) {
 				before := c1LinkUsed.Load()
 				y := Conv2D(x, k, b, Conv2DOptions{ReLU: c.relu})
 				in := y
-				if mode == 1 {
+				if mode&1 == 1 {
 					in = y.Reshape(y.Shape()...)
 				}
 				p := MaxPool2D(in, Pool2DOptions{})
 				loss := Sum(Mul(p, FromSlice(pg, p.Shape()...)), nil, false)
-				if mode == 2 {
+				if mode >= 2 {
 					loss = Add(loss, Sum(Mul(y, FromSlice(yg, y.Shape()...)), nil, false))
 				}
 				loss.Backward()
@@ -88,18 +88,21 @@ func TestConv2DPoolFusedBackward(t *testing.T) {
 					t.Fatalf("bias grad %d: fused %v, unfused %v", i, fb[i], rb[i])
 				}
 			}
-			// a second consumer: the fused results must not be used, and
-			// the gradients must include the second path
-			sk, _, sused := run(2)
-			if sused != 0 {
-				t.Errorf("fused results used although the conv output has two consumers")
+			// a second consumer: its gradient is added to the fused one
+			sk, sb, sused := run(2)
+			tk, tb, _ := run(3)
+			if sused != wantUsed {
+				t.Errorf("second consumer: fused path used %d times, want %d", sused, wantUsed)
 			}
-			same := true
-			for i := range sk {
-				same = same && sk[i] == rk[i]
+			for i := range tk {
+				if d := sk[i] - tk[i]; d > 1e-4 || d < -1e-4 || sk[i] == rk[i] {
+					t.Fatalf("second consumer: kernel grad %d: fused %v, unfused %v (single path %v)", i, sk[i], tk[i], rk[i])
+				}
 			}
-			if same {
-				t.Errorf("second consumer's gradient missing")
+			for i := range tb {
+				if d := sb[i] - tb[i]; d > 1e-4 || d < -1e-4 {
+					t.Fatalf("second consumer: bias grad %d: fused %v, unfused %v", i, sb[i], tb[i])
+				}
 			}
 		})
 	}

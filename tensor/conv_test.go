@@ -307,3 +307,21 @@ func TestConv2DFirstLayerDirect(t *testing.T) {
 		}
 	}
 }
+
+// TestConv2DPoolFusedGradCheck checks the kernel and bias gradients of a
+// first-layer convolution followed by 2×2 max pooling (the pooling then
+// computes the convolution's gradients itself), alone and with a second
+// consumer of the convolution output.
+func TestConv2DPoolFusedGradCheck(t *testing.T) {
+	x := rnd(50, 2, 5, 4, 1)
+	for _, second := range []bool{false, true} {
+		tensortest.GradCheck(t, fmt.Sprintf("Conv2D C=1 + MaxPool2D second=%v", second), func(xs ...*tensor.Tensor) *tensor.Tensor {
+			y := tensor.Conv2D(x, xs[0], xs[1], tensor.Conv2DOptions{})
+			p := tensor.MaxPool2D(y, tensor.Pool2DOptions{})
+			if second {
+				return tensor.Add(p, tensor.Sum(y, []int{1, 2}, true))
+			}
+			return p
+		}, tensortest.GradCheckOptions{Eps: 1e-3}, rnd(51, 3, 3, 1, 32), rnd(52, 32))
+	}
+}

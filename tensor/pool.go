@@ -170,38 +170,51 @@ func maxPool2x2(x, out *Tensor, g *kernels.ConvGeom, b int, link *c1Link) *Tenso
 			kernels.MaxPool2x2Row(out.data[i*outLen+oy*orow:], src, src[rowLen:], g.OW, g.C)
 		}
 	})
+	odd := 2*g.OH < g.H || 2*g.OW < g.W
+	// route writes image i's input gradient d from the output gradient gd
+	route := func(d, gd []float32, i int) {
+		if odd {
+			clear(d) // taps outside every window get 0
+		}
+		for oy := 0; oy < g.OH; oy++ {
+			o0 := 2 * oy * rowLen
+			src := xd[i*inLen+o0:]
+			o := i*outLen + oy*orow
+			kernels.MaxPool2x2RowBackward(d[o0:], d[o0+rowLen:], src, src[rowLen:],
+				out.data[o:o+orow], gd[o:o+orow], g.OW, g.C)
+		}
+	}
+	if link != nil && link.out == x {
+		// the convolution's kernel and bias gradients straight from this
+		// op's output gradient (see c1Link)
+		c1LinkUsed.Add(1)
+		k, bias := link.kernel, link.bias
+		return record(out, "MaxPool2D", func(gr *Tensor) []*Tensor {
+			gr = gr.contiguous()
+			gd := gr.Data()
+			var dk, db *Tensor
+			var dkd, dbd []float32
+			if k.requiresGrad {
+				dk = empty(gr.arena, k.shape...)
+				dkd = dk.data
+			}
+			if bias != nil && bias.requiresGrad {
+				db = empty(gr.arena, bias.shape...)
+				dbd = db.data
+			}
+			convBackwardC1Fn(dkd, dbd, link.x, link.y, link.pl, func(i int, buf []float32) []float32 {
+				route(buf, gd, i)
+				return buf
+			}, true)
+			return []*Tensor{dk, db}
+		}, k, bias)
+	}
 	return record(out, "MaxPool2D", func(gr *Tensor) []*Tensor {
 		gr = gr.contiguous()
 		gd := gr.Data()
 		dx := empty(gr.arena, x.shape...)
-		odd := 2*g.OH < g.H || 2*g.OW < g.W
 		image := func(i int) {
-			d := dx.data[i*inLen : (i+1)*inLen]
-			if odd {
-				clear(d) // taps outside every window get 0
-			}
-			for oy := 0; oy < g.OH; oy++ {
-				o0 := 2 * oy * rowLen
-				src := xd[i*inLen+o0:]
-				o := i*outLen + oy*orow
-				kernels.MaxPool2x2RowBackward(d[o0:], d[o0+rowLen:], src, src[rowLen:],
-					out.data[o:o+orow], gd[o:o+orow], g.OW, g.C)
-			}
-		}
-		if link != nil && link.out == x {
-			var dw, db *Tensor
-			var dwd, dbd []float32
-			if link.kshape != nil {
-				dw = empty(gr.arena, link.kshape...)
-				dwd = dw.data
-			}
-			if link.bshape != nil {
-				db = empty(gr.arena, link.bshape...)
-				dbd = db.data
-			}
-			convBackwardC1Pre(dwd, dbd, dx.data, link.x, link.y, link.pl, image)
-			link.dy, link.dw, link.db = dx, dw, db
-			return []*Tensor{dx}
+			route(dx.data[i*inLen:(i+1)*inLen], gd, i)
 		}
 		parallel.For(b, poolGrain(inLen), func(lo, hi int) {
 			for i := lo; i < hi; i++ {
