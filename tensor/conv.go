@@ -87,14 +87,52 @@ func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 		convBackward(dxd, dwd, dbd, dy, x.Data(), kernel.Data(), pl, y, mask)
 		return []*Tensor{dx, dw, db}
 	}, x, kernel, bias)
-	if res.node != nil && !x.requiresGrad && kernels.Conv3x3C1Fast(&pl.g, pl.f) {
-		link := &c1Link{out: out, x: x.Data(), pl: pl, kernel: kernel, bias: bias}
-		if relu {
-			link.y = out.data
+	if res.node != nil && pl.b > 0 && pl.f > 0 {
+		c1 := !x.requiresGrad && kernels.Conv3x3C1Fast(&pl.g, pl.f)
+		if c1 || (pl.nChunks == 1 && !pl.pointwise) {
+			link := &c1Link{out: out, x: x, pl: pl, kernel: kernel, bias: bias, c1: c1}
+			if relu {
+				link.y = out.data
+			}
+			c1Links.add(link)
 		}
-		c1Links.add(link)
 	}
 	return res
+}
+
+// backward returns the gradients of the linked convolution's input (nil for
+// the first-layer kernel), kernel and bias, given route(i, d), which writes
+// image i's output gradient into d (one image's output size).
+func (l *c1Link) backward(a *Arena, route func(i int, d []float32)) []*Tensor {
+	var dx, dk, db *Tensor
+	var dxd, dkd, dbd []float32
+	if l.kernel.requiresGrad {
+		dk = empty(a, l.kernel.shape...)
+		dkd = dk.data
+	}
+	if l.bias != nil && l.bias.requiresGrad {
+		db = empty(a, l.bias.shape...)
+		dbd = db.data
+	}
+	pl := l.pl
+	n := pl.p * pl.f
+	if l.c1 {
+		convBackwardC1Fn(dkd, dbd, l.x.Data(), l.y, pl, func(i int, buf []float32) []float32 {
+			route(i, buf)
+			return buf
+		}, true)
+		return []*Tensor{nil, dk, db}
+	}
+	if l.x.requiresGrad {
+		dx = empty(a, l.x.shape...)
+		dxd = dx.data
+	}
+	convBackwardRouted(dxd, dkd, dbd, l.x.Data(), l.kernel.Data(), pl, l.y, func(g0, g1 int, buf []float32) {
+		for i := g0; i < g1; i++ {
+			route(i, buf[(i-g0)*n:(i-g0+1)*n])
+		}
+	})
+	return []*Tensor{dx, dk, db}
 }
 
 // c1Link describes the output of a first-layer convolution (Conv3x3C1Fast,
@@ -108,11 +146,18 @@ func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 // backward. The convolution's own node stays: if its output has other
 // consumers, their gradients still flow through it, and the engine adds
 // both contributions to the kernel and bias.
+//
+// Convolutions whose units hold whole images (convPlan.nChunks == 1) link
+// the same way: the pooling's backward then runs the convolution's unit
+// backward (convBackwardUnits) with each unit's output gradient routed into
+// a scratch buffer, and also returns the convolution's input gradient.
 type c1Link struct {
-	out          *Tensor   // the convolution output
-	x, y         []float32 // convolution input; ReLU output (nil: no ReLU)
+	out          *Tensor // the convolution output
+	x            *Tensor // the convolution input
+	y            []float32
 	pl           *convPlan
 	kernel, bias *Tensor // bias may be nil
+	c1           bool    // first-layer direct kernel (x needs no gradient)
 }
 
 // c1LinkUsed counts poolings fused with a convolution (for tests).
@@ -496,6 +541,36 @@ func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan, y, mask []float3
 // then added in unit order, so the result does not depend on the thread
 // count.
 func convBackwardUnits(dx, dw, db, dy, x, wt []float32, pl *convPlan, y, mask []float32) {
+	convBackwardUnitsFn(dx, dw, db, dy, x, wt, pl, y, mask, nil)
+}
+
+// convBackwardRouted is convBackward for plans whose units hold whole
+// images, with each unit's output gradient (images [g0, g1)) written by
+// route into a scratch buffer instead of read from a full-size array; the
+// ReLU mask (y not nil) is applied in place there.
+func convBackwardRouted(dx, dw, db, x, w []float32, pl *convPlan, y []float32, route func(g0, g1 int, buf []float32)) {
+	f, k := pl.f, pl.k
+	kf := k * f
+	var wt []float32
+	var part *[]float32
+	if dx != nil {
+		part = convPartPool.get(kf)
+		wt = (*part)[:kf]
+		for i := 0; i < k; i++ {
+			for j := 0; j < f; j++ {
+				wt[j*k+i] = w[i*f+j]
+			}
+		}
+	}
+	convBackwardUnitsFn(dx, dw, db, nil, x, wt, pl, y, nil, route)
+	if part != nil {
+		convPartPool.put(part)
+	}
+}
+
+// convBackwardUnitsFn is convBackwardUnits; when route is not nil it writes
+// each unit's output gradient into a scratch buffer (dy and mask unused).
+func convBackwardUnitsFn(dx, dw, db, dy, x, wt []float32, pl *convPlan, y, mask []float32, route func(g0, g1 int, buf []float32)) {
 	f, k, p := pl.f, pl.k, pl.p
 	kf := k * f
 	stride := kf + f // per unit: kernel gradient, bias gradient
@@ -506,11 +581,22 @@ func convBackwardUnits(dx, dw, db, dy, x, wt []float32, pl *convPlan, y, mask []
 		buf := *sc
 		g0, g1, _, _ := pl.unit(u)
 		rows := (g1 - g0) * p
-		dyu := dy[g0*p*f : g1*p*f]
-		if y != nil {
-			mu := mask[g0*p*f : g1*p*f]
-			kernels.ReLUBackward(mu, dyu, y[g0*p*f:g1*p*f])
-			dyu = mu
+		var dyu []float32
+		var sd *[]float32
+		if route != nil {
+			sd = convPatchPool.get(rows * f)
+			dyu = *sd
+			route(g0, g1, dyu)
+			if y != nil {
+				kernels.ReLUBackward(dyu, dyu, y[g0*p*f:g1*p*f])
+			}
+		} else {
+			dyu = dy[g0*p*f : g1*p*f]
+			if y != nil {
+				mu := mask[g0*p*f : g1*p*f]
+				kernels.ReLUBackward(mu, dyu, y[g0*p*f:g1*p*f])
+				dyu = mu
+			}
 		}
 		if db != nil {
 			pb := part[u*stride+kf : (u+1)*stride]
@@ -532,6 +618,9 @@ func convBackwardUnits(dx, dw, db, dy, x, wt []float32, pl *convPlan, y, mask []
 			}
 		}
 		convPatchPool.put(sc)
+		if sd != nil {
+			convPatchPool.put(sd)
+		}
 	})
 	if dw != nil {
 		copy(dw, part[:kf])

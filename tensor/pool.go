@@ -185,29 +185,14 @@ func maxPool2x2(x, out *Tensor, g *kernels.ConvGeom, b int, link *c1Link) *Tenso
 		}
 	}
 	if link != nil && link.out == x {
-		// the convolution's kernel and bias gradients straight from this
-		// op's output gradient (see c1Link)
+		// the convolution's gradients straight from this op's output
+		// gradient (see c1Link)
 		c1LinkUsed.Add(1)
-		k, bias := link.kernel, link.bias
 		return record(out, "MaxPool2D", func(gr *Tensor) []*Tensor {
 			gr = gr.contiguous()
 			gd := gr.Data()
-			var dk, db *Tensor
-			var dkd, dbd []float32
-			if k.requiresGrad {
-				dk = empty(gr.arena, k.shape...)
-				dkd = dk.data
-			}
-			if bias != nil && bias.requiresGrad {
-				db = empty(gr.arena, bias.shape...)
-				dbd = db.data
-			}
-			convBackwardC1Fn(dkd, dbd, link.x, link.y, link.pl, func(i int, buf []float32) []float32 {
-				route(buf, gd, i)
-				return buf
-			}, true)
-			return []*Tensor{dk, db}
-		}, k, bias)
+			return link.backward(gr.arena, func(i int, d []float32) { route(d, gd, i) })
+		}, link.x, link.kernel, link.bias)
 	}
 	return record(out, "MaxPool2D", func(gr *Tensor) []*Tensor {
 		gr = gr.contiguous()
