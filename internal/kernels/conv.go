@@ -32,6 +32,23 @@ func Im2col(dst, src []float32, g *ConvGeom, p0, p1 int) {
 	k := g.PatchLen()
 	runLen := g.KW * c
 	_ = dst[(p1-p0)*k-1]
+	if useSIMD && runLen >= simdMin && g.PadT == 0 && g.PadL == 0 && g.DW == 1 && g.SW == 1 &&
+		(g.KH-1)*g.DH < g.H && (g.KW-1)+g.OW <= g.W && (g.OH-1)*g.SH+(g.KH-1)*g.DH < g.H {
+		// unpadded, horizontally stride 1: for each output row and kernel
+		// row, one call copies the runs of all its pixels (source runs
+		// overlap, advancing by C)
+		for p := p0; p < p1; {
+			oy, ox := p/g.OW, p%g.OW
+			n := min(g.OW-ox, p1-p)
+			for ky := 0; ky < g.KH; ky++ {
+				s := ((oy*g.SH+ky*g.DH)*g.W + ox) * c
+				_ = src[s+(n-1)*c+runLen-1]
+				copySegsAVX512(&dst[(p-p0)*k+ky*runLen], &src[s], n, runLen, k, c)
+			}
+			p += n
+		}
+		return
+	}
 	for p := p0; p < p1; p++ {
 		oy, ox := p/g.OW, p%g.OW
 		row := dst[(p-p0)*k : (p-p0+1)*k]

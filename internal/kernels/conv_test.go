@@ -22,6 +22,15 @@ var convGeoms = []ConvGeom{
 	// SIMD channel runs: padded (per-tap) and interior (whole-row) windows
 	{H: 6, W: 5, C: 16, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, PadT: 1, PadL: 1, OH: 6, OW: 5},
 	{H: 5, W: 5, C: 32, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, OH: 3, OW: 3},
+	// unpadded, horizontal stride 1: one segment copy per output row and
+	// kernel row (runs with and without a partial 16-float tail)
+	{H: 7, W: 9, C: 6, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, OH: 5, OW: 7},
+	{H: 9, W: 8, C: 5, KH: 2, KW: 4, SH: 2, SW: 1, DH: 3, DW: 1, OH: 3, OW: 5},
+	{H: 4, W: 6, C: 16, KH: 1, KW: 1, SH: 1, SW: 1, DH: 1, DW: 1, OH: 4, OW: 6},
+	{H: 13, W: 13, C: 32, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, OH: 11, OW: 11},
+	{H: 6, W: 6, C: 24, KH: 3, KW: 3, SH: 2, SW: 1, DH: 1, DW: 1, OH: 2, OW: 4},
+	// "same" padding only below and right: not the segment path
+	{H: 5, W: 5, C: 16, KH: 2, KW: 2, SH: 1, SW: 1, DH: 1, DW: 1, OH: 5, OW: 5},
 }
 
 // TestIm2colNaive compares Im2col with its reference definition, including
@@ -100,5 +109,16 @@ func TestBiasActSumRows(t *testing.T) {
 	SumRows(s, []float32{1, 2, 3, 4, 5, 6}, 3, 2)
 	if s[0] != 10 || s[1] != 13 {
 		t.Fatalf("SumRows: %v", s)
+	}
+}
+
+// BenchmarkIm2colMNISTConv2 builds the patch matrix of one 13×13×32 image
+// for a 3×3 valid convolution (the MNIST CNN's second layer).
+func BenchmarkIm2colMNISTConv2(b *testing.B) {
+	g := ConvGeom{H: 13, W: 13, C: 32, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, OH: 11, OW: 11}
+	src := convRandSlice(rand.New(rand.NewPCG(1, 2)), g.H*g.W*g.C)
+	dst := make([]float32, g.Pixels()*g.PatchLen())
+	for b.Loop() {
+		Im2col(dst, src, &g, 0, g.Pixels())
 	}
 }
