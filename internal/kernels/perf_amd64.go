@@ -28,3 +28,6 @@ func adamAVX512(p, grad, m, v *float32, n int, alpha, c1, c2, eps float32)
 
 //go:noescape
 func copySegsAVX512(dst, src *float32, n, l, ds, ss int)
+
+//go:noescape
+func addSegsAVX512(dst, src *float32, n, l, ds, ss int)

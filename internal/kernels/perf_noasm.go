@@ -26,3 +26,5 @@ func adamAVX512(p, grad, m, v *float32, n int, alpha, c1, c2, eps float32) {
 }
 
 func copySegsAVX512(dst, src *float32, n, l, ds, ss int) { panic("kernels: no SIMD") }
+
+func addSegsAVX512(dst, src *float32, n, l, ds, ss int) { panic("kernels: no SIMD") }
