@@ -3,6 +3,7 @@ package tensor
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tensile-ml/tensile/internal/kernels"
 	"github.com/tensile-ml/tensile/internal/parallel"
@@ -43,7 +44,7 @@ func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 	out := empty(arenaOf(x, kernel, bias), pl.b, pl.g.OH, pl.g.OW, pl.f)
 	convForward(out.data, x.Data(), kernel.Data(), bd, pl, opt.ReLU)
 	relu := opt.ReLU
-	return record(out, "Conv2D", func(g *Tensor) []*Tensor {
+	res := record(out, "Conv2D", func(g *Tensor) []*Tensor {
 		g = g.contiguous()
 		a := g.arena
 		dy := g.Data()
@@ -86,6 +87,110 @@ func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 		convBackward(dxd, dwd, dbd, dy, x.Data(), kernel.Data(), pl, y, mask)
 		return []*Tensor{dx, dw, db}
 	}, x, kernel, bias)
+	if res.node != nil && pl.b > 0 && pl.f > 0 {
+		c1 := !x.requiresGrad && kernels.Conv3x3C1Fast(&pl.g, pl.f)
+		if c1 || (pl.nChunks == 1 && !pl.pointwise) {
+			link := &c1Link{out: out, x: x, pl: pl, kernel: kernel, bias: bias, c1: c1}
+			if relu {
+				link.y = out.data
+			}
+			c1Links.add(link)
+		}
+	}
+	return res
+}
+
+// backward returns the gradients of the linked convolution's input (nil for
+// the first-layer kernel), kernel and bias, given route(i, d), which writes
+// image i's output gradient into d (one image's output size).
+func (l *c1Link) backward(a *Arena, route func(i int, d []float32)) []*Tensor {
+	var dx, dk, db *Tensor
+	var dxd, dkd, dbd []float32
+	if l.kernel.requiresGrad {
+		dk = empty(a, l.kernel.shape...)
+		dkd = dk.data
+	}
+	if l.bias != nil && l.bias.requiresGrad {
+		db = empty(a, l.bias.shape...)
+		dbd = db.data
+	}
+	pl := l.pl
+	n := pl.p * pl.f
+	if l.c1 {
+		convBackwardC1Fn(dkd, dbd, l.x.Data(), l.y, pl, func(i int, buf []float32) []float32 {
+			route(i, buf)
+			return buf
+		}, true)
+		return []*Tensor{nil, dk, db}
+	}
+	if l.x.requiresGrad {
+		dx = empty(a, l.x.shape...)
+		dxd = dx.data
+	}
+	convBackwardRouted(dxd, dkd, dbd, l.x.Data(), l.kernel.Data(), pl, l.y, func(g0, g1 int, buf []float32) {
+		for i := g0; i < g1; i++ {
+			route(i, buf[(i-g0)*n:(i-g0+1)*n])
+		}
+	})
+	return []*Tensor{dx, dk, db}
+}
+
+// c1Link describes the output of a first-layer convolution (Conv3x3C1Fast,
+// input needing no gradient) for a 2×2 max pooling that follows it:
+// MaxPool2D finds the link by its input tensor and then records its result
+// as a function of the convolution's kernel and bias directly, bypassing
+// the convolution output in the graph. Its backward pass routes each
+// image's gradient into a small scratch buffer (hot in cache) and sums the
+// kernel and bias gradients from it at once, instead of writing a
+// conv-sized input gradient and reading it back in the convolution's
+// backward. The convolution's own node stays: if its output has other
+// consumers, their gradients still flow through it, and the engine adds
+// both contributions to the kernel and bias.
+//
+// Convolutions whose units hold whole images (convPlan.nChunks == 1) link
+// the same way: the pooling's backward then runs the convolution's unit
+// backward (convBackwardUnits) with each unit's output gradient routed into
+// a scratch buffer, and also returns the convolution's input gradient.
+type c1Link struct {
+	out          *Tensor // the convolution output
+	x            *Tensor // the convolution input
+	y            []float32
+	pl           *convPlan
+	kernel, bias *Tensor // bias may be nil
+	c1           bool    // first-layer direct kernel (x needs no gradient)
+}
+
+// c1LinkUsed counts poolings fused with a convolution (for tests).
+var c1LinkUsed atomic.Int64
+
+// c1Links holds the few most recent links, by pointer identity of the
+// convolution output (held, so the address cannot be reused meanwhile).
+var c1Links c1LinkRing
+
+type c1LinkRing struct {
+	mu   sync.Mutex
+	ring [4]*c1Link
+	next int
+}
+
+func (r *c1LinkRing) add(l *c1Link) {
+	r.mu.Lock()
+	r.ring[r.next] = l
+	r.next = (r.next + 1) % len(r.ring)
+	r.mu.Unlock()
+}
+
+// take removes and returns the link whose convolution output is t, or nil.
+func (r *c1LinkRing) take(t *Tensor) *c1Link {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, l := range r.ring {
+		if l != nil && l.out == t {
+			r.ring[i] = nil
+			return l
+		}
+	}
+	return nil
 }
 
 // convPatchBudget is the size in floats of the patch matrix fed to one GEMM
@@ -436,6 +541,36 @@ func convBackward(dx, dw, db, dy, x, w []float32, pl *convPlan, y, mask []float3
 // then added in unit order, so the result does not depend on the thread
 // count.
 func convBackwardUnits(dx, dw, db, dy, x, wt []float32, pl *convPlan, y, mask []float32) {
+	convBackwardUnitsFn(dx, dw, db, dy, x, wt, pl, y, mask, nil)
+}
+
+// convBackwardRouted is convBackward for plans whose units hold whole
+// images, with each unit's output gradient (images [g0, g1)) written by
+// route into a scratch buffer instead of read from a full-size array; the
+// ReLU mask (y not nil) is applied in place there.
+func convBackwardRouted(dx, dw, db, x, w []float32, pl *convPlan, y []float32, route func(g0, g1 int, buf []float32)) {
+	f, k := pl.f, pl.k
+	kf := k * f
+	var wt []float32
+	var part *[]float32
+	if dx != nil {
+		part = convPartPool.get(kf)
+		wt = (*part)[:kf]
+		for i := 0; i < k; i++ {
+			for j := 0; j < f; j++ {
+				wt[j*k+i] = w[i*f+j]
+			}
+		}
+	}
+	convBackwardUnitsFn(dx, dw, db, nil, x, wt, pl, y, nil, route)
+	if part != nil {
+		convPartPool.put(part)
+	}
+}
+
+// convBackwardUnitsFn is convBackwardUnits; when route is not nil it writes
+// each unit's output gradient into a scratch buffer (dy and mask unused).
+func convBackwardUnitsFn(dx, dw, db, dy, x, wt []float32, pl *convPlan, y, mask []float32, route func(g0, g1 int, buf []float32)) {
 	f, k, p := pl.f, pl.k, pl.p
 	kf := k * f
 	stride := kf + f // per unit: kernel gradient, bias gradient
@@ -446,11 +581,22 @@ func convBackwardUnits(dx, dw, db, dy, x, wt []float32, pl *convPlan, y, mask []
 		buf := *sc
 		g0, g1, _, _ := pl.unit(u)
 		rows := (g1 - g0) * p
-		dyu := dy[g0*p*f : g1*p*f]
-		if y != nil {
-			mu := mask[g0*p*f : g1*p*f]
-			kernels.ReLUBackward(mu, dyu, y[g0*p*f:g1*p*f])
-			dyu = mu
+		var dyu []float32
+		var sd *[]float32
+		if route != nil {
+			sd = convPatchPool.get(rows * f)
+			dyu = *sd
+			route(g0, g1, dyu)
+			if y != nil {
+				kernels.ReLUBackward(dyu, dyu, y[g0*p*f:g1*p*f])
+			}
+		} else {
+			dyu = dy[g0*p*f : g1*p*f]
+			if y != nil {
+				mu := mask[g0*p*f : g1*p*f]
+				kernels.ReLUBackward(mu, dyu, y[g0*p*f:g1*p*f])
+				dyu = mu
+			}
 		}
 		if db != nil {
 			pb := part[u*stride+kf : (u+1)*stride]
@@ -472,6 +618,9 @@ func convBackwardUnits(dx, dw, db, dy, x, wt []float32, pl *convPlan, y, mask []
 			}
 		}
 		convPatchPool.put(sc)
+		if sd != nil {
+			convPatchPool.put(sd)
+		}
 	})
 	if dw != nil {
 		copy(dw, part[:kf])
@@ -495,6 +644,15 @@ func convBackwardUnits(dx, dw, db, dy, x, wt []float32, pl *convPlan, y, mask []
 // unit order, so the result does not depend on the thread count. dw or db
 // may be nil.
 func convBackwardC1(dw, db, dy, x, y []float32, pl *convPlan) {
+	n := pl.p * pl.f
+	convBackwardC1Fn(dw, db, x, y, pl, func(i int, _ []float32) []float32 { return dy[i*n : (i+1)*n] }, false)
+}
+
+// convBackwardC1Fn is convBackwardC1 with image i's output gradient given by
+// dyOf(i, buf), called on the goroutine that sums image i; buf is a scratch
+// buffer of one image's output size (nil unless scratch is set) that dyOf
+// may fill and return.
+func convBackwardC1Fn(dw, db, x, y []float32, pl *convPlan, dyOf func(i int, buf []float32) []float32, scratch bool) {
 	f := pl.f
 	n := pl.p * f
 	stride := 10 * f // 9·f kernel + f bias per unit
@@ -503,13 +661,22 @@ func convBackwardC1(dw, db, dy, x, y []float32, pl *convPlan) {
 	parallel.Each(pl.nGroups, func(u int) {
 		pu := part[u*stride : (u+1)*stride]
 		clear(pu)
+		var sc *[]float32
+		var buf []float32
+		if scratch {
+			sc = convPatchPool.get(n)
+			buf = *sc
+		}
 		g0, g1 := u*pl.group, min((u+1)*pl.group, pl.b)
 		for i := g0; i < g1; i++ {
 			var yi []float32
 			if y != nil {
 				yi = y[i*n : (i+1)*n]
 			}
-			kernels.Conv3x3C1Grad(pu[:9*f], pu[9*f:], x[i*pl.imgLen:(i+1)*pl.imgLen], dy[i*n:(i+1)*n], yi, &pl.g, f)
+			kernels.Conv3x3C1Grad(pu[:9*f], pu[9*f:], x[i*pl.imgLen:(i+1)*pl.imgLen], dyOf(i, buf), yi, &pl.g, f)
+		}
+		if sc != nil {
+			convPatchPool.put(sc)
 		}
 	})
 	if dw != nil {

@@ -106,3 +106,33 @@ func BenchmarkMaxPool2DMNIST(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkConv1Pool1MNIST times the MNIST CNN's first convolution (ReLU)
+// and 2×2 max pooling, forward+backward at batch 32; "fused" lets the
+// pooling backward compute the convolution's gradients (c1Link),
+// "unfused" puts an identity reshape between them.
+func BenchmarkConv1Pool1MNIST(b *testing.B) {
+	rng := NewRNG(4)
+	a := NewArena()
+	x := a.FromSlice(RandUniform(rng, 0, 1, 32, 28, 28, 1).data, 32, 28, 28, 1)
+	k := RandUniform(rng, -1, 1, 3, 3, 1, 32).SetRequiresGrad(true)
+	bias := Zeros(32).SetRequiresGrad(true)
+	for _, fused := range []bool{true, false} {
+		name := "fused"
+		if !fused {
+			name = "unfused"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				y := Conv2D(x, k, bias, Conv2DOptions{ReLU: true})
+				if !fused {
+					y = y.Reshape(y.shape...)
+				}
+				p := MaxPool2D(y, Pool2DOptions{})
+				p.BackwardWith(p)
+				a.Reset()
+			}
+		})
+	}
+}

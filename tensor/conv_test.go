@@ -307,3 +307,32 @@ func TestConv2DFirstLayerDirect(t *testing.T) {
 		}
 	}
 }
+
+// TestConv2DPoolFusedGradCheck checks the kernel and bias gradients of a
+// first-layer convolution followed by 2×2 max pooling (the pooling then
+// computes the convolution's gradients itself), alone and with a second
+// consumer of the convolution output.
+func TestConv2DPoolFusedGradCheck(t *testing.T) {
+	x := rnd(50, 2, 5, 4, 1)
+	for _, second := range []bool{false, true} {
+		tensortest.GradCheck(t, fmt.Sprintf("Conv2D C=1 + MaxPool2D second=%v", second), func(xs ...*tensor.Tensor) *tensor.Tensor {
+			y := tensor.Conv2D(x, xs[0], xs[1], tensor.Conv2DOptions{})
+			p := tensor.MaxPool2D(y, tensor.Pool2DOptions{})
+			if second {
+				return tensor.Add(p, tensor.Sum(y, []int{1, 2}, true))
+			}
+			return p
+		}, tensortest.GradCheckOptions{Eps: 1e-3}, rnd(51, 3, 3, 1, 32), rnd(52, 32))
+	}
+}
+
+// TestConv2DPoolFusedGradCheckInput is TestConv2DPoolFusedGradCheck for a
+// multi-channel convolution whose input needs a gradient too.
+func TestConv2DPoolFusedGradCheckInput(t *testing.T) {
+	for _, relu := range []bool{false, true} {
+		tensortest.GradCheck(t, fmt.Sprintf("Conv2D C=3 + MaxPool2D relu=%v", relu), func(xs ...*tensor.Tensor) *tensor.Tensor {
+			y := tensor.Conv2D(xs[0], xs[1], xs[2], tensor.Conv2DOptions{ReLU: relu})
+			return tensor.MaxPool2D(y, tensor.Pool2DOptions{})
+		}, tensortest.GradCheckOptions{Eps: 1e-3}, rnd(60, 2, 5, 4, 3), rnd(61, 3, 3, 3, 4), tensor.Add(rnd(62, 4), tensor.Scalar(0.5)))
+	}
+}

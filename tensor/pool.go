@@ -70,7 +70,11 @@ func MaxPool2D(x *Tensor, opt Pool2DOptions) *Tensor {
 	}
 	xd := x.Data()
 	if pool2x2(&g) {
-		return maxPool2x2(x, out, &g, b)
+		var link *c1Link
+		if GradEnabled() && x.requiresGrad {
+			link = c1Links.take(x)
+		}
+		return maxPool2x2(x, out, &g, b, link)
 	}
 	argmax := poolArgmaxBuf(x.arena, b*outLen)
 	parallel.For(b, poolGrain(inLen), func(lo, hi int) {
@@ -149,7 +153,11 @@ func pool2x2(g *kernels.ConvGeom) bool {
 // the winning tap again from the saved input and output (the first tap
 // equal to the maximum, as MaxPool2D's argmax), so the forward pass keeps no
 // indices and inference does no extra work.
-func maxPool2x2(x, out *Tensor, g *kernels.ConvGeom, b int) *Tensor {
+//
+// When link is not nil (x is the output of a first-layer convolution, see
+// c1Link), the backward pass also computes that convolution's kernel and
+// bias gradients, image by image, and leaves them in link.
+func maxPool2x2(x, out *Tensor, g *kernels.ConvGeom, b int, link *c1Link) *Tensor {
 	outLen := g.OH * g.OW * g.C
 	inLen := g.H * g.W * g.C
 	rowLen := g.W * g.C
@@ -162,24 +170,40 @@ func maxPool2x2(x, out *Tensor, g *kernels.ConvGeom, b int) *Tensor {
 			kernels.MaxPool2x2Row(out.data[i*outLen+oy*orow:], src, src[rowLen:], g.OW, g.C)
 		}
 	})
+	odd := 2*g.OH < g.H || 2*g.OW < g.W
+	// route writes image i's input gradient d from the output gradient gd
+	route := func(d, gd []float32, i int) {
+		if odd {
+			clear(d) // taps outside every window get 0
+		}
+		for oy := 0; oy < g.OH; oy++ {
+			o0 := 2 * oy * rowLen
+			src := xd[i*inLen+o0:]
+			o := i*outLen + oy*orow
+			kernels.MaxPool2x2RowBackward(d[o0:], d[o0+rowLen:], src, src[rowLen:],
+				out.data[o:o+orow], gd[o:o+orow], g.OW, g.C)
+		}
+	}
+	if link != nil && link.out == x {
+		// the convolution's gradients straight from this op's output
+		// gradient (see c1Link)
+		c1LinkUsed.Add(1)
+		return record(out, "MaxPool2D", func(gr *Tensor) []*Tensor {
+			gr = gr.contiguous()
+			gd := gr.Data()
+			return link.backward(gr.arena, func(i int, d []float32) { route(d, gd, i) })
+		}, link.x, link.kernel, link.bias)
+	}
 	return record(out, "MaxPool2D", func(gr *Tensor) []*Tensor {
 		gr = gr.contiguous()
 		gd := gr.Data()
 		dx := empty(gr.arena, x.shape...)
-		odd := 2*g.OH < g.H || 2*g.OW < g.W
+		image := func(i int) {
+			route(dx.data[i*inLen:(i+1)*inLen], gd, i)
+		}
 		parallel.For(b, poolGrain(inLen), func(lo, hi int) {
 			for i := lo; i < hi; i++ {
-				d := dx.data[i*inLen : (i+1)*inLen]
-				if odd {
-					clear(d) // taps outside every window get 0
-				}
-				for oy := 0; oy < g.OH; oy++ {
-					o0 := 2 * oy * rowLen
-					src := xd[i*inLen+o0:]
-					o := i*outLen + oy*orow
-					kernels.MaxPool2x2RowBackward(d[o0:], d[o0+rowLen:], src, src[rowLen:],
-						out.data[o:o+orow], gd[o:o+orow], g.OW, g.C)
-				}
+				image(i)
 			}
 		})
 		return []*Tensor{dx}

@@ -32,6 +32,22 @@ func Im2col(dst, src []float32, g *ConvGeom, p0, p1 int) {
 	k := g.PatchLen()
 	runLen := g.KW * c
 	_ = dst[(p1-p0)*k-1]
+	if im2colSegs(g, runLen) {
+		// unpadded, horizontally stride 1: for each output row and kernel
+		// row, one call copies the runs of all its pixels (source runs
+		// overlap, advancing by C)
+		for p := p0; p < p1; {
+			oy, ox := p/g.OW, p%g.OW
+			n := min(g.OW-ox, p1-p)
+			for ky := 0; ky < g.KH; ky++ {
+				s := ((oy*g.SH+ky*g.DH)*g.W + ox) * c
+				_ = src[s+(n-1)*c+runLen-1]
+				copySegsAVX512(&dst[(p-p0)*k+ky*runLen], &src[s], n, runLen, k, c)
+			}
+			p += n
+		}
+		return
+	}
 	for p := p0; p < p1; p++ {
 		oy, ox := p/g.OW, p%g.OW
 		row := dst[(p-p0)*k : (p-p0+1)*k]
@@ -71,6 +87,15 @@ func Im2col(dst, src []float32, g *ConvGeom, p0, p1 int) {
 	}
 }
 
+// im2colSegs reports whether Im2col and Col2im can handle whole output rows
+// per kernel row with one AVX-512 segment call: every tap inside the image
+// (no padding) and horizontal stride 1, so the runs KW·C of consecutive
+// pixels start C floats apart.
+func im2colSegs(g *ConvGeom, runLen int) bool {
+	return useSIMD && runLen >= simdMin && g.PadT == 0 && g.PadL == 0 && g.DW == 1 && g.SW == 1 &&
+		(g.KW-1)+g.OW <= g.W && (g.OH-1)*g.SH+(g.KH-1)*g.DH < g.H
+}
+
 // Col2im is the adjoint of Im2col: it adds each row of the patch matrix src
 // (positions [p0, p1)) back into the image dst at the taps it was read from,
 // dropping taps in the padding. dst is accumulated, not overwritten.
@@ -79,6 +104,22 @@ func Col2im(dst, src []float32, g *ConvGeom, p0, p1 int) {
 	k := g.PatchLen()
 	runLen := g.KW * c
 	_ = src[(p1-p0)*k-1]
+	if im2colSegs(g, runLen) {
+		// per output row and kernel row, one call adds the runs of all
+		// its pixels in pixel order: every element receives its terms in
+		// the same order as below
+		for p := p0; p < p1; {
+			oy, ox := p/g.OW, p%g.OW
+			n := min(g.OW-ox, p1-p)
+			for ky := 0; ky < g.KH; ky++ {
+				d := ((oy*g.SH+ky*g.DH)*g.W + ox) * c
+				_ = dst[d+(n-1)*c+runLen-1]
+				addSegsAVX512(&dst[d], &src[(p-p0)*k+ky*runLen], n, runLen, c, k)
+			}
+			p += n
+		}
+		return
+	}
 	for p := p0; p < p1; p++ {
 		oy, ox := p/g.OW, p%g.OW
 		row := src[(p-p0)*k : (p-p0+1)*k]

@@ -570,3 +570,107 @@ ad_body:
 ad_done:
 	VZEROUPPER
 	RET
+
+// func copySegsAVX512(dst, src *float32, n, l, ds, ss int)
+// Copies n segments of l floats: segment s from src[s*ss:] to dst[s*ds:].
+TEXT ·copySegsAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ l+24(FP), DX
+	MOVQ ds+32(FP), R8
+	MOVQ ss+40(FP), R9
+	SHLQ $2, R8
+	SHLQ $2, R9
+	MOVQ DX, CX
+	ANDQ $15, CX
+	MOVL $1, BX
+	SHLL CX, BX
+	DECL BX
+	KMOVW BX, K1 // tail mask
+	MOVQ DX, R10
+	SHRQ $4, R10 // full 16-float chunks
+	MOVQ n+16(FP), CX
+cs_seg:
+	TESTQ CX, CX
+	JZ cs_done
+	XORQ R11, R11
+	MOVQ R10, R12
+cs_chunk2:
+	CMPQ R12, $2
+	JLT cs_chunk
+	VMOVUPS (SI)(R11*1), Z0
+	VMOVUPS 64(SI)(R11*1), Z1
+	VMOVUPS Z0, (DI)(R11*1)
+	VMOVUPS Z1, 64(DI)(R11*1)
+	ADDQ $128, R11
+	SUBQ $2, R12
+	JMP cs_chunk2
+cs_chunk:
+	TESTQ R12, R12
+	JZ cs_tail
+	VMOVUPS (SI)(R11*1), Z0
+	VMOVUPS Z0, (DI)(R11*1)
+	ADDQ $64, R11
+cs_tail:
+	KORTESTW K1, K1
+	JZ cs_next
+	VMOVUPS.Z (SI)(R11*1), K1, Z0
+	VMOVUPS Z0, K1, (DI)(R11*1)
+cs_next:
+	ADDQ R8, DI
+	ADDQ R9, SI
+	DECQ CX
+	JMP cs_seg
+cs_done:
+	VZEROUPPER
+	RET
+
+// func addSegsAVX512(dst, src *float32, n, l, ds, ss int)
+// For s in order: dst[s*ds+i] += src[s*ss+i] for i < l. Segments of dst may
+// overlap; each is finished before the next starts.
+TEXT ·addSegsAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ l+24(FP), DX
+	MOVQ ds+32(FP), R8
+	MOVQ ss+40(FP), R9
+	SHLQ $2, R8
+	SHLQ $2, R9
+	MOVQ DX, CX
+	ANDQ $15, CX
+	MOVL $1, BX
+	SHLL CX, BX
+	DECL BX
+	KMOVW BX, K1 // tail mask
+	MOVQ DX, R10
+	SHRQ $4, R10 // full 16-float chunks
+	MOVQ n+16(FP), CX
+as_seg:
+	TESTQ CX, CX
+	JZ as_done
+	XORQ R11, R11
+	MOVQ R10, R12
+as_chunk:
+	TESTQ R12, R12
+	JZ as_tail
+	VMOVUPS (DI)(R11*1), Z0
+	VADDPS (SI)(R11*1), Z0, Z0
+	VMOVUPS Z0, (DI)(R11*1)
+	ADDQ $64, R11
+	DECQ R12
+	JMP as_chunk
+as_tail:
+	KORTESTW K1, K1
+	JZ as_next
+	VMOVUPS.Z (DI)(R11*1), K1, Z0
+	VMOVUPS.Z (SI)(R11*1), K1, Z1
+	VADDPS Z1, Z0, Z0
+	VMOVUPS Z0, K1, (DI)(R11*1)
+as_next:
+	ADDQ R8, DI
+	ADDQ R9, SI
+	DECQ CX
+	JMP as_seg
+as_done:
+	VZEROUPPER
+	RET

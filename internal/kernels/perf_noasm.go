@@ -24,3 +24,7 @@ func conv3x3c1GradAVX512(dw, db, x, dy, y *float32, ws, ow, oh, f int) {
 func adamAVX512(p, grad, m, v *float32, n int, alpha, c1, c2, eps float32) {
 	panic("kernels: no SIMD")
 }
+
+func copySegsAVX512(dst, src *float32, n, l, ds, ss int) { panic("kernels: no SIMD") }
+
+func addSegsAVX512(dst, src *float32, n, l, ds, ss int) { panic("kernels: no SIMD") }
