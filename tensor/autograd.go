@@ -155,6 +155,7 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 					addRegion(buf, s, gn)
 				}
 				n.node = nil
+				n.convLink = nil
 				continue
 			}
 			gs := n.node.backward(gn)
@@ -175,6 +176,7 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 				}
 			}
 			n.node = nil // release the tape as we go
+			n.convLink = nil
 		}
 	})
 }

@@ -94,7 +94,7 @@ func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 			if relu {
 				link.y = out.data
 			}
-			c1Links.add(link)
+			out.convLink = link
 		}
 	}
 	return res
@@ -137,7 +137,8 @@ func (l *c1Link) backward(a *Arena, route func(i int, d []float32)) []*Tensor {
 
 // c1Link describes the output of a first-layer convolution (Conv3x3C1Fast,
 // input needing no gradient) for a 2×2 max pooling that follows it:
-// MaxPool2D finds the link by its input tensor and then records its result
+// MaxPool2D finds the link on its input tensor (Tensor.convLink, taken once)
+// and then records its result
 // as a function of the convolution's kernel and bias directly, bypassing
 // the convolution output in the graph. Its backward pass routes each
 // image's gradient into a small scratch buffer (hot in cache) and sums the
@@ -162,36 +163,6 @@ type c1Link struct {
 
 // c1LinkUsed counts poolings fused with a convolution (for tests).
 var c1LinkUsed atomic.Int64
-
-// c1Links holds the few most recent links, by pointer identity of the
-// convolution output (held, so the address cannot be reused meanwhile).
-var c1Links c1LinkRing
-
-type c1LinkRing struct {
-	mu   sync.Mutex
-	ring [4]*c1Link
-	next int
-}
-
-func (r *c1LinkRing) add(l *c1Link) {
-	r.mu.Lock()
-	r.ring[r.next] = l
-	r.next = (r.next + 1) % len(r.ring)
-	r.mu.Unlock()
-}
-
-// take removes and returns the link whose convolution output is t, or nil.
-func (r *c1LinkRing) take(t *Tensor) *c1Link {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for i, l := range r.ring {
-		if l != nil && l.out == t {
-			r.ring[i] = nil
-			return l
-		}
-	}
-	return nil
-}
 
 // convPatchBudget is the size in floats of the patch matrix fed to one GEMM
 // (1 MiB): large enough that GEMMs are big and pack the kernel rarely, small

@@ -72,7 +72,7 @@ func MaxPool2D(x *Tensor, opt Pool2DOptions) *Tensor {
 	if pool2x2(&g) {
 		var link *c1Link
 		if GradEnabled() && x.requiresGrad {
-			link = c1Links.take(x)
+			link, x.convLink = x.convLink, nil
 		}
 		return maxPool2x2(x, out, &g, b, link)
 	}

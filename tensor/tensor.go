@@ -24,6 +24,10 @@ type Tensor struct {
 	grad         *Tensor
 	node         *node
 	name         string
+
+	// convLink is set on the output of a convolution that a following 2×2
+	// max pooling may fuse its backward pass with (see c1Link).
+	convLink *c1Link
 }
 
 // rowMajor returns the contiguous strides of shape.
