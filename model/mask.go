@@ -23,6 +23,10 @@ import (
 //   - any other layer (Flatten, Conv1D, pooling, a recurrent layer that
 //     returns only its last output) drops it, as Keras's layers without
 //     supports_masking do;
+//   - a multi-input layer that implements nn.MultiMaskConsumer
+//     (MultiHeadAttention: query and value masks; TransformerDecoder:
+//     decoder and encoder masks) receives every input's mask through
+//     ForwardMultiMasked;
 //   - a merge layer (Add, Concatenate on the feature axis) combines the
 //     masks of its inputs with a logical AND (an input without a mask counts
 //     as all ones) when the output keeps the time axis.

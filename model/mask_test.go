@@ -118,3 +118,43 @@ func TestMaskDroppedByConv(t *testing.T) {
 		t.Error(msg)
 	}
 }
+
+// TestMaskMultiInput checks that padding masks reach multi-input layers:
+// the encoder's padding mask reaches a TransformerDecoder's cross-attention
+// (and a MultiHeadAttention's value mask), so padding the encoder sequence
+// does not change the decoder's output; without mask_zero it does.
+func TestMaskMultiInput(t *testing.T) {
+	for _, layer := range []string{"decoder", "attention"} {
+		run := func(enc []float32, maskZero bool) []float32 {
+			encIn, decIn := Input(len(enc)), Input(2)
+			e := Apply(nn.NewEmbedding(12, 8, nn.EmbeddingConfig{MaskZero: maskZero}), encIn)
+			d := Apply(nn.NewEmbedding(12, 8, nn.EmbeddingConfig{MaskZero: maskZero}), decIn)
+			var l nn.Layer = nn.NewTransformerDecoder(16, 2, nn.TransformerConfig{})
+			if layer == "attention" {
+				l = nn.NewMultiHeadAttention(2, 4, nn.MultiHeadAttentionConfig{})
+			}
+			out := Apply(l, d, e)
+			m, err := NewModel([]*Node{encIn, decIn}, []*Node{out})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.SetSeed(7)
+			if err := m.Build(nil); err != nil {
+				t.Fatal(err)
+			}
+			o, err := m.Call([]*tensor.Tensor{tensor.FromSlice(enc, 1, len(enc)), tensor.FromSlice([]float32{3, 5}, 1, 2)}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return o[0].Contiguous().Data()
+		}
+		want := run([]float32{4, 2, 11}, true)
+		got := run([]float32{4, 2, 11, 0, 0}, true)
+		if ok, msg := tensortest.Close(got, want, 1e-5, 1e-6); !ok {
+			t.Errorf("%s: padded encoder changed the output: %s", layer, msg)
+		}
+		if ok, _ := tensortest.Close(run([]float32{4, 2, 11, 0, 0}, false), run([]float32{4, 2, 11}, false), 1e-5, 1e-6); ok {
+			t.Errorf("%s: control without mask_zero is unchanged by padding; the test cannot fail", layer)
+		}
+	}
+}

@@ -443,7 +443,11 @@ func (m *Model) run(xs []*tensor.Tensor, training, fuse bool, cur **Node) []*ten
 			for i, in := range n.inputs {
 				ins[i] = vals[in]
 			}
-			y = l.ForwardMulti(ins, training)
+			if mc, ok := l.(nn.MultiMaskConsumer); ok && slices.ContainsFunc(inMasks, func(m *tensor.Tensor) bool { return m != nil }) {
+				y = mc.ForwardMultiMasked(ins, inMasks, training)
+			} else {
+				y = l.ForwardMulti(ins, training)
+			}
 		default:
 			x := vals[n.inputs[0]]
 			var mask *tensor.Tensor

@@ -301,6 +301,34 @@ func (l *MultiHeadAttention) ForwardMulti(xs []*tensor.Tensor, training bool) *t
 	panic(&tensor.ShapeError{Op: "MultiHeadAttention", Msg: fmt.Sprintf("takes 1 to 3 inputs, got %d", len(xs))})
 }
 
+// ForwardMultiMasked implements MultiMaskConsumer: xs is [query, value] or
+// [query, value, key], masks their padding masks (entries may be nil; the
+// key's mask is the value's, as in Keras).
+func (l *MultiHeadAttention) ForwardMultiMasked(xs, masks []*tensor.Tensor, training bool) *tensor.Tensor {
+	if len(xs) == 1 {
+		var m *tensor.Tensor
+		if len(masks) > 0 {
+			m = masks[0]
+		}
+		return l.ForwardMasked(xs[0], m, training)
+	}
+	if len(xs) > 3 {
+		return l.ForwardMulti(xs, training) // reports the error
+	}
+	opt := AttentionOptions{}
+	if len(xs) == 3 {
+		opt.Key = xs[2]
+	}
+	if len(masks) > 0 {
+		opt.QueryMask = masks[0]
+	}
+	if len(masks) > 1 {
+		opt.ValueMask = masks[1]
+	}
+	y, _ := l.Call(xs[0], xs[1], opt, training)
+	return y
+}
+
 // OutputShapeMulti implements MultiInputLayer.
 func (l *MultiHeadAttention) OutputShapeMulti(in [][]int) ([]int, error) {
 	if len(in) < 1 || len(in) > 3 {

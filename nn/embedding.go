@@ -23,6 +23,14 @@ type MaskConsumer interface {
 	ForwardMasked(x, mask *tensor.Tensor, training bool) *tensor.Tensor
 }
 
+// MultiMaskConsumer is implemented by multi-input layers that honour a
+// padding mask per input: MultiHeadAttention (query and value masks) and
+// TransformerDecoder (decoder and encoder masks). masks has one entry per
+// input; an entry may be nil.
+type MultiMaskConsumer interface {
+	ForwardMultiMasked(xs, masks []*tensor.Tensor, training bool) *tensor.Tensor
+}
+
 // EmbeddingConfig holds Embedding's options. The zero value is Keras's
 // default: random_uniform(±0.05) initialisation, no mask.
 type EmbeddingConfig struct {

@@ -374,6 +374,22 @@ func (l *TransformerDecoder) ForwardMulti(xs []*tensor.Tensor, training bool) *t
 	return l.Call(xs[0], enc, nil, nil, training)
 }
 
+// ForwardMultiMasked implements MultiMaskConsumer: xs is [decoder] or
+// [decoder, encoder], masks their padding masks (entries may be nil).
+func (l *TransformerDecoder) ForwardMultiMasked(xs, masks []*tensor.Tensor, training bool) *tensor.Tensor {
+	var enc, decMask, encMask *tensor.Tensor
+	if len(xs) > 1 {
+		enc = xs[1]
+	}
+	if len(masks) > 0 {
+		decMask = masks[0]
+	}
+	if len(masks) > 1 {
+		encMask = masks[1]
+	}
+	return l.Call(xs[0], enc, decMask, encMask, training)
+}
+
 // Forward implements Layer (no encoder sequence).
 func (l *TransformerDecoder) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	return l.Call(x, nil, nil, nil, training)
