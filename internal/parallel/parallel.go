@@ -15,17 +15,31 @@ import (
 )
 
 type task struct {
-	fn      func(lo, hi int)
-	lo, hi  int
-	pending *atomic.Int32 // tasks of this For call not yet finished
-	done    chan struct{} // closed when pending reaches 0
+	fn     func(lo, hi int)
+	lo, hi int
+	call   *call
 }
 
+// call is the shared state of one For call.
+type call struct {
+	pending  atomic.Int32        // tasks not yet finished
+	done     chan struct{}       // closed when pending reaches 0
+	panicked atomic.Pointer[any] // the first panic value of a task, if any
+}
+
+// run runs the task; a panic is recorded for the calling For to re-raise,
+// so that it reaches the caller's goroutine (where Fit turns it into an
+// error) instead of killing the process from a worker.
 func (t task) run() {
+	defer func() {
+		if r := recover(); r != nil {
+			t.call.panicked.CompareAndSwap(nil, &r)
+		}
+		if t.call.pending.Add(-1) == 0 {
+			close(t.call.done)
+		}
+	}()
 	t.fn(t.lo, t.hi)
-	if t.pending.Add(-1) == 0 {
-		close(t.done)
-	}
 }
 
 var (
@@ -71,7 +85,9 @@ func worker() {
 // at least grain elements (except possibly the last); when n <= grain or only
 // one thread is configured, fn(0, n) runs on the calling goroutine. For returns
 // after every call has returned. fn must be safe to call concurrently. For may
-// be called from inside fn: a waiting caller runs queued tasks itself.
+// be called from inside fn: a waiting caller runs queued tasks itself. If fn
+// panics, For re-panics with the first panic value on the calling goroutine
+// once every range has finished.
 func For(n, grain int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
@@ -90,20 +106,28 @@ func For(n, grain int, fn func(lo, hi int)) {
 	}
 	ensureWorkers(t - 1)
 	size := (n + chunks - 1) / chunks
-	var pending atomic.Int32
-	pending.Store(int32((n + size - 1) / size))
-	done := make(chan struct{})
-	// The calling goroutine takes the first chunk itself.
+	c := &call{done: make(chan struct{})}
+	c.pending.Store(int32((n + size - 1) / size))
+	// The calling goroutine takes the first chunk itself. When the queue is
+	// full, a task runs inline instead of blocking: with nested calls every
+	// goroutine could otherwise be stuck sending.
 	for lo := size; lo < n; lo += size {
-		hi := min(lo+size, n)
-		work <- task{fn: fn, lo: lo, hi: hi, pending: &pending, done: done}
+		t := task{fn: fn, lo: lo, hi: min(lo+size, n), call: c}
+		select {
+		case work <- t:
+		default:
+			t.run()
+		}
 	}
-	task{fn: fn, lo: 0, hi: min(size, n), pending: &pending, done: done}.run()
+	task{fn: fn, lo: 0, hi: min(size, n), call: c}.run()
 	// While waiting, run queued tasks (ours or another call's), so that a
 	// For nested inside a For task cannot deadlock the pool.
 	for {
 		select {
-		case <-done:
+		case <-c.done:
+			if p := c.panicked.Load(); p != nil {
+				panic(*p)
+			}
 			return
 		case t := <-work:
 			t.run()

@@ -1,8 +1,10 @@
 package parallel
 
 import (
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestForCoversRangeOnce(t *testing.T) {
@@ -92,5 +94,51 @@ func BenchmarkForWake(b *testing.B) {
 			s += i
 		}
 		sink.Add(int64(s))
+	}
+}
+
+func TestNestedForUnderLoadDoesNotDeadlock(t *testing.T) {
+	old := SetThreads(16)
+	defer SetThreads(old)
+	var wg sync.WaitGroup
+	for g := 0; g < 64; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := 0; it < 50; it++ {
+				For(16, 1, func(lo, hi int) { For(16, 1, func(lo, hi int) {}) })
+			}
+		}()
+	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(20 * time.Second):
+		t.Fatal("nested For calls deadlocked")
+	}
+}
+
+func TestPanicReachesCaller(t *testing.T) {
+	old := SetThreads(4)
+	defer SetThreads(old)
+	var ran atomic.Int32
+	func() {
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Fatalf("recovered %v, want boom", r)
+			}
+		}()
+		For(4, 1, func(lo, hi int) {
+			ran.Add(1)
+			if lo > 0 {
+				panic("boom")
+			}
+			time.Sleep(20 * time.Millisecond)
+		})
+		t.Fatal("For returned normally")
+	}()
+	if ran.Load() != 4 {
+		t.Fatalf("%d ranges ran, want 4 (For must wait for all before re-panicking)", ran.Load())
 	}
 }
