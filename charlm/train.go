@@ -155,13 +155,13 @@ func (lm *LM) BitsPerChar(ids []int) (float64, error) {
 		x := tensor.FromSlice(ds.X[lo*T:hi*T], hi-lo, T)
 		y := tensor.FromSlice(ds.Y[lo*T:hi*T], hi-lo, T)
 		var err error
-		tensor.NoGrad(func() {
+		func() {
 			var out []*tensor.Tensor
-			if out, err = lm.Model.Call([]*tensor.Tensor{x}, false); err != nil {
+			if out, err = lm.Model.Call([]*tensor.Tensor{x.InferenceMode()}, false); err != nil {
 				return
 			}
 			err = guard(func() { sum += float64(tensor.Sum(loss.PerSample(y, out[0]), nil, false).Item()) })
-		})
+		}()
 		if err != nil {
 			return 0, err
 		}

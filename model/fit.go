@@ -415,15 +415,14 @@ func (m *Model) trainStep(ds *data.Dataset, idx []int, classWeight map[int]float
 	total.Backward()
 	m.opt.Step(params)
 	if len(m.metrics) > 0 {
-		tensor.NoGrad(func() {
-			pred := out.Detach()
-			if fused {
-				pred = m.applyOutputActivation(pred)
-			}
-			for _, mt := range m.metrics {
-				mt.Update(y, pred)
-			}
-		})
+		// Detached outputs record no graph.
+		pred := out.Detach()
+		if fused {
+			pred = m.applyOutputActivation(pred)
+		}
+		for _, mt := range m.metrics {
+			mt.Update(y, pred)
+		}
 	}
 	return float64(total.Item()), nil
 }
@@ -476,7 +475,7 @@ func (m *Model) evaluate(ds *data.Dataset, batch int) (logs Logs, err error) {
 	a := m.arena
 	var lossSum float64
 	idx := make([]int, 0, batch)
-	tensor.NoGrad(func() {
+	func() { // inputs in inference mode: no graph, other goroutines unaffected
 		var cur *Node
 		defer guard(&cur, &err)
 		for lo := 0; lo < ds.N; lo += batch {
@@ -485,7 +484,7 @@ func (m *Model) evaluate(ds *data.Dataset, batch int) (logs Logs, err error) {
 				idx = append(idx, i)
 			}
 			x, y := gather(a, ds, idx, true)
-			out := m.run([]*tensor.Tensor{x}, false, false, &cur)[0]
+			out := m.run([]*tensor.Tensor{x.InferenceMode()}, false, false, &cur)[0]
 			cur = nil
 			per := m.loss.PerSample(y, out)
 			lossSum += float64(tensor.Sum(per, nil, false).Item())
@@ -494,7 +493,7 @@ func (m *Model) evaluate(ds *data.Dataset, batch int) (logs Logs, err error) {
 			}
 			a.Reset()
 		}
-	})
+	}()
 	if err != nil {
 		a.Reset()
 		return nil, err
@@ -526,7 +525,7 @@ func (m *Model) Predict(ds *data.Dataset, cfg EvalConfig) (pred *tensor.Tensor, 
 	}
 	res := make([]float32, 0, ds.N*per)
 	idx := make([]int, 0, cfg.BatchSize)
-	tensor.NoGrad(func() {
+	func() { // inputs in inference mode: no graph, other goroutines unaffected
 		var cur *Node
 		defer guard(&cur, &err)
 		defer a.Reset()
@@ -536,11 +535,11 @@ func (m *Model) Predict(ds *data.Dataset, cfg EvalConfig) (pred *tensor.Tensor, 
 				idx = append(idx, i)
 			}
 			x, _ := gather(a, ds, idx, false)
-			out := m.run([]*tensor.Tensor{x}, false, false, &cur)[0]
+			out := m.run([]*tensor.Tensor{x.InferenceMode()}, false, false, &cur)[0]
 			res = append(res, out.Data()...)
 			a.Reset()
 		}
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}

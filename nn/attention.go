@@ -410,20 +410,19 @@ func ImportPyTorchMHA(l *MultiHeadAttention, stateDict map[string]*tensor.Tensor
 			return err
 		}
 	}
-	tensor.NoGrad(func() {
-		ws := tensor.Split(w, 0, E, E, E)
-		for i, k := range []*tensor.Tensor{l.QueryKernel, l.KeyKernel, l.ValueKernel} {
-			k.CopyFrom(ws[i].Transpose())
+	// State-dict tensors need no gradient and CopyFrom records nothing.
+	ws := tensor.Split(w, 0, E, E, E)
+	for i, k := range []*tensor.Tensor{l.QueryKernel, l.KeyKernel, l.ValueKernel} {
+		k.CopyFrom(ws[i].Transpose())
+	}
+	l.OutputKernel.CopyFrom(ow.Transpose())
+	if b != nil {
+		bs := tensor.Split(b, 0, E, E, E)
+		for i, k := range []*tensor.Tensor{l.QueryBias, l.KeyBias, l.ValueBias} {
+			k.CopyFrom(bs[i])
 		}
-		l.OutputKernel.CopyFrom(ow.Transpose())
-		if b != nil {
-			bs := tensor.Split(b, 0, E, E, E)
-			for i, k := range []*tensor.Tensor{l.QueryBias, l.KeyBias, l.ValueBias} {
-				k.CopyFrom(bs[i])
-			}
-			l.OutputBias.CopyFrom(ob)
-		}
-	})
+		l.OutputBias.CopyFrom(ob)
+	}
 	return nil
 }
 

@@ -644,17 +644,16 @@ func ImportPyTorchRNN(l Layer, stateDict map[string]*tensor.Tensor, suffix strin
 	} else if stateDict["bias_ih_"+suffix] != nil {
 		return fmt.Errorf("nn: ImportPyTorchRNN: layer %q has no bias but the state dict has bias_ih_%s", r.name, suffix)
 	}
-	tensor.NoGrad(func() {
-		r.Kernel.CopyFrom(order(wih).Transpose())
-		r.RecurrentKernel.CopyFrom(order(whh).Transpose())
-		if r.Bias != nil {
-			if r.class == "GRU" {
-				r.Bias.CopyFrom(tensor.Stack(0, order(bih), order(bhh)))
-			} else {
-				r.Bias.CopyFrom(tensor.Add(bih, bhh))
-			}
+	// State-dict tensors need no gradient and CopyFrom records nothing.
+	r.Kernel.CopyFrom(order(wih).Transpose())
+	r.RecurrentKernel.CopyFrom(order(whh).Transpose())
+	if r.Bias != nil {
+		if r.class == "GRU" {
+			r.Bias.CopyFrom(tensor.Stack(0, order(bih), order(bhh)))
+		} else {
+			r.Bias.CopyFrom(tensor.Add(bih, bhh))
 		}
-	})
+	}
 	return nil
 }
 

@@ -29,8 +29,15 @@ type backwardFn func(g *Tensor) []*Tensor
 
 var noGrad atomic.Int32
 
-// NoGrad runs f with gradient recording switched off process-wide, as for
-// inference. Ops run inside f build no graph.
+// releasedNode marks a tensor whose graph a Backward pass has released.
+var releasedNode = &node{op: "released", backward: func(*Tensor) []*Tensor {
+	panic(&ShapeError{Op: "Backward", Msg: "the graph was already released by an earlier Backward; recompute the forward pass (or Detach)"})
+}}
+
+// NoGrad runs f with gradient recording switched off process-wide: ops run
+// by any goroutine while f runs build no graph. For inference that must not
+// affect other goroutines (a server predicting while a model trains), mark
+// the input with InferenceMode instead; the engine and package model do.
 func NoGrad(f func()) {
 	noGrad.Add(1)
 	defer noGrad.Add(-1)
@@ -40,17 +47,40 @@ func NoGrad(f func()) {
 // GradEnabled reports whether ops currently record gradients.
 func GradEnabled() bool { return noGrad.Load() == 0 }
 
-// record attaches a backward node to out when gradients are enabled and any
-// input requires a gradient; otherwise it records nothing. It returns out.
+// InferenceMode marks t so that ops taking it as an input record no graph
+// and mark their outputs the same way: a forward pass started from t builds
+// no graph, whatever the weights it meets, and unlike NoGrad this affects
+// only computations that descend from t. It returns t.
+func (t *Tensor) InferenceMode() *Tensor {
+	if t.node != nil {
+		argErr("InferenceMode", "tensor %v was computed with a graph; use Detach first", t.shape)
+	}
+	t.inference = true
+	return t
+}
+
+// IsInference reports whether t was marked by InferenceMode or computed from
+// such a tensor.
+func (t *Tensor) IsInference() bool { return t.inference }
+
+// record attaches a backward node to out when gradients are enabled, no
+// input is in inference mode and some input requires a gradient; otherwise
+// it records nothing. It returns out.
 func record(out *Tensor, op string, bw backwardFn, inputs ...*Tensor) *Tensor {
 	if noGrad.Load() != 0 {
 		return out
 	}
 	need := false
 	for _, in := range inputs {
-		if in != nil && in.requiresGrad {
+		if in == nil {
+			continue
+		}
+		if in.inference {
+			out.inference = true
+			return out
+		}
+		if in.requiresGrad {
 			need = true
-			break
 		}
 	}
 	if !need {
@@ -128,7 +158,14 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 	// alias an input, an output or another gradient (Add passes g to both
 	// inputs), so it is never written to.
 	owned := make(map[*Tensor]bool)
-	NoGrad(func() {
+	// Backward functions compute with ops; the seed is in inference mode so
+	// that what they compute from it records no graph, without switching
+	// recording off for other goroutines.
+	if !g.inference {
+		g = &Tensor{data: g.data, shape: g.shape, strides: g.strides, offset: g.offset, arena: g.arena, inference: true}
+		grads[t] = g
+	}
+	func() {
 		for i := len(order) - 1; i >= 0; i-- {
 			n := order[i]
 			gn := grads[n]
@@ -154,7 +191,7 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 					owned[buf] = true
 					addRegion(buf, s, gn)
 				}
-				n.node = nil
+				n.node = releasedNode
 				n.convLink = nil
 				continue
 			}
@@ -175,10 +212,10 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 					owned[sum] = true
 				}
 			}
-			n.node = nil // release the tape as we go
+			n.node = releasedNode // release the tape as we go
 			n.convLink = nil
 		}
-	})
+	}()
 }
 
 // ownedCopy returns a contiguous copy of t allocated from arena a.

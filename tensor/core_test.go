@@ -2,6 +2,7 @@ package tensor_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/tensile-ml/tensile/tensor"
@@ -110,5 +111,48 @@ func TestArenaUninit(t *testing.T) {
 	a.Reset()
 	if y := a.Zeros(2, 3); y.Data()[0] != 0 {
 		t.Fatalf("Zeros after Reset reuses %v uncleared", y.Data())
+	}
+}
+
+func TestBackwardTwiceIsAnError(t *testing.T) {
+	w := tensor.FromSlice([]float32{1, 2, 3}).SetRequiresGrad(true)
+	h := tensor.Mul(w, w)
+	tensor.Sum(h, nil, false).Backward()
+	w2 := tensor.FromSlice([]float32{1}).SetRequiresGrad(true)
+	loss := tensor.Sum(tensor.Mul(w2, w2), nil, false)
+	loss.Backward()
+	for name, f := range map[string]func(){
+		"reuse intermediate": func() { tensor.Sum(tensor.MulScalar(h, 3), nil, false).Backward() },
+		"backward twice":     loss.Backward,
+	} {
+		func() {
+			defer func() {
+				var se *tensor.ShapeError
+				err, _ := recover().(error)
+				if !errors.As(err, &se) || !strings.Contains(err.Error(), "already released") {
+					t.Fatalf("%s: got %v, want a ShapeError about a released graph", name, err)
+				}
+			}()
+			f()
+		}()
+	}
+	if ok, msg := tensortest.Close(w.Grad().Data(), []float32{2, 4, 6}, 0, 0); !ok {
+		t.Fatal(msg)
+	}
+}
+
+func TestInferenceModeRecordsNothing(t *testing.T) {
+	w := tensor.FromSlice([]float32{1, 2}, 2, 1).SetRequiresGrad(true)
+	x := tensor.FromSlice([]float32{3, 4}, 1, 2).InferenceMode()
+	y := tensor.Add(tensor.MatMul(x, w), w)
+	if y.RequiresGrad() || y.Op() != "" || !y.IsInference() {
+		t.Fatalf("op on an inference input recorded a graph (requires grad %v, op %q)", y.RequiresGrad(), y.Op())
+	}
+	if !tensor.GradEnabled() {
+		t.Fatal("InferenceMode switched recording off globally")
+	}
+	z := tensor.Mul(w, w) // other computations still record
+	if !z.RequiresGrad() {
+		t.Fatal("a computation not descending from the inference input recorded nothing")
 	}
 }

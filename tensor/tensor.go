@@ -25,6 +25,10 @@ type Tensor struct {
 	node         *node
 	name         string
 
+	// inference marks a tensor in inference mode (InferenceMode): ops on it
+	// record no graph.
+	inference bool
+
 	// convLink is set on the output of a convolution that a following 2×2
 	// max pooling may fuse its backward pass with (see c1Link).
 	convLink *c1Link
