@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -81,3 +82,16 @@ func loadData(f dataFlags) (*data.Dataset, error) {
 // writeFileAtomic writes b to path through a synced temporary file and a
 // rename, so a crash never leaves a half-written file.
 func writeFileAtomic(path string, b []byte) error { return atomicfile.WriteFile(path, b) }
+
+// writeReport writes v as indented JSON to path (atomically); an empty path
+// writes nothing.
+func writeReport(path string, v any) error {
+	if path == "" {
+		return nil
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return writeFileAtomic(path, append(b, '\n'))
+}

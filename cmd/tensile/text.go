@@ -144,16 +144,7 @@ func runTrainText(args []string, stdout io.Writer) error {
 		rep.Output = *out
 		fmt.Fprintf(stdout, "saved %s (vocabulary %d words, max length %d)\n", *out, rep.VocabSize, cfg.MaxLen)
 	}
-	if *reportPath != "" {
-		b, err := json.MarshalIndent(rep, "", "  ")
-		if err != nil {
-			return fmt.Errorf("report: %w", err)
-		}
-		if err := writeFileAtomic(*reportPath, append(b, '\n')); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeReport(*reportPath, rep)
 }
 
 // parseClassFiles parses "neg=PATH,pos=PATH".

@@ -189,16 +189,7 @@ func runTrain(args []string, stdout io.Writer) error {
 		rep.Output = *out
 		fmt.Fprintf(stdout, "saved %s\n", *out)
 	}
-	if *reportPath != "" {
-		b, err := json.MarshalIndent(rep, "", "  ")
-		if err != nil {
-			return fmt.Errorf("report: %w", err)
-		}
-		if err := writeFileAtomic(*reportPath, append(b, '\n')); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeReport(*reportPath, rep)
 }
 
 // finite returns a pointer to v, or nil for NaN and ±Inf (absent values),
