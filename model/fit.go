@@ -228,6 +228,12 @@ func subset(ds *data.Dataset, lo, hi int) *data.Dataset {
 	return out
 }
 
+// TrainSplit returns how many of n samples Fit trains on with a validation
+// split frac: floor(n·(1-frac)), as Keras; the rest validate.
+func TrainSplit(n int, frac float64) int {
+	return int(math.Floor(float64(n) * (1 - frac)))
+}
+
 // Fit trains the model on ds for cfg.Epochs epochs and returns the history
 // of losses and metrics. It returns an error (with the history so far) when
 // the data does not fit the model, a layer fails (naming the layer), the loss
@@ -251,7 +257,7 @@ func (m *Model) Fit(ds *data.Dataset, cfg FitConfig) (*History, error) {
 	}
 	train, val := ds, cfg.ValidationData
 	if val == nil && cfg.ValidationSplit > 0 {
-		nVal := int(float64(ds.N) * cfg.ValidationSplit)
+		nVal := ds.N - TrainSplit(ds.N, cfg.ValidationSplit)
 		if nVal == 0 || nVal == ds.N {
 			return hist, fmt.Errorf("model: Fit: validation split %g of %d samples leaves an empty set", cfg.ValidationSplit, ds.N)
 		}

@@ -179,11 +179,22 @@ func Load(path string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model: load: %w", err)
 	}
-	m, err := decode(b)
+	m, err := decodeSafely(b)
 	if err != nil {
 		return nil, fmt.Errorf("model: load %s: %w", path, err)
 	}
 	return m, nil
+}
+
+// decodeSafely is decode with panics (a corrupt architecture that layer
+// constructors or Build reject by panicking) turned into errors.
+func decodeSafely(b []byte) (m *Model, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, fmt.Errorf("corrupt architecture: %v", r)
+		}
+	}()
+	return decode(b)
 }
 
 // ReadHeader returns the JSON header and the data section of a safetensors

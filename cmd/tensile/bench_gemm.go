@@ -25,8 +25,9 @@ func benchGemm(args []string, stdout io.Writer) error {
 	threads := fs.Int("threads", 1, "worker threads (0: GOMAXPROCS)")
 	sizes := fs.String("sizes", "128,256,512,1024,2048", "comma-separated matrix sizes n (n×n·n×n)")
 	rounds := fs.Int("rounds", 7, "timed rounds per size; the best is reported")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	fs.SetOutput(stdout)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	var ns []int
 	for _, f := range strings.Split(*sizes, ",") {

@@ -42,6 +42,9 @@ func runCharLMTrain(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := checkOutputPath("--out", *out); err != nil {
+		return err
+	}
 	if len(pos) > 0 {
 		return fmt.Errorf("unexpected argument %q", pos[0])
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"os"
@@ -86,12 +87,23 @@ func TestUserErrorsAreOneLine(t *testing.T) {
 	fourCols := write("four.csv", "1,2,3,4,0\n5,6,7,8,1\n")
 	badLabel := write("badlabel.csv", "1,2,3,0\n5,6,7,7\n")
 	nonNumeric := write("nonnum.csv", "1,2,3,0\n5,x,7,1\n")
+	badArch := func() string {
+		arch := `{"class_name":"Sequential","config":{"name":"s","layers":[{"class_name":"InputLayer","config":{"shape":[3]}},{"class_name":"Dense","config":{"units":-5}}]}}`
+		meta, _ := json.Marshal(map[string]map[string]string{"__metadata__": {"tensile.model": arch}})
+		hdr := make([]byte, 8, 8+len(meta))
+		binary.LittleEndian.PutUint64(hdr, uint64(len(meta)))
+		return write("badarch.safetensors", string(append(hdr, meta...)))
+	}()
 	cases := []struct {
 		name string
 		args []string
 		code int
 		want string // substring of stderr
 	}{
+		{"bad flag value", []string{"train", "mnist-cnn", "--epochs", "abc"}, 1, `invalid value "abc" for flag -epochs`},
+		{"unknown flag", []string{"evaluate", "m", "--nope"}, 1, "flag provided but not defined: -nope"},
+		{"output directory missing", []string{"train", "mnist-cnn", "--out", filepath.Join(dir, "no", "m.safetensors")}, 1, "does not exist"},
+		{"corrupt architecture", []string{"summary", badArch}, 1, "badarch.safetensors"},
 		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{"missing model file", []string{"evaluate", filepath.Join(dir, "nope.safetensors"), "--data", "mnist:test"}, 1, "nope.safetensors"},
 		{"corrupt model file", []string{"evaluate", corrupt, "--data", "mnist:test"}, 1, "corrupt.safetensors"},

@@ -95,3 +95,20 @@ func writeReport(path string, v any) error {
 	}
 	return writeFileAtomic(path, append(b, '\n'))
 }
+
+// checkOutputPath fails early, before any training, when path's directory
+// does not exist; an empty path is fine.
+func checkOutputPath(flagName, path string) error {
+	if path == "" {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("%s %s: directory %s does not exist", flagName, path, dir)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s %s: %s is not a directory", flagName, path, dir)
+	}
+	return nil
+}

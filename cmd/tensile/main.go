@@ -47,13 +47,16 @@ func runMain(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
+			// Shape errors are user mistakes (data that does not fit a
+			// model); anything else is a bug or a file the loaders did not
+			// catch. Either way: one line, no stack trace.
 			var se *tensor.ShapeError
 			if err, ok := r.(error); ok && errors.As(err, &se) {
 				fmt.Fprintf(stderr, "tensile %s: %v\n", c.name, err)
-				code = 1
-				return
+			} else {
+				fmt.Fprintf(stderr, "tensile %s: internal error: %v\n", c.name, r)
 			}
-			panic(r)
+			code = 1
 		}
 	}()
 	if err := c.run(args[1:], stdout); err != nil {

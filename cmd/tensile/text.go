@@ -68,6 +68,9 @@ func runTrainText(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := errors.Join(checkOutputPath("--out", *out), checkOutputPath("--report", *reportPath)); err != nil {
+		return err
+	}
 	if len(pos) != 0 {
 		return fmt.Errorf("unexpected argument %q (the data comes from --data or --class-files)", pos[0])
 	}

@@ -48,6 +48,23 @@ type report struct {
 	Output                string   `json:"output,omitempty"`
 }
 
+// parseFlags parses args into fs. "-h" prints the usage to the flag set's
+// output and returns errUsage; a bad flag is returned as a one-line error
+// (printed on stderr by runMain) rather than printed with the usage.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	defer fs.SetOutput(out)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(out, "usage of tensile %s:\n", fs.Name())
+		fs.SetOutput(out)
+		fs.PrintDefaults()
+		return errUsage
+	}
+	return err
+}
+
 // splitArgs separates positional arguments from flags so that flags may
 // follow positionals ("train mnist-cnn --epochs 1"). Everything after "--"
 // is positional, for arguments that start with a dash.
@@ -57,8 +74,8 @@ func splitArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 		args, rest = args[:i], args[i+1:]
 	}
 	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			return nil, errUsage
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
 		}
 		args = fs.Args()
 		if len(args) > 0 {
@@ -93,6 +110,9 @@ func runTrain(args []string, stdout io.Writer) error {
 	fs.SetOutput(stdout)
 	pos, err := splitArgs(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := errors.Join(checkOutputPath("--out", *out), checkOutputPath("--report", *reportPath)); err != nil {
 		return err
 	}
 	if len(pos) != 1 {
@@ -158,10 +178,7 @@ func runTrain(args []string, stdout io.Writer) error {
 	}
 	secs := time.Since(start).Seconds()
 	_, params := m.CountParams()
-	nTrain := train.N - int(float64(train.N)**valSplit)
-	if *valSplit > 0 {
-		nTrain = int(float64(train.N) * (1 - *valSplit))
-	}
+	nTrain := model.TrainSplit(train.N, *valSplit)
 	rep := report{
 		Model: name, Params: params, Epochs: *epochs, BatchSize: *batch, Seed: *seed,
 		Optimizer: optimizerName(m.Optimizer()), LearningRate: m.Optimizer().LearningRate(),
