@@ -185,3 +185,40 @@ func TestSplitArgs(t *testing.T) {
 		}
 	}
 }
+
+// TestClassNamesFollowTheModel trains on a CSV with text labels and
+// evaluates on a file holding only the second class: the loader numbers
+// that file's single class 0, and the model's stored class names must map
+// it back to the id it was trained with.
+func TestClassNamesFollowTheModel(t *testing.T) {
+	dir := t.TempDir()
+	var tr, ev strings.Builder
+	for i := 0; i < 100; i++ {
+		v := float64(i%10)/10 + 0.05
+		tr.WriteString(ftoa(v) + ",cat\n" + ftoa(-v) + ",dog\n")
+		ev.WriteString(ftoa(-v) + ",dog\n")
+	}
+	trPath, evPath := filepath.Join(dir, "tr.csv"), filepath.Join(dir, "ev.csv")
+	os.WriteFile(trPath, []byte(tr.String()), 0o644)
+	os.WriteFile(evPath, []byte(ev.String()), 0o644)
+	spec := filepath.Join(dir, "spec.json")
+	os.WriteFile(spec, []byte(`{"class_name":"Sequential","config":{"layers":[{"class_name":"InputLayer","config":{"shape":[1]}},{"class_name":"Dense","config":{"units":2,"activation":"softmax"}}]},"compile":{"optimizer":"adam","loss":"sparse_categorical_crossentropy","metrics":["accuracy"]}}`), 0o644)
+	mf := filepath.Join(dir, "m.safetensors")
+	if code, out, errs := run(t, "train", spec, "--data", trPath, "--epochs", "30", "--lr", "0.05", "--verbose", "0", "--out", mf); code != 0 {
+		t.Fatalf("train: exit %d: %s%s", code, out, errs)
+	}
+	code, out, errs := run(t, "evaluate", mf, "--data", evPath, "--json")
+	if code != 0 {
+		t.Fatalf("evaluate: exit %d: %s%s", code, out, errs)
+	}
+	var logs map[string]float64
+	json.Unmarshal([]byte(out), &logs)
+	if logs["accuracy"] < 0.95 {
+		t.Fatalf("accuracy %v on the dog-only file: class ids were not mapped by name\n%s", logs["accuracy"], out)
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("0.5,bird\n0.6,bird\n"), 0o644)
+	if code, _, errs := run(t, "evaluate", mf, "--data", bad); code != 1 || !strings.Contains(errs, `"bird"`) {
+		t.Fatalf("unknown class: exit %d, stderr %q", code, errs)
+	}
+}

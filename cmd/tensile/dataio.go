@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tensile-ml/tensile/internal/atomicfile"
+	"github.com/tensile-ml/tensile/model"
 
 	"github.com/tensile-ml/tensile/data"
 	"github.com/tensile-ml/tensile/datasets/mnist"
@@ -110,5 +111,67 @@ func checkOutputPath(flagName, path string) error {
 	if !st.IsDir() {
 		return fmt.Errorf("%s %s: %s is not a directory", flagName, path, dir)
 	}
+	return nil
+}
+
+// metaClasses is the model-file metadata key holding the class names a
+// model was trained with (from a CSV's text labels or an image folder's
+// sub-folders), in class-id order.
+const metaClasses = "classes"
+
+// recordClasses stores ds's class names in m, so that evaluation data whose
+// files name the classes differently (another subset, another order) can be
+// mapped onto the same ids.
+func recordClasses(m *model.Model, ds *data.Dataset) error {
+	if len(ds.Classes) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(ds.Classes)
+	if err != nil {
+		return err
+	}
+	return m.SetMetadata(metaClasses, b)
+}
+
+// modelClasses returns the class names stored by recordClasses, or nil.
+func modelClasses(m *model.Model) []string {
+	b, ok := m.Metadata(metaClasses)
+	if !ok {
+		return nil
+	}
+	var names []string
+	if json.Unmarshal(b, &names) != nil {
+		return nil
+	}
+	return names
+}
+
+// alignClasses renumbers ds's class-id labels by name to the ids m was
+// trained with: loaders number text labels and folders per file, so an
+// evaluation file holding only some classes would otherwise get other ids.
+// A class the model does not know is an error naming it.
+func alignClasses(m *model.Model, ds *data.Dataset, path string) error {
+	names := modelClasses(m)
+	if names == nil || len(ds.Classes) == 0 || ds.LabelSize() != 1 {
+		return nil
+	}
+	id := make(map[string]int, len(names))
+	for i, n := range names {
+		id[n] = i
+	}
+	remap := make([]float32, len(ds.Classes))
+	for i, n := range ds.Classes {
+		j, ok := id[n]
+		if !ok {
+			return fmt.Errorf("%s: class %q is not one the model was trained on %q", path, n, names)
+		}
+		remap[i] = float32(j)
+	}
+	for i, y := range ds.Y {
+		if k := int(y); float32(k) == y && k >= 0 && k < len(remap) {
+			ds.Y[i] = remap[k]
+		}
+	}
+	ds.Classes = names
 	return nil
 }

@@ -58,6 +58,9 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := alignClasses(m, ds, df.path); err != nil {
+		return err
+	}
 	logs, err := m.Evaluate(ds, model.EvalConfig{BatchSize: *batch, Verbose: model.VerboseSilent})
 	if err != nil {
 		return err
@@ -178,8 +181,13 @@ func runPredict(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%s\n", b)
 		return nil
 	}
+	classes := modelClasses(m)
 	for _, r := range out {
-		fmt.Fprintf(stdout, "%s: class %d (p=%.4f)", r.File, r.Class, r.Probability)
+		if r.Class < len(classes) {
+			fmt.Fprintf(stdout, "%s: class %d %q (p=%.4f)", r.File, r.Class, classes[r.Class], r.Probability)
+		} else {
+			fmt.Fprintf(stdout, "%s: class %d (p=%.4f)", r.File, r.Class, r.Probability)
+		}
 		for j, v := range r.Probabilities {
 			fmt.Fprintf(stdout, " %d:%.4f", j, v)
 		}

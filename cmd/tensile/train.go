@@ -172,6 +172,14 @@ func runTrain(args []string, stdout io.Writer) error {
 		cfg.Verbose = []model.Verbosity{model.VerboseSilent, model.VerboseBar, model.VerboseEpoch}[min(*verbose, 2)]
 	}
 	start := time.Now()
+	if err := recordClasses(m, train); err != nil {
+		return err
+	}
+	if test != nil {
+		if err := alignClasses(m, test, *testData); err != nil {
+			return err
+		}
+	}
 	hist, err := m.Fit(train, cfg)
 	if err != nil {
 		return err
