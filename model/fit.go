@@ -84,7 +84,9 @@ type FitConfig struct {
 	Callbacks   []Callback
 	Verbose     Verbosity
 	Output      io.Writer // progress output; default os.Stdout
-	// InitialEpoch starts counting at this epoch (to resume training).
+	// InitialEpoch is the epoch to resume at, as Keras's initial_epoch:
+	// Fit trains epochs InitialEpoch .. Epochs-1 (Epochs is the final
+	// epoch's number, not a count of further epochs).
 	InitialEpoch int
 }
 
@@ -292,7 +294,7 @@ func (m *Model) Fit(ds *data.Dataset, cfg FitConfig) (*History, error) {
 	}
 	steps := (train.N + cfg.BatchSize - 1) / cfg.BatchSize
 	var last Logs
-	for e := cfg.InitialEpoch; e < cfg.InitialEpoch+cfg.Epochs; e++ {
+	for e := cfg.InitialEpoch; e < cfg.Epochs; e++ {
 		for _, cb := range cfg.Callbacks {
 			if err := cb.OnEpochBegin(e); err != nil {
 				return hist, err
@@ -301,7 +303,7 @@ func (m *Model) Fit(ds *data.Dataset, cfg FitConfig) (*History, error) {
 		if !cfg.NoShuffle {
 			rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 		}
-		prog.epochBegin(e+1, cfg.InitialEpoch+cfg.Epochs, steps)
+		prog.epochBegin(e+1, cfg.Epochs, steps)
 		for _, mt := range m.metrics {
 			mt.Reset()
 		}
