@@ -332,6 +332,9 @@ func (m *Model) Fit(ds *data.Dataset, cfg FitConfig) (*History, error) {
 				}
 			}
 			prog.step(s+1, batchLogs, m.metricNames())
+			if m.stop { // a callback stopped training mid-epoch, as in Keras
+				break
+			}
 		}
 		logs := Logs{}
 		for k, v := range batchLogs {
