@@ -8,14 +8,15 @@ import "math"
 // functions are evaluated in float64 and rounded, so results are accurate to
 // float32 rounding and stable for large |x|.
 
-// ReLU sets dst[i] = max(x[i], 0).
+// ReLU sets dst[i] = max(x[i], 0); NaN stays NaN, as in PyTorch and the
+// fused GEMM and convolution epilogues.
 func ReLU(dst, x []float32) {
 	x = x[:len(dst)]
 	for i, v := range x {
-		if v > 0 {
-			dst[i] = v
-		} else {
+		if v <= 0 {
 			dst[i] = 0
+		} else {
+			dst[i] = v
 		}
 	}
 }

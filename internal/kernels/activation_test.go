@@ -68,3 +68,12 @@ func TestSoftmaxStrided(t *testing.T) {
 		}
 	}
 }
+
+func TestReLUPropagatesNaN(t *testing.T) {
+	nan := float32(math.NaN())
+	dst := make([]float32, 4)
+	ReLU(dst, []float32{nan, 1, -1, 0})
+	if dst[0] == dst[0] || dst[1] != 1 || dst[2] != 0 || dst[3] != 0 {
+		t.Fatalf("ReLU([NaN 1 -1 0]) = %v, want [NaN 1 0 0]", dst)
+	}
+}
