@@ -36,6 +36,11 @@ func (m *Model) Compile(opt optim.Optimizer, loss losses.Loss, ms []metrics.Metr
 	}
 	if m.pendingState != nil {
 		if name, _ := opt.Config()["name"].(string); name == m.pendingOpt {
+			// Create the slots for this model's parameters first, so that a
+			// slot of the wrong size is reported here, not at the first Step.
+			if b, ok := opt.(interface{ Build([]*tensor.Tensor) }); ok && m.built {
+				b.Build(m.Params())
+			}
 			if err := opt.LoadState(m.pendingState); err != nil {
 				return fmt.Errorf("model: Compile: restoring %s state: %w", name, err)
 			}
@@ -45,6 +50,10 @@ func (m *Model) Compile(opt optim.Optimizer, loss losses.Loss, ms []metrics.Metr
 	m.opt, m.loss, m.metrics = opt, loss, ms
 	return nil
 }
+
+// DropOptimizerState forgets optimizer state loaded with the model, so the
+// next Compile starts the optimizer afresh (evaluation needs no state).
+func (m *Model) DropOptimizerState() { m.pendingState, m.pendingOpt = nil, "" }
 
 // Optimizer returns the compiled optimizer, or nil.
 func (m *Model) Optimizer() optim.Optimizer { return m.opt }

@@ -51,6 +51,7 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	if cc == nil {
 		return fmt.Errorf("%s was saved without a loss (uncompiled); train it with tensile train --out or Compile before Save", pos[0])
 	}
+	m.DropOptimizerState() // evaluation needs no optimizer state
 	if err := m.CompileConfigMap(cc); err != nil {
 		return err
 	}
