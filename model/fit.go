@@ -447,6 +447,20 @@ func (m *Model) trainStep(ds *data.Dataset, idx []int, classWeight map[int]float
 	return float64(total.Item()), nil
 }
 
+// regularization returns the current value of the layers' weight
+// penalties (0 without regularizers).
+func (m *Model) regularization() float64 {
+	var total float64
+	for _, l := range m.layers {
+		if r, ok := l.(nn.Regularized); ok {
+			if rl := r.RegularizationLoss(); rl != nil {
+				total += float64(rl.Item())
+			}
+		}
+	}
+	return total
+}
+
 // applyOutputActivation applies the last layer's activation to logits.
 func (m *Model) applyOutputActivation(z *tensor.Tensor) *tensor.Tensor {
 	name := m.outputs[0].layer.(nn.LogitsLayer).OutputActivation()
@@ -518,7 +532,8 @@ func (m *Model) evaluate(ds *data.Dataset, batch int) (logs Logs, err error) {
 		a.Reset()
 		return nil, err
 	}
-	logs = Logs{"loss": lossSum / float64(ds.N)}
+	// As in Keras, the reported loss includes the weight penalties.
+	logs = Logs{"loss": lossSum/float64(ds.N) + m.regularization()}
 	for _, mt := range m.metrics {
 		logs[mt.Name()] = mt.Result()
 	}

@@ -341,3 +341,35 @@ func TestFitPerPositionSparseLabels(t *testing.T) {
 		t.Fatal("labels [2] for outputs [4 5] accepted")
 	}
 }
+
+// TestEvaluateIncludesRegularization checks that Evaluate's loss is the data
+// loss plus the weight penalties, as Keras reports it.
+func TestEvaluateIncludesRegularization(t *testing.T) {
+	x := []float32{1, 2, 3, 4, 5, 6}
+	y := []float32{0, 1, 0}
+	ds, _ := data.New(x, []int{2}, y, nil)
+	build := func(reg nn.Regularizer) *Model {
+		m := NewSequential(InputShape(2), nn.NewDense(2, nn.DenseConfig{Activation: "softmax", KernelRegularizer: reg}))
+		m.SetSeed(1)
+		if err := m.CompileNames("sgd", "sparse_categorical_crossentropy"); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	plain, reg := build(nn.Regularizer{}), build(nn.L2(0.5))
+	lp, err := plain.Evaluate(ds, EvalConfig{Verbose: VerboseSilent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lr, err := reg.Evaluate(ds, EvalConfig{Verbose: VerboseSilent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sq float64
+	for _, v := range reg.Layers()[len(reg.Layers())-1].Params()[0].Data() {
+		sq += float64(v) * float64(v)
+	}
+	if got, want := lr["loss"]-lp["loss"], 0.5*sq; math.Abs(got-want) > 1e-5 {
+		t.Fatalf("regularized minus plain loss = %g, want 0.5·Σw² = %g", got, want)
+	}
+}
