@@ -270,11 +270,22 @@ func (c *CSVLogger) OnTrainBegin(*Model) error {
 	if c.Append {
 		flag = os.O_CREATE | os.O_WRONLY | os.O_APPEND
 	}
+	var keys []string
+	if c.Append {
+		// Appending to an earlier log: keep its columns, write no header.
+		if old, err := os.Open(c.Path); err == nil {
+			header, rerr := csv.NewReader(old).Read()
+			old.Close()
+			if rerr == nil && len(header) > 0 && header[0] == "epoch" {
+				keys = header[1:]
+			}
+		}
+	}
 	f, err := os.OpenFile(c.Path, flag, 0o644)
 	if err != nil {
 		return fmt.Errorf("model: CSVLogger: %w", err)
 	}
-	c.f, c.w, c.keys = f, csv.NewWriter(f), nil
+	c.f, c.w, c.keys = f, csv.NewWriter(f), keys
 	return nil
 }
 

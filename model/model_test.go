@@ -373,3 +373,24 @@ func TestEvaluateIncludesRegularization(t *testing.T) {
 		t.Fatalf("regularized minus plain loss = %g, want 0.5·Σw² = %g", got, want)
 	}
 }
+
+// TestCSVLoggerAppendKeepsOneHeader checks that appending a second Fit to a
+// CSV log adds rows under the existing header instead of a second header.
+func TestCSVLoggerAppendKeepsOneHeader(t *testing.T) {
+	ds, _ := data.New([]float32{1, 2, 3, 4}, []int{2}, []float32{0, 1}, nil)
+	m := NewSequential(InputShape(2), nn.NewDense(2, nn.DenseConfig{Activation: "softmax"}))
+	if err := m.CompileNames("sgd", "sparse_categorical_crossentropy"); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "log.csv")
+	for i := 0; i < 2; i++ {
+		if _, err := m.Fit(ds, FitConfig{Epochs: 2, Verbose: VerboseSilent, Callbacks: []Callback{&CSVLogger{Path: p, Append: true}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, _ := os.ReadFile(p)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 5 || strings.Count(string(b), "epoch") != 1 {
+		t.Fatalf("log has %d lines, want 1 header and 4 rows:\n%s", len(lines), b)
+	}
+}
