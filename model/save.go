@@ -286,8 +286,12 @@ func FromArchitecture(archJSONText []byte) (*Model, error) {
 	case "Sequential":
 		m := NewSequential(layers...)
 		m.name = a.Config.Name
-		if err := m.Build(nil); err != nil {
-			return nil, err
+		// Without an InputLayer (a spec file may leave it out) the model
+		// stays unbuilt and Fit takes the input shape from the data.
+		if _, ok := firstLayer(layers).(*nn.Input); ok {
+			if err := m.Build(nil); err != nil {
+				return nil, err
+			}
 		}
 		return m, nil
 	case "Functional":
@@ -349,6 +353,9 @@ func decode(b []byte) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !m.built {
+		return nil, errors.New("the architecture has no input shape (no InputLayer)")
+	}
 	if err := m.takeMetadata(meta); err != nil {
 		return nil, err
 	}
@@ -401,4 +408,11 @@ func CompileConfig(path string) (map[string]any, error) {
 		return nil, fmt.Errorf("model: %s: corrupt compile config: %w", path, err)
 	}
 	return c, nil
+}
+
+func firstLayer(ls []nn.Layer) nn.Layer {
+	if len(ls) == 0 {
+		return nil
+	}
+	return ls[0]
 }

@@ -222,3 +222,20 @@ func TestClassNamesFollowTheModel(t *testing.T) {
 		t.Fatalf("unknown class: exit %d, stderr %q", code, errs)
 	}
 }
+
+// TestSpecWithoutInputLayer trains a spec that leaves out the InputLayer:
+// the input shape comes from the data, as Keras builds on first fit.
+func TestSpecWithoutInputLayer(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "d.csv")
+	os.WriteFile(csv, []byte("1,2,0\n3,4,1\n5,6,0\n7,8,1\n"), 0o644)
+	spec := filepath.Join(dir, "spec.json")
+	os.WriteFile(spec, []byte(`{"class_name":"Sequential","config":{"layers":[{"class_name":"Dense","config":{"units":2,"activation":"softmax"}}]},"compile":{"optimizer":"adam","loss":"sparse_categorical_crossentropy"}}`), 0o644)
+	mf := filepath.Join(dir, "m.safetensors")
+	if code, out, errs := run(t, "train", spec, "--data", csv, "--epochs", "1", "--verbose", "0", "--out", mf); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errs)
+	}
+	if code, out, errs := run(t, "summary", mf); code != 0 || !strings.Contains(out, "(None, 2)") {
+		t.Fatalf("summary of the trained model: exit %d: %s%s", code, out, errs)
+	}
+}
