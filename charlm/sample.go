@@ -55,14 +55,12 @@ func (lm *LM) Sample(prompt string, opt SampleOptions) (out string, err error) {
 	}()
 	rng := tensor.NewRNG(opt.Seed)
 	var b strings.Builder
-	tensor.NoGrad(func() {
-		next := lm.stepper(&ids)
-		for range opt.Length {
-			id := pick(next(), opt, rng)
-			b.WriteString(lm.Vocab().Token(id))
-			ids = append(ids, id)
-		}
-	})
+	next := lm.stepper(&ids)
+	for range opt.Length {
+		id := pick(next(), opt, rng)
+		b.WriteString(lm.Vocab().Token(id))
+		ids = append(ids, id)
+	}
 	return b.String(), nil
 }
 
@@ -82,7 +80,7 @@ func (lm *LM) stepper(ids *[]int) func() []float32 {
 		for i, id := range ids {
 			x[i] = float32(id)
 		}
-		h := tensor.FromSlice(x, 1, len(ids))
+		h := tensor.FromSlice(x, 1, len(ids)).InferenceMode() // builds no graph
 		for i, l := range layers {
 			if r, ok := l.(*nn.LSTM); ok && states != nil {
 				h, states[i] = r.ForwardState(h, nil, states[i], false)
