@@ -40,6 +40,9 @@ func benchGemm(args []string, stdout io.Writer) error {
 	if *rounds < 1 {
 		return fmt.Errorf("--rounds must be at least 1")
 	}
+	if *threads < 0 {
+		return fmt.Errorf("--threads %d: want 0 (all cores) or a positive count", *threads)
+	}
 	defer parallel.SetThreads(parallel.SetThreads(*threads))
 	t := parallel.Threads()
 	r := rand.New(rand.NewPCG(1, 2))

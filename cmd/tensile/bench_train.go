@@ -40,8 +40,8 @@ func benchTrain(args []string, stdout io.Writer) error {
 	if *steps < 1 || *batch < 1 || *warmup < 0 {
 		return errors.New("--steps and --batch-size must be positive, --warmup non-negative")
 	}
-	if *threads > 0 {
-		parallel.SetThreads(*threads)
+	if err := setThreads(*threads); err != nil {
+		return err
 	}
 	m, err := zoo.New(pos[0])
 	if err != nil {

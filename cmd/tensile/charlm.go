@@ -7,7 +7,6 @@ import (
 	"io"
 
 	"github.com/tensile-ml/tensile/charlm"
-	"github.com/tensile-ml/tensile/internal/parallel"
 	"github.com/tensile-ml/tensile/text"
 )
 
@@ -51,8 +50,8 @@ func runCharLMTrain(args []string, stdout io.Writer) error {
 	if *textPath == "" || *out == "" {
 		return errors.New("--text and --out are required")
 	}
-	if *threads > 0 {
-		parallel.SetThreads(*threads)
+	if err := setThreads(*threads); err != nil {
+		return err
 	}
 	corpus, err := text.ReadText(*textPath, text.ReadOptions{Encoding: *encoding})
 	if err != nil {

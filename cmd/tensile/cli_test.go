@@ -100,6 +100,8 @@ func TestUserErrorsAreOneLine(t *testing.T) {
 		code int
 		want string // substring of stderr
 	}{
+		{"negative threads", []string{"bench", "gemm", "--threads", "-1", "--sizes", "8"}, 1, "--threads -1"},
+		{"negative threads train", []string{"train", "mnist-cnn", "--threads", "-4"}, 1, "--threads -4"},
 		{"bad flag value", []string{"train", "mnist-cnn", "--epochs", "abc"}, 1, `invalid value "abc" for flag -epochs`},
 		{"unknown flag", []string{"evaluate", "m", "--nope"}, 1, "flag provided but not defined: -nope"},
 		{"output directory missing", []string{"train", "mnist-cnn", "--out", filepath.Join(dir, "no", "m.safetensors")}, 1, "does not exist"},

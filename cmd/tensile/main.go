@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tensile-ml/tensile/internal/parallel"
 	"github.com/tensile-ml/tensile/tensor"
 )
 
@@ -108,4 +109,16 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// setThreads applies a --threads flag: 0 keeps all cores, a positive count
+// sets the worker pool's size, a negative one is an error.
+func setThreads(n int) error {
+	if n < 0 {
+		return fmt.Errorf("--threads %d: want 0 (all cores) or a positive count", n)
+	}
+	if n > 0 {
+		parallel.SetThreads(n)
+	}
+	return nil
 }

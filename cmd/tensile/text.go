@@ -81,8 +81,8 @@ func runTrainText(args []string, stdout io.Writer) error {
 		return errors.New("--lr must be positive")
 	}
 	cfg.LearningRate = float32(*lr)
-	if *threads > 0 {
-		parallel.SetThreads(*threads)
+	if err := setThreads(*threads); err != nil {
+		return err
 	}
 	if *verbose >= 0 {
 		cfg.Verbose = []model.Verbosity{model.VerboseSilent, model.VerboseBar, model.VerboseEpoch}[min(*verbose, 2)]

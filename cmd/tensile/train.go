@@ -121,8 +121,8 @@ func runTrain(args []string, stdout io.Writer) error {
 	if *epochs < 1 || *batch < 1 || *limit < 0 || *valSplit < 0 || *valSplit >= 1 || *lr < 0 {
 		return errors.New("--epochs and --batch-size must be positive, --train-limit non-negative, --validation-split in [0, 1), --lr non-negative")
 	}
-	if *threads > 0 {
-		parallel.SetThreads(*threads)
+	if err := setThreads(*threads); err != nil {
+		return err
 	}
 
 	var m *model.Model
