@@ -65,19 +65,6 @@ func (l testSparseCE) FromLogits() bool        { return l.logits }
 func (l testSparseCE) WithLogits() losses.Loss { return testSparseCE{true} }
 func (l testSparseCE) Activation() string      { return "softmax" }
 
-type testMSE struct{}
-
-func (testMSE) PerSample(y, p *tensor.Tensor) *tensor.Tensor {
-	d := tensor.Sub(p, y.Reshape(p.Shape()...))
-	axes := []int{}
-	for i := 1; i < d.Dims(); i++ {
-		axes = append(axes, i)
-	}
-	return tensor.Mean(tensor.Mul(d, d), axes, false)
-}
-func (testMSE) Name() string           { return "mean_squared_error" }
-func (testMSE) Config() map[string]any { return map[string]any{"name": "mean_squared_error"} }
-
 type testAcc struct{ hit, n int }
 
 func (a *testAcc) Name() string { return "accuracy" }

@@ -149,6 +149,12 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 	if !t.requiresGrad {
 		argErr("Backward", "tensor %v does not require a gradient", t.shape)
 	}
+	// Backward functions compute with ops; the seed is in inference mode so
+	// that what they compute from it records no graph, without switching
+	// recording off for other goroutines.
+	if !g.inference {
+		g = &Tensor{data: g.data, shape: g.shape, strides: g.strides, offset: g.offset, arena: g.arena, inference: true}
+	}
 	order := topo(t)
 	grads := make(map[*Tensor]*Tensor, len(order))
 	grads[t] = g
@@ -158,64 +164,55 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 	// alias an input, an output or another gradient (Add passes g to both
 	// inputs), so it is never written to.
 	owned := make(map[*Tensor]bool)
-	// Backward functions compute with ops; the seed is in inference mode so
-	// that what they compute from it records no graph, without switching
-	// recording off for other goroutines.
-	if !g.inference {
-		g = &Tensor{data: g.data, shape: g.shape, strides: g.strides, offset: g.offset, arena: g.arena, inference: true}
-		grads[t] = g
-	}
-	func() {
-		for i := len(order) - 1; i >= 0; i-- {
-			n := order[i]
-			gn := grads[n]
-			delete(grads, n)
-			delete(owned, gn)
-			if gn == nil {
-				continue
-			}
-			if n.node == nil {
-				accumulateLeaf(n, gn)
-				continue
-			}
-			if s := n.node.slice; s != nil {
-				if in := n.node.inputs[0]; in.requiresGrad {
-					buf := grads[in]
-					switch {
-					case buf == nil:
-						buf = zeros(arenaOf(gn, in), in.shape...)
-					case !owned[buf]:
-						buf = ownedCopy(arenaOf(gn, in), buf)
-					}
-					grads[in] = buf
-					owned[buf] = true
-					addRegion(buf, s, gn)
-				}
-				n.node = releasedNode
-				n.convLink = nil
-				continue
-			}
-			gs := n.node.backward(gn)
-			for j, in := range n.node.inputs {
-				if in == nil || !in.requiresGrad || j >= len(gs) || gs[j] == nil {
-					continue
-				}
-				gi := sumTo(n.node.op, gs[j], in.shape)
-				switch prev := grads[in]; {
-				case prev == nil:
-					grads[in] = gi
-				case owned[prev]:
-					addInto(prev, gi)
-				default:
-					sum := Add(prev, gi)
-					grads[in] = sum
-					owned[sum] = true
-				}
-			}
-			n.node = releasedNode // release the tape as we go
-			n.convLink = nil
+	for i := len(order) - 1; i >= 0; i-- {
+		n := order[i]
+		gn := grads[n]
+		delete(grads, n)
+		delete(owned, gn)
+		if gn == nil {
+			continue
 		}
-	}()
+		if n.node == nil {
+			accumulateLeaf(n, gn)
+			continue
+		}
+		if s := n.node.slice; s != nil {
+			if in := n.node.inputs[0]; in.requiresGrad {
+				buf := grads[in]
+				switch {
+				case buf == nil:
+					buf = zeros(arenaOf(gn, in), in.shape...)
+				case !owned[buf]:
+					buf = ownedCopy(arenaOf(gn, in), buf)
+				}
+				grads[in] = buf
+				owned[buf] = true
+				addRegion(buf, s, gn)
+			}
+			n.node = releasedNode
+			n.convLink = nil
+			continue
+		}
+		gs := n.node.backward(gn)
+		for j, in := range n.node.inputs {
+			if in == nil || !in.requiresGrad || j >= len(gs) || gs[j] == nil {
+				continue
+			}
+			gi := sumTo(n.node.op, gs[j], in.shape)
+			switch prev := grads[in]; {
+			case prev == nil:
+				grads[in] = gi
+			case owned[prev]:
+				addInto(prev, gi)
+			default:
+				sum := Add(prev, gi)
+				grads[in] = sum
+				owned[sum] = true
+			}
+		}
+		n.node = releasedNode // release the tape as we go
+		n.convLink = nil
+	}
 }
 
 // ownedCopy returns a contiguous copy of t allocated from arena a.

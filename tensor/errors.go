@@ -41,7 +41,7 @@ func (e *ShapeError) Error() string {
 	return b.String()
 }
 
-func fmtShape(s []int) string { return strings.Replace(fmt.Sprint(s), " ", " ", -1) }
+func fmtShape(s []int) string { return fmt.Sprint(s) }
 
 // shapeErr panics with a *ShapeError.
 func shapeErr(op, msg string, shapes ...[]int) {

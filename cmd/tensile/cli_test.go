@@ -53,7 +53,7 @@ func TestTrainMNISTReportAndModelFile(t *testing.T) {
 	}
 
 	// predict on two samples stored as .npy
-	train, _, err := loadMNISTForTest()
+	train, err := loadData(dataFlags{path: "mnist"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,11 +65,6 @@ func TestTrainMNISTReportAndModelFile(t *testing.T) {
 	if code != 0 || strings.Count(out, "class ") != 2 {
 		t.Fatalf("predict: exit %d: %s%s", code, out, errs)
 	}
-}
-
-func loadMNISTForTest() (*data.Dataset, *data.Dataset, error) {
-	ds, err := loadData(dataFlags{path: "mnist"})
-	return ds, nil, err
 }
 
 func TestUserErrorsAreOneLine(t *testing.T) {

@@ -325,7 +325,7 @@ func SigmoidXent(dst, x, t []float32) {
 // SigmoidXentBackward sets dx[i] = dy[i]·(sigmoid(x[i]) - t[i]) and, when dt
 // is not nil, dt[i] = -dy[i]·x[i].
 func SigmoidXentBackward(dx, dt, dy, x, t []float32) {
-	dy, x, t = dy[:len(x)], x[:len(x)], t[:len(x)]
+	dy, t = dy[:len(x)], t[:len(x)]
 	if dx != nil {
 		dx = dx[:len(x)]
 		for i, v := range x {
