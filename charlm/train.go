@@ -1,7 +1,6 @@
 package charlm
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -85,8 +84,10 @@ func Train(corpus string, cfg Config, log io.Writer) (*LM, Report, error) {
 	fmt.Fprintf(log, "charlm: %s, %d parameters, vocabulary %d, %d training and %d held-out characters\n",
 		cfg.Arch, trainable, vec.Vocab.Size(), len(trainIDs), len(valIDs))
 	rng := tensor.NewRNG(cfg.Seed)
-	arena := tensor.NewArena()
-	loss := m.Loss()
+	// Batch buffers reused by every step; model.TrainStep copies them into
+	// the model's training arena.
+	xb := make([]float32, cfg.BatchSize*cfg.SeqLen)
+	yb := make([]float32, cfg.BatchSize*cfg.SeqLen)
 	start := time.Now()
 	for epoch := range cfg.Epochs {
 		// A random offset each epoch, so windows see different cuts.
@@ -102,7 +103,7 @@ func Train(corpus string, cfg Config, log io.Writer) (*LM, Report, error) {
 		var sum float64
 		steps := 0
 		for lo := 0; lo < ds.N; lo += cfg.BatchSize {
-			l, err := trainStep(m, loss, arena, ds, perm[lo:min(lo+cfg.BatchSize, ds.N)])
+			l, err := trainStep(m, ds, perm[lo:min(lo+cfg.BatchSize, ds.N)], xb, yb)
 			if err != nil {
 				return nil, rep, fmt.Errorf("charlm: epoch %d: %w", epoch+1, err)
 			}
@@ -160,7 +161,10 @@ func (lm *LM) BitsPerChar(ids []int) (float64, error) {
 			if out, err = lm.Model.Call([]*tensor.Tensor{x.InferenceMode()}, false); err != nil {
 				return
 			}
-			err = guard(func() { sum += float64(tensor.Sum(loss.PerSample(y, out[0]), nil, false).Item()) })
+			err = model.Guard(func() error {
+				sum += float64(tensor.Sum(loss.PerSample(y, out[0]), nil, false).Item())
+				return nil
+			})
 		}()
 		if err != nil {
 			return 0, err
@@ -169,52 +173,16 @@ func (lm *LM) BitsPerChar(ids []int) (float64, error) {
 	return sum / float64(ds.N) / math.Ln2, nil
 }
 
-// trainStep runs one training step on the windows idx of ds, with
-// activations allocated from arena, and returns the batch loss. (Fit does
-// not take per-position sparse labels [B, T] yet.)
-func trainStep(m *model.Model, loss losses.Loss, arena *tensor.Arena, ds *data.Dataset, idx []int) (l float64, err error) {
-	defer arena.Reset()
+// trainStep runs model.TrainStep on the windows idx of ds, gathered into
+// the buffers xb and yb, and returns the batch loss.
+func trainStep(m *model.Model, ds *data.Dataset, idx []int, xb, yb []float32) (float64, error) {
 	T := ds.XShape[0]
-	x, y := arena.Zeros(len(idx), T), arena.Zeros(len(idx), T)
-	xd, yd := x.Data(), y.Data()
+	n := len(idx)
 	for i, j := range idx {
-		copy(xd[i*T:(i+1)*T], ds.X[j*T:(j+1)*T])
-		copy(yd[i*T:(i+1)*T], ds.Y[j*T:(j+1)*T])
+		copy(xb[i*T:(i+1)*T], ds.X[j*T:(j+1)*T])
+		copy(yb[i*T:(i+1)*T], ds.Y[j*T:(j+1)*T])
 	}
-	out, err := m.Call([]*tensor.Tensor{x}, true)
-	if err != nil {
-		return 0, err
-	}
-	params := m.Params()
-	err = guard(func() {
-		total := tensor.Mean(loss.PerSample(y, out[0]), nil, false)
-		for _, p := range params {
-			p.ZeroGrad()
-		}
-		total.Backward()
-		l = float64(total.Item())
-	})
-	if err != nil {
-		return 0, err
-	}
-	m.Optimizer().Step(params)
-	return l, nil
-}
-
-// guard runs f and turns a *tensor.ShapeError panic into an error.
-func guard(f func()) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			var se *tensor.ShapeError
-			if e, ok := r.(error); ok && errors.As(e, &se) {
-				err = e
-				return
-			}
-			panic(r)
-		}
-	}()
-	f()
-	return nil
+	return m.TrainStep(tensor.FromSlice(xb[:n*T], n, T), tensor.FromSlice(yb[:n*T], n, T), nil)
 }
 
 // BitsPerCharText is BitsPerChar on a text encoded with the model's

@@ -51,12 +51,14 @@ type Loader struct {
 	bufs []*Batch // ring of reusable batches, allocated on first use
 }
 
-// NewLoader returns a loader over ds. A BatchSize <= 0 means 32 and a
-// negative Prefetch means 0.
+// NewLoader returns a loader over ds. A BatchSize <= 0 means 32, one larger
+// than the dataset is clamped to its size (as Keras: one batch of every
+// sample), and a negative Prefetch means 0.
 func NewLoader(ds *Dataset, opt LoaderOptions) *Loader {
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 32
 	}
+	opt.BatchSize = max(min(opt.BatchSize, ds.N), 1)
 	opt.Prefetch = max(opt.Prefetch, 0)
 	return &Loader{ds: ds, opt: opt}
 }

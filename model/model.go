@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/tensile-ml/tensile/losses"
 	"github.com/tensile-ml/tensile/metrics"
@@ -104,8 +105,11 @@ type Model struct {
 
 	meta map[string][]byte // user metadata (SetMetadata)
 
-	stop  bool
-	arena *tensor.Arena
+	stop       bool
+	trainArena *tensor.Arena    // TrainStep's activations and gradients (one training loop)
+	stepIn     [1]*tensor.Tensor // Fit's reused one-input slice
+	arenas     sync.Pool         // *tensor.Arena for concurrent Evaluate/Predict calls
+	metricMu   sync.Mutex        // serialises Evaluate calls sharing uncloneable metrics
 }
 
 // NewSequential returns a Sequential model of the given layers. The input
@@ -260,10 +264,22 @@ func (m *Model) setGraph(inputs, outputs []*Node) error {
 	return nil
 }
 
-// buildLayers builds every layer for its input shapes.
-func (m *Model) buildLayers() error {
+// buildLayers builds every layer for its input shapes. A layer that
+// panics while building is reported like one that returns an error.
+func (m *Model) buildLayers() (err error) {
 	rng := tensor.NewRNG(m.seed)
+	var cur *Node
+	defer func() {
+		if err != nil {
+			var le *LayerError
+			if errors.As(err, &le) {
+				err = fmt.Errorf("model: building layer %q (%s): %w", le.Layer, le.Class, le.Err)
+			}
+		}
+	}()
+	defer guard(&cur, &err)
 	for _, n := range m.nodes {
+		cur = n
 		var err error
 		if ml, ok := n.layer.(nn.MultiInputLayer); ok {
 			shapes := make([][]int, len(n.inputs))
@@ -280,6 +296,7 @@ func (m *Model) buildLayers() error {
 			return fmt.Errorf("model: building layer %q (%s): %w", n.layer.Name(), n.layer.ClassName(), err)
 		}
 	}
+	cur = nil
 	m.built = true
 	return nil
 }
@@ -485,33 +502,6 @@ func (m *Model) run(xs []*tensor.Tensor, training, fuse bool, cur **Node) []*ten
 		outs[i] = vals[o]
 	}
 	return outs
-}
-
-// guard converts a panic from running the model into an error naming the
-// layer at fault.
-func guard(cur **Node, err *error) {
-	r := recover()
-	if r == nil {
-		return
-	}
-	var cause error
-	switch v := r.(type) {
-	case error:
-		cause = v
-	default:
-		cause = fmt.Errorf("%v", v)
-	}
-	var se *tensor.ShapeError
-	if !errors.As(cause, &se) {
-		if _, isRuntime := r.(interface{ RuntimeError() }); isRuntime {
-			panic(r)
-		}
-	}
-	if *cur != nil {
-		*err = &LayerError{Layer: (*cur).layer.Name(), Class: (*cur).layer.ClassName(), Err: cause}
-		return
-	}
-	*err = fmt.Errorf("model: %w", cause)
 }
 
 // Call runs the model on input batches without recording gradients beyond

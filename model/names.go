@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/tensile-ml/tensile/data"
-	"github.com/tensile-ml/tensile/tensor"
 
 	"github.com/tensile-ml/tensile/losses"
 	"github.com/tensile-ml/tensile/metrics"
@@ -98,13 +97,28 @@ func (m *Model) TrainOnBatch(ds *data.Dataset, idx []int) (float64, error) {
 	if ds.Y == nil {
 		return 0, errors.New("model: TrainOnBatch: the dataset has no labels")
 	}
+	if len(idx) == 0 {
+		return 0, errors.New("model: TrainOnBatch: no sample indices")
+	}
 	for _, i := range idx {
 		if i < 0 || i >= ds.N {
 			return 0, fmt.Errorf("model: TrainOnBatch: sample index %d out of range [0, %d)", i, ds.N)
 		}
 	}
-	if m.arena == nil {
-		m.arena = tensor.NewArena()
+	a := m.arena()
+	ss, ls := ds.SampleSize(), ds.LabelSize()
+	x := a.Uninit(append([]int{len(idx)}, ds.XShape...)...)
+	y := a.Uninit(append([]int{len(idx)}, ds.YShape...)...)
+	xd, yd := x.Data(), y.Data()
+	for k, i := range idx {
+		copy(xd[k*ss:(k+1)*ss], ds.X[i*ss:(i+1)*ss])
+		copy(yd[k*ls:(k+1)*ls], ds.Y[i*ls:(i+1)*ls])
 	}
-	return m.trainStep(ds, idx, nil)
+	m.stepIn[0] = x
+	defer func() { m.stepIn[0] = nil }()
+	if err := m.checkStep("TrainOnBatch", m.stepIn[:], y, nil, true); err != nil {
+		a.Reset()
+		return 0, err
+	}
+	return m.step(m.stepIn[:], y, nil)
 }

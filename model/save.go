@@ -187,11 +187,12 @@ func Load(path string) (*Model, error) {
 }
 
 // decodeSafely is decode with panics (a corrupt architecture that layer
-// constructors or Build reject by panicking) turned into errors.
+// constructors or Build reject by panicking) turned into errors by the
+// package's recover policy (recover.go).
 func decodeSafely(b []byte) (m *Model, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			m, err = nil, fmt.Errorf("corrupt architecture: %v", r)
+			m, err = nil, fmt.Errorf("corrupt architecture: %w", panicCause(r))
 		}
 	}()
 	return decode(b)
