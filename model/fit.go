@@ -235,4 +235,3 @@ func (m *Model) applyOutputActivation(z *tensor.Tensor) *tensor.Tensor {
 	}
 	return act(z)
 }
-

@@ -106,7 +106,7 @@ type Model struct {
 	meta map[string][]byte // user metadata (SetMetadata)
 
 	stop       bool
-	trainArena *tensor.Arena    // TrainStep's activations and gradients (one training loop)
+	trainArena *tensor.Arena     // TrainStep's activations and gradients (one training loop)
 	stepIn     [1]*tensor.Tensor // Fit's reused one-input slice
 	arenas     sync.Pool         // *tensor.Arena for concurrent Evaluate/Predict calls
 	metricMu   sync.Mutex        // serialises Evaluate calls sharing uncloneable metrics
