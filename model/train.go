@@ -91,7 +91,11 @@ func (m *Model) arena() *tensor.Arena {
 // A Sequential model without an input shape is built from xs[0].
 func (m *Model) checkStep(what string, xs []*tensor.Tensor, y, w *tensor.Tensor, labeled bool) error {
 	if !m.built && m.sequential && len(xs) == 1 && xs[0] != nil && xs[0].Dims() > 1 {
-		if err := m.Build(xs[0].Shape()[1:]); err != nil {
+		var shape []int // a declared input shape wins over the batch's
+		if len(m.seqLayers) == 0 || !isInputLayer(m.seqLayers[0]) {
+			shape = xs[0].Shape()[1:]
+		}
+		if err := m.Build(shape); err != nil {
 			return fmt.Errorf("model: %s: %w", what, err)
 		}
 	}
@@ -140,6 +144,11 @@ func (m *Model) checkStep(what string, xs []*tensor.Tensor, y, w *tensor.Tensor,
 		}
 	}
 	return nil
+}
+
+func isInputLayer(l nn.Layer) bool {
+	_, ok := l.(*nn.Input)
+	return ok
 }
 
 // step runs forward, backward and one optimizer step on one batch whose
