@@ -22,7 +22,18 @@
 // goroutine gathers batches ahead of the consumer into a small ring of
 // reused buffers: there is no allocation per batch in steady state, and a
 // Batch is valid only until the next one is requested. Breaking out of the
-// loop stops the goroutine before Epoch's iterator returns.
+// loop stops the goroutine before Epoch's iterator returns. A
+// BatchSize larger than the dataset is clamped to it.
+//
+// # Sources
+//
+// Source is what training consumes: Batches(epoch) iterates over an
+// epoch's batches with an error per batch (a streaming reader can fail).
+// Dataset (in order, batches of 32), Loader and SourceFunc (a generator
+// function) implement it; Prefetch wraps any source with a background
+// goroutine copying batches ahead into reused buffers. A source's batches
+// may differ in their sample dimensions (padded text, audio of per-batch
+// length); CheckBatch validates one.
 //
 // # Loaders
 //

@@ -28,24 +28,45 @@
 // # Training
 //
 // Compile sets an optim.Optimizer, a losses.Loss and metrics. Fit trains on
-// a data.Dataset (batch size 32 and shuffling by default, a seed, a
-// validation split taken from the end before shuffling, or validation
-// data, class weights, callbacks) and returns a History. When the last
+// a data.Source: a data.Dataset (batch size 32 and shuffling by default, a
+// seed, a validation split taken from the end before shuffling, or
+// validation data, class weights, callbacks), a data.Loader, a generator
+// (data.SourceFunc, whose batches may differ in sequence length) or a
+// data.Prefetch wrapper, and returns a History. Epoch e's shuffle order
+// depends only on the seed and e, so a run resumed with InitialEpoch
+// repeats the uninterrupted run. When the last
 // layer ends in softmax or sigmoid and the loss is a losses.LogitsLoss
 // expecting probabilities, training feeds the pre-activation to the loss's
 // logits form (one fused, stable step); metrics and predictions still see
-// probabilities. Each training step allocates its activations and gradients
-// from a tensor.Arena that is reset after the optimizer step, so steady-state
-// steps reuse memory. Evaluate and Predict run batched under tensor.NoGrad.
+// probabilities.
+//
+// Every batch goes through TrainStep (forward, loss, backward, optimizer
+// update, metrics), which custom loops (reinforcement learning,
+// recommendation, distributed training) call directly. Each step allocates
+// its activations and gradients from the model's training arena, reset
+// after the optimizer step, so steady-state steps reuse memory.
+//
+// # Concurrent inference
+//
+// Evaluate, Predict and Call on a built model are safe from many
+// goroutines at once: each call takes its own arena from a pool and runs
+// its inputs in tensor inference mode. Metrics with a Clone method are
+// cloned per Evaluate call; Evaluate calls with other metrics take turns.
+// Nothing may run concurrently with Fit or TrainStep on the same model.
 //
 // # Errors
 //
-// Fit, Evaluate, Predict, Call, Save and Load return errors: data whose
-// shape does not match the model's input, labels out of range for a sparse
-// loss, a NaN loss (*NaNLossError with epoch and batch), and shape panics
-// inside a layer, recovered into a *LayerError naming the layer:
+// Fit, TrainStep, Evaluate, Predict, Call, Save and Load return errors:
+// data whose shape does not match the model's input, labels out of range
+// for a sparse loss, a NaN loss (*NaNLossError with epoch and batch), and
+// panics inside a layer, recovered into a *LayerError naming the layer:
 //
 //	model: layer "dense_1" (Dense): tensor: MatMul: shapes [32 576] and [64 10] do not match
+//
+// One recover boundary implements this policy (recover.go) and is exported
+// as Guard for task packages and custom loops: a panic becomes an error (a
+// *LayerError inside a layer, an *InternalError with the stack for a Go
+// runtime error), and never crashes the program.
 //
 // # Files
 //
