@@ -151,7 +151,7 @@ func (m *Model) StopTraining() { m.stop = true }
 // pre-activation to the loss's logits form, and returns that loss.
 func (m *Model) fusedLoss() (losses.Loss, bool) {
 	ll, ok := m.loss.(losses.LogitsLoss)
-	if !ok || ll.FromLogits() || len(m.outputs) != 1 {
+	if !ok || ll.FromLogits() || len(m.outputs) != 1 || m.outputs[0].isOutputNode() || m.outputs[0].nout > 1 {
 		return m.loss, false
 	}
 	last := m.outputs[0].layer

@@ -20,6 +20,11 @@ type Node struct {
 	inputs []*Node
 	shape  []int
 	err    error
+
+	// multi-output layers (multi.go)
+	nout  int   // a call node of a multi-output layer: its number of outputs (0: one)
+	src   *Node // an output node: the call node it reads
+	index int   // an output node: which output of src
 }
 
 // Input returns a model input with a per-sample shape (e.g. 28, 28, 1).
@@ -249,6 +254,9 @@ func (m *Model) setGraph(inputs, outputs []*Node) error {
 	seen := map[nn.Layer]bool{}
 	var layers []nn.Layer
 	for _, n := range order {
+		if n.isOutputNode() {
+			continue
+		}
 		if seen[n.layer] {
 			return fmt.Errorf("model: layer %q is used more than once; shared layers are not supported", n.layer.Name())
 		}
@@ -279,6 +287,9 @@ func (m *Model) buildLayers() (err error) {
 	}()
 	defer guard(&cur, &err)
 	for _, n := range m.nodes {
+		if n.isOutputNode() {
+			continue
+		}
 		cur = n
 		var err error
 		if ml, ok := n.layer.(nn.MultiInputLayer); ok {
@@ -437,7 +448,8 @@ func (e *LayerError) Unwrap() error { return e.Err }
 // shape errors; cur names the node that was running.
 func (m *Model) run(xs []*tensor.Tensor, training, fuse bool, cur **Node) []*tensor.Tensor {
 	vals := make(map[*Node]*tensor.Tensor, len(m.nodes))
-	var masks map[*Node]*tensor.Tensor // nil until a layer produces a mask
+	var masks map[*Node]*tensor.Tensor   // nil until a layer produces a mask
+	var multi map[*Node][]*tensor.Tensor // every output of multi-output calls
 	for i, in := range m.inputs {
 		vals[in] = xs[i]
 	}
@@ -447,6 +459,10 @@ func (m *Model) run(xs []*tensor.Tensor, training, fuse bool, cur **Node) []*ten
 			continue
 		}
 		*cur = n
+		if n.isOutputNode() { // output k of a call that already ran; no mask
+			vals[n] = multi[n.src][n.index]
+			continue
+		}
 		var inMasks []*tensor.Tensor
 		if masks != nil {
 			for _, in := range n.inputs {
@@ -473,6 +489,19 @@ func (m *Model) run(xs []*tensor.Tensor, training, fuse bool, cur **Node) []*ten
 			}
 			mc, consumes := l.(nn.MaskConsumer)
 			switch {
+			case n.nout > 1:
+				if !consumes {
+					mask = nil
+				}
+				ys := l.(nn.MultiOutputLayer).ForwardOutputs(x, mask, training)
+				if len(ys) != n.nout {
+					panic(fmt.Errorf("layer gave %d outputs, %d expected", len(ys), n.nout))
+				}
+				if multi == nil {
+					multi = map[*Node][]*tensor.Tensor{}
+				}
+				multi[n] = ys
+				y = ys[0]
 			case fuse && n == last:
 				y = l.(nn.LogitsLayer).ForwardLogits(x, training)
 			case mask != nil && consumes:

@@ -45,11 +45,14 @@ type tensorInfo struct {
 func (m *Model) architecture() map[string]any {
 	var layers []map[string]any
 	for _, n := range m.nodes {
+		if n.isOutputNode() {
+			continue
+		}
 		e := nn.Serialize(n.layer)
 		if !m.sequential {
 			var in []string
 			for _, i := range n.inputs {
-				in = append(in, i.layer.Name())
+				in = append(in, i.ref())
 			}
 			e["inbound_nodes"] = in
 		}
@@ -64,7 +67,7 @@ func (m *Model) architecture() map[string]any {
 			ins = append(ins, n.layer.Name())
 		}
 		for _, n := range m.outputs {
-			outs = append(outs, n.layer.Name())
+			outs = append(outs, n.ref())
 		}
 		cfg["input_layers"], cfg["output_layers"] = ins, outs
 	}
@@ -296,30 +299,31 @@ func FromArchitecture(archJSONText []byte) (*Model, error) {
 		}
 		return m, nil
 	case "Functional":
-		nodes := map[string]*Node{}
+		nodes := map[string][]*Node{} // a layer's output nodes
 		for i, lc := range a.Config.Layers {
 			l := layers[i]
 			if il, ok := l.(*nn.Input); ok {
-				nodes[l.Name()] = &Node{layer: il, shape: slices.Clone(il.Shape())}
+				nodes[l.Name()] = []*Node{{layer: il, shape: slices.Clone(il.Shape())}}
 				continue
 			}
 			var ins []*Node
 			for _, name := range lc.Inbound {
-				n := nodes[name]
+				n := resolveRef(nodes, name)
 				if n == nil {
 					return nil, fmt.Errorf("layer %q: unknown inbound layer %q", l.Name(), name)
 				}
 				ins = append(ins, n)
 			}
-			nodes[l.Name()] = Apply(l, ins...)
+			nodes[l.Name()] = ApplyMulti(l, ins...)
 		}
 		pick := func(names []string) ([]*Node, error) {
 			var out []*Node
-			for _, n := range names {
-				if nodes[n] == nil {
-					return nil, fmt.Errorf("unknown layer %q", n)
+			for _, name := range names {
+				n := resolveRef(nodes, name)
+				if n == nil {
+					return nil, fmt.Errorf("unknown layer %q", name)
 				}
-				out = append(out, nodes[n])
+				out = append(out, n)
 			}
 			return out, nil
 		}

@@ -50,14 +50,22 @@ func (m *Model) Summary(w io.Writer) error {
 	var rows [][]string
 	for _, n := range m.nodes {
 		l := n.layer
-		if _, isIn := l.(*nn.Input); isIn && !functional {
+		if _, isIn := l.(*nn.Input); (isIn && !functional) || n.isOutputNode() {
 			continue
 		}
-		row := []string{fmt.Sprintf("%s (%s)", l.Name(), l.ClassName()), fmtShapeNone(n.shape), commas(nn.CountParams(nn.Weights(l)))}
+		shape := fmtShapeNone(n.shape)
+		if mo, ok := l.(nn.MultiOutputLayer); ok && n.nout > 1 {
+			if shapes, err := mo.OutputShapes(n.inputs[0].shape); err == nil {
+				for _, s := range shapes[1:] {
+					shape += ", " + fmtShapeNone(s)
+				}
+			}
+		}
+		row := []string{fmt.Sprintf("%s (%s)", l.Name(), l.ClassName()), shape, commas(nn.CountParams(nn.Weights(l)))}
 		if functional {
 			var con []string
 			for _, in := range n.inputs {
-				con = append(con, in.layer.Name())
+				con = append(con, in.ref())
 			}
 			row = append(row, strings.Join(con, ", "))
 		}

@@ -71,6 +71,21 @@ type MultiInputLayer interface {
 	OutputShapeMulti(in [][]int) ([]int, error)
 }
 
+// MultiOutputLayer is implemented by layers that can have several outputs,
+// such as a recurrent layer with ReturnState (its output, then its final
+// states). The functional API (model.ApplyMulti) makes each output a node
+// of its own; Forward still returns the first output alone.
+type MultiOutputLayer interface {
+	Layer
+	// NumOutputs returns the number of outputs of the configured layer.
+	NumOutputs() int
+	// OutputShapes returns the per-sample shape of every output.
+	OutputShapes(in []int) ([][]int, error)
+	// ForwardOutputs runs the layer once on a batch, under an optional
+	// padding mask (nil: none), and returns every output.
+	ForwardOutputs(x, mask *tensor.Tensor, training bool) []*tensor.Tensor
+}
+
 // Weights returns every weight of l that a checkpoint stores: the trainable
 // Params followed by the non-trainable State.
 func Weights(l Layer) []*tensor.Tensor {

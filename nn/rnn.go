@@ -42,8 +42,9 @@ type RNNConfig struct {
 	// ReturnSequences returns every step's output [B, T, units] instead of
 	// the last one [B, units].
 	ReturnSequences bool `json:"return_sequences,omitempty"`
-	// ReturnState makes ForwardState's caller expect the final states; it
-	// is recorded in the config (Forward always returns the output only).
+	// ReturnState gives the layer the final states as further outputs
+	// (MultiOutputLayer): model.ApplyMulti makes them nodes of a
+	// functional graph. Forward always returns the output only.
 	ReturnState bool `json:"return_state,omitempty"`
 	// GoBackwards processes the sequence in reverse and returns the
 	// sequence of outputs in that (reversed) order, as Keras.
@@ -271,6 +272,40 @@ func (l *recurrent) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 func (l *recurrent) ForwardMasked(x, mask *tensor.Tensor, training bool) *tensor.Tensor {
 	y, _ := l.ForwardState(x, mask, nil, training)
 	return y
+}
+
+// NumOutputs implements MultiOutputLayer: with ReturnState the output and
+// the final states (LSTM h and c, others h), else 1.
+func (l *recurrent) NumOutputs() int {
+	if l.spec.ReturnState {
+		return 1 + l.StateCount()
+	}
+	return 1
+}
+
+// OutputShapes implements MultiOutputLayer: OutputShape's shape, then
+// [units] for each final state when ReturnState is set.
+func (l *recurrent) OutputShapes(in []int) ([][]int, error) {
+	out, err := l.OutputShape(in)
+	if err != nil {
+		return nil, err
+	}
+	shapes := [][]int{out}
+	for i := 1; i < l.NumOutputs(); i++ {
+		shapes = append(shapes, []int{l.spec.Units})
+	}
+	return shapes, nil
+}
+
+// ForwardOutputs implements MultiOutputLayer: the output followed, with
+// ReturnState, by the final states [B, units] (Keras's return_state=True
+// outputs, in its order: LSTM output, h, c).
+func (l *recurrent) ForwardOutputs(x, mask *tensor.Tensor, training bool) []*tensor.Tensor {
+	y, states := l.ForwardState(x, mask, nil, training)
+	if !l.spec.ReturnState {
+		return []*tensor.Tensor{y}
+	}
+	return append([]*tensor.Tensor{y}, states...)
 }
 
 // ForwardState runs the layer from the initial states (nil: zeros; LSTM
