@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/nn"
 	"github.com/tensile-ml/tensile/tensor"
 	"github.com/tensile-ml/tensile/text"
@@ -43,23 +44,19 @@ func (lm *LM) Sample(prompt string, opt SampleOptions) (out string, err error) {
 		}
 		ids = []int{2} // the most frequent character
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			var se *tensor.ShapeError
-			if e, ok := r.(error); ok && errors.As(e, &se) {
-				err = fmt.Errorf("charlm: sample: %w", e)
-				return
-			}
-			panic(r)
-		}
-	}()
 	rng := tensor.NewRNG(opt.Seed)
 	var b strings.Builder
-	next := lm.stepper(&ids)
-	for range opt.Length {
-		id := pick(next(), opt, rng)
-		b.WriteString(lm.Vocab().Token(id))
-		ids = append(ids, id)
+	err = model.Guard(func() error {
+		next := lm.stepper(&ids)
+		for range opt.Length {
+			id := pick(next(), opt, rng)
+			b.WriteString(lm.Vocab().Token(id))
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("charlm: sample: %w", err)
 	}
 	return b.String(), nil
 }

@@ -69,13 +69,17 @@ func guard(cur **Node, err *error) {
 
 // Guard runs f inside the package's recover boundary: it returns f's error,
 // or the panic f raised turned into an error by the policy of Fit and
-// Evaluate (a *LayerError when it came from a layer of a model run by f,
-// an *InternalError for Go runtime errors). Task packages and custom
-// training loops use it around their own computations (a loss on a
-// model's output, a sampling step) so that bad input never crashes the
-// program.
+// Evaluate: the panic's error value itself (e.g. a *tensor.ShapeError), or
+// an *InternalError for a Go runtime error. (Model methods called by f
+// already return a *LayerError for a failing layer.) Task packages, the
+// CLI and custom training loops use it around their own computations (a
+// loss on a model's output, a sampling step) so that bad input never
+// crashes the program.
 func Guard(f func() error) (err error) {
-	var cur *Node
-	defer guard(&cur, &err)
+	defer func() {
+		if r := recover(); r != nil {
+			err = panicCause(r)
+		}
+	}()
 	return f()
 }

@@ -15,7 +15,7 @@ import (
 	"strings"
 
 	"github.com/tensile-ml/tensile/internal/parallel"
-	"github.com/tensile-ml/tensile/tensor"
+	"github.com/tensile-ml/tensile/model"
 )
 
 // command is one top-level subcommand. Each lives in its own file and
@@ -46,21 +46,10 @@ func runMain(args []string, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintf(stderr, "tensile: unknown command %q (run \"tensile help\")\n", args[0])
 		return 2
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			// Shape errors are user mistakes (data that does not fit a
-			// model); anything else is a bug or a file the loaders did not
-			// catch. Either way: one line, no stack trace.
-			var se *tensor.ShapeError
-			if err, ok := r.(error); ok && errors.As(err, &se) {
-				fmt.Fprintf(stderr, "tensile %s: %v\n", c.name, err)
-			} else {
-				fmt.Fprintf(stderr, "tensile %s: internal error: %v\n", c.name, r)
-			}
-			code = 1
-		}
-	}()
-	if err := c.run(args[1:], stdout); err != nil {
+	// The recover boundary of package model: a panic anywhere in the
+	// command (a shape error from data that does not fit a model, a bug)
+	// becomes one error line, never a stack trace.
+	if err := model.Guard(func() error { return c.run(args[1:], stdout) }); err != nil {
 		if errors.Is(err, errUsage) {
 			return 2
 		}
