@@ -11,6 +11,10 @@
 // layers nn.Add and nn.Concatenate take several nodes) and NewModel(inputs,
 // outputs) makes the model. Both are a *Model. Layers get unique Keras-style
 // names (conv2d, conv2d_1, ...) and weights are named "<layer>/<weight>".
+// ApplyMulti applies a layer with several outputs (a recurrent layer with
+// ReturnState: its output, then its final states) and returns one node per
+// output for separate branches; the layer runs once per pass, and Save and
+// Load keep the wiring (a saved reference "lstm:1" names output 1).
 //
 // # Masking
 //
