@@ -294,7 +294,8 @@ func (m *Model) Fit(src data.Source, cfg FitConfig) (*History, error) {
 			if nVal == 0 || nVal == ds.N {
 				return hist, fmt.Errorf("model: Fit: validation split %g of %d samples leaves an empty set", cfg.ValidationSplit, ds.N)
 			}
-			tr, val = ds.Take(ds.N-nVal), subset(ds, ds.N-nVal, ds.N)
+			tr, val = ds.Split(cfg.ValidationSplit) // views, at TrainSplit
+
 		}
 		train = data.NewLoader(tr, data.LoaderOptions{BatchSize: cfg.BatchSize, Shuffle: !cfg.NoShuffle, Seed: cfg.Seed})
 		checked = true
@@ -402,16 +403,6 @@ func (m *Model) Fit(src data.Source, cfg FitConfig) (*History, error) {
 		}
 	}
 	return hist, nil
-}
-
-// subset returns the samples [lo, hi) of ds as a view.
-func subset(ds *data.Dataset, lo, hi int) *data.Dataset {
-	ss, ls := ds.SampleSize(), ds.LabelSize()
-	out := &data.Dataset{X: ds.X[lo*ss : hi*ss], XShape: ds.XShape, YShape: ds.YShape, N: hi - lo, Classes: ds.Classes}
-	if ds.Y != nil {
-		out.Y = ds.Y[lo*ls : hi*ls]
-	}
-	return out
 }
 
 func (m *Model) metricNames() []string {
