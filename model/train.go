@@ -295,7 +295,6 @@ func (m *Model) Fit(src data.Source, cfg FitConfig) (*History, error) {
 				return hist, fmt.Errorf("model: Fit: validation split %g of %d samples leaves an empty set", cfg.ValidationSplit, ds.N)
 			}
 			tr, val = ds.Split(cfg.ValidationSplit) // views, at TrainSplit
-
 		}
 		train = data.NewLoader(tr, data.LoaderOptions{BatchSize: cfg.BatchSize, Shuffle: !cfg.NoShuffle, Seed: cfg.Seed})
 		checked = true
