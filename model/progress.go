@@ -8,7 +8,9 @@ import (
 	"time"
 )
 
-// progress prints Keras-style training progress.
+// progress prints Keras-style training progress. steps is the number of
+// batches per epoch, or -1 while unknown (a data source without
+// NumBatches); Fit sets it to the count seen before epochEnd.
 type progress struct {
 	w                io.Writer
 	mode             Verbosity
@@ -102,6 +104,10 @@ func (p *progress) step(step int, logs Logs, keys []string) {
 	}
 	p.lastPrint = now
 	el := now.Sub(p.start)
+	if p.steps <= 0 { // a source of unknown length, as Keras's "Unknown"
+		fmt.Fprintf(p.w, "\r%d/Unknown - %s%s\x1b[K", step, fmtDuration(el), fmtLogs(logs, keys))
+		return
+	}
 	eta := time.Duration(float64(el) / float64(step) * float64(p.steps-step))
 	fmt.Fprintf(p.w, "\r%s - ETA: %s%s\x1b[K", p.bar(step), fmtETA(eta), fmtLogs(logs, keys))
 }

@@ -421,3 +421,20 @@ func seqData(n int) *data.Dataset {
 	}
 	return data.MustNew(x, []int{6}, y, nil)
 }
+
+// Progress output over a source of unknown length shows the steps seen.
+func TestFitProgressUnknownLength(t *testing.T) {
+	for _, v := range []Verbosity{VerboseBar, VerboseEpoch} {
+		var out strings.Builder
+		if _, err := compiled(t, seqModel()).Fit(paddedSource(), FitConfig{Epochs: 2, Verbose: v, Output: &out}); err != nil {
+			t.Fatal(err)
+		}
+		s := out.String()
+		if v == VerboseBar && (!strings.Contains(s, "1/Unknown") || !strings.Contains(s, "6/6 [====")) {
+			t.Errorf("bar output %q", s)
+		}
+		if v == VerboseEpoch && !strings.Contains(s, "Epoch 2/2") {
+			t.Errorf("epoch output %q", s)
+		}
+	}
+}
