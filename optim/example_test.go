@@ -10,7 +10,7 @@ import (
 // ExampleAdam minimises (w - 3)² with Adam.
 func ExampleAdam() {
 	w := tensor.Zeros(1).SetName("w").SetRequiresGrad(true)
-	opt := optim.MustNewAdam(optim.AdamConfig{LearningRate: 0.1})
+	opt := optim.MustNewAdam(optim.AdamConfig{BaseConfig: optim.BaseConfig{LearningRate: 0.1}})
 	params := []*tensor.Tensor{w}
 	for i := 0; i < 300; i++ {
 		w.ZeroGrad()
@@ -25,7 +25,7 @@ func ExampleAdam() {
 // ExampleCosineDecay uses a warm-up then cosine-decay schedule with SGD.
 func ExampleCosineDecay() {
 	sched := optim.CosineDecay{InitialLR: 0, WarmupTarget: 0.1, WarmupSteps: 10, DecaySteps: 100}
-	opt := optim.MustNewSGD(optim.SGDConfig{Schedule: sched, Momentum: 0.9})
+	opt := optim.MustNewSGD(optim.SGDConfig{BaseConfig: optim.BaseConfig{Schedule: sched}, Momentum: 0.9})
 	fmt.Printf("%.3f %.3f %.3f %.3f\n", sched.LR(0), sched.LR(5), sched.LR(10), sched.LR(110))
 	fmt.Println(opt.Config()["momentum"])
 	// Output:

@@ -8,37 +8,12 @@ import (
 	"github.com/tensile-ml/tensile/tensor"
 )
 
-// SGDConfig configures SGD. Zero fields take the Keras defaults.
-//
-// The fields LearningRate, Schedule, ClipNorm, GlobalClipNorm, ClipValue,
-// WeightDecay and ExcludeFromWeightDecay mean the same in every optimizer's
-// config:
-//   - LearningRate is the fixed learning rate (0: the optimizer's default);
-//     Schedule, if set, gives the rate per step instead (set one, not both).
-//   - ClipNorm rescales each parameter's gradient to L2 norm at most ClipNorm;
-//     GlobalClipNorm rescales all gradients together so that their joint norm
-//     is at most GlobalClipNorm; ClipValue clips each gradient element to
-//     [-ClipValue, ClipValue]. At most one may be set; 0 means off. Clipping
-//     works on a copy: the parameters' Grad tensors are not modified.
-//   - WeightDecay w shrinks each parameter before the update, p -= lr·w·p
-//     (decoupled weight decay, as Keras applies it for every optimizer);
-//     parameters whose name contains one of ExcludeFromWeightDecay are
-//     left alone.
+// SGDConfig configures SGD. Zero fields take the Keras defaults. The shared
+// fields are described at BaseConfig.
 type SGDConfig struct {
-	LearningRate float32  // default 0.01
-	Schedule     Schedule // per-step learning rate instead of LearningRate
-	Momentum     float32  // default 0 (plain SGD)
-	Nesterov     bool     // Nesterov momentum
-
-	ClipNorm               float32
-	GlobalClipNorm         float32
-	ClipValue              float32
-	WeightDecay            float32
-	ExcludeFromWeightDecay []string
-}
-
-func (c SGDConfig) common() common {
-	return common{c.LearningRate, c.Schedule, c.ClipNorm, c.GlobalClipNorm, c.ClipValue, c.WeightDecay, c.ExcludeFromWeightDecay}
+	BaseConfig         // LearningRate defaults to 0.01
+	Momentum   float32 // default 0 (plain SGD)
+	Nesterov   bool    // Nesterov momentum
 }
 
 // SGD is stochastic gradient descent with optional (Nesterov) momentum, with
@@ -66,7 +41,7 @@ type sgdArgs struct {
 // NewSGD returns an SGD optimizer, or an error for an invalid config.
 func NewSGD(cfg SGDConfig) (*SGD, error) {
 	cfg.Momentum = orDefault(cfg.Momentum, 0)
-	c, err := cfg.common().validate("sgd", 0.01)
+	c, err := cfg.BaseConfig.validate("sgd", 0.01)
 	if err != nil {
 		return nil, err
 	}
