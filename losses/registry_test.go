@@ -13,8 +13,10 @@ type scaledMSE struct{ k float32 }
 func (l scaledMSE) PerSample(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
 	return tensor.MulScalar(NewMeanSquaredError().PerSample(yTrue, yPred), l.k)
 }
-func (l scaledMSE) Name() string           { return "scaled_mse" }
-func (l scaledMSE) Config() map[string]any { return map[string]any{"name": l.Name(), "k": float64(l.k)} }
+func (l scaledMSE) Name() string { return "scaled_mse" }
+func (l scaledMSE) Config() map[string]any {
+	return map[string]any{"name": l.Name(), "k": float64(l.k)}
+}
 
 func TestRegisterCustom(t *testing.T) {
 	Register("scaled_mse", func(cfg map[string]any) (Loss, error) {
