@@ -45,6 +45,7 @@ func NewAdagrad(cfg AdagradConfig) (*Adagrad, error) {
 	}
 	o := &Adagrad{core: newCore("adagrad", c, []string{"accumulator"}, []float32{init}), init: init, eps: eps}
 	o.run = func(lo, hi int) { o.kernel(lo, hi) }
+	o.sparse = o.rows
 	return o, nil
 }
 

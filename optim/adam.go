@@ -91,6 +91,7 @@ func newAdam(name string, cfg AdamConfig) (*Adam, error) {
 	}
 	o := &Adam{core: newCore(name, c, slots, nil), b1: b1, b2: b2, eps: eps, amsgrad: cfg.AMSGrad}
 	o.run = func(lo, hi int) { o.kernel(lo, hi) }
+	o.sparse = o.rows
 	return o, nil
 }
 

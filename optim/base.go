@@ -126,6 +126,7 @@ type core struct {
 	slotInit  []float32 // initial value of each slot
 	states    map[string]*paramState
 	scratch   []float32
+	sparse    rowUpdate // nil: row-sparse gradients are densified
 }
 
 func newCore(name string, c BaseConfig, slots []string, init []float32) core {
@@ -218,6 +219,10 @@ func (c *core) step(params []*tensor.Tensor, update func(st *paramState, p, g []
 	if c.cfg.GlobalClipNorm > 0 {
 		var ss float64
 		for _, p := range params {
+			if rg := c.rowGrad(p); rg != nil {
+				ss += kernels.SumSquares(rg.Values)
+				continue
+			}
 			if g := p.Grad(); g != nil {
 				ss += kernels.SumSquares(g.Data())
 			}
@@ -227,6 +232,10 @@ func (c *core) step(params []*tensor.Tensor, update func(st *paramState, p, g []
 		}
 	}
 	for _, p := range params {
+		if rg := c.rowGrad(p); rg != nil {
+			c.stepRows(p, rg, gscale, lr)
+			continue
+		}
 		gt := p.Grad()
 		if gt == nil {
 			continue

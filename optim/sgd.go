@@ -54,6 +54,7 @@ func NewSGD(cfg SGDConfig) (*SGD, error) {
 	}
 	o := &SGD{core: newCore("sgd", c, slots, nil), momentum: cfg.Momentum, nesterov: cfg.Nesterov}
 	o.run = func(lo, hi int) { o.kernel(lo, hi) }
+	o.sparse = o.rows
 	return o, nil
 }
 

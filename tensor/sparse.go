@@ -199,6 +199,9 @@ func (t *Tensor) mergeRows() {
 	if t.grad == nil {
 		t.grad = Zeros(t.Shape()...)
 	}
+	// Sum repeated ids first, so that the result is the dense gradient's
+	// (a sum of the rows' total and the dense part, not a running sum).
+	a.coalesce()
 	g, d := t.grad.Data(), a.dim
 	for j, r := range a.rows {
 		addRow(g[int(r)*d:int(r)*d+d], a.vals[j*d:j*d+d])
