@@ -35,6 +35,18 @@
 // p -= lr·sqrt(1-β2^t)/(1-β1^t)·m/(sqrt(v)+ε), and RMSprop and Adagrad put ε
 // inside the square root, as Keras does.
 //
+// # Row-sparse gradients
+//
+// An embedding table looked up with tensor.GatherRows (nn.Embedding) has a
+// row-sparse gradient (tensor.RowGrad). SGD and Adagrad update only its
+// rows, giving exactly the dense result; SGD with momentum and Adam
+// (AMSGrad too) are lazy, as TensorFlow's LazyAdam and PyTorch's SparseAdam:
+// rows not looked up keep their values and slots. Clipping gives the dense
+// result; weight decay still shrinks the whole table. RMSprop densifies the
+// gradient (its dense update moves rows with zero gradient), as does every
+// optimizer when the table also has a dense gradient (an L2 term). See
+// docs/embeddings.md for the cost figures.
+//
 // # Learning rate
 //
 // An optimizer takes a fixed LearningRate or a Schedule (ExponentialDecay,
