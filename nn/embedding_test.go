@@ -137,3 +137,11 @@ func catchShape(f func()) (err error) {
 	f()
 	return nil
 }
+
+// ExampleEmbedding_Lookup looks up int32 ids laid out as a [2, 3] batch.
+func ExampleEmbedding_Lookup() {
+	emb := nn.NewEmbedding(100_000, 8, nn.EmbeddingConfig{EmbeddingsInitializer: nn.Zeros()})
+	y := emb.Lookup([]int32{99_999, 17, 0, 5, 5, 20_001}, 2, 3)
+	fmt.Println(y.Shape())
+	// Output: [2 3 8]
+}
