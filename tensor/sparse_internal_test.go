@@ -22,10 +22,11 @@ func TestRowAccReleased(t *testing.T) {
 			t.Fatal("no row-sparse gradient")
 		}
 		wp = weak.Make(w)
+		if !has(wp) {
+			t.Fatal("no record for the table")
+		}
+		runtime.KeepAlive(w)
 	}()
-	if !has(wp) {
-		t.Fatal("no record for the table")
-	}
 	// Cleanups run on their own goroutine after a collection.
 	for i := 0; i < 200 && has(wp); i++ {
 		runtime.GC()
