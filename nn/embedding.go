@@ -60,13 +60,14 @@ type embeddingSpec struct {
 // validates them the same way.
 //
 // The gradient of the table is row-sparse: the backward pass records only
-// the rows looked up (tensor.GatherRows), and SGD, Adam and Adagrad update
-// only those rows, so a training step costs O(rows touched), not
-// O(input_dim). Anything that asks for the dense gradient (Grad, other
-// optimizers, an L2 regularizer on the table) gets the correct dense sum.
+// the rows looked up (tensor.GatherRows), and SGD, Adagrad and, with
+// Lazy set, Adam and momentum SGD update only those rows, so a training
+// step costs O(rows touched), not O(input_dim). Anything that asks for the
+// dense gradient (Grad, other optimizers, an L2 regularizer on the table)
+// gets the correct dense sum.
 //
 // It is PyTorch's nn.Embedding with weight = embeddings (same layout);
-// with SGD, Adagrad or Adam it matches nn.Embedding(sparse=True) with
+// with SGD, Adagrad or lazy Adam it matches nn.Embedding(sparse=True) with
 // torch.optim.SGD, Adagrad or SparseAdam.
 type Embedding struct {
 	base

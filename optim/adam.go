@@ -17,6 +17,12 @@ type AdamConfig struct {
 	Beta2      float32 // default 0.999
 	Epsilon    float32 // default 1e-7
 	AMSGrad    bool    // keep the running maximum of v
+	// Lazy makes Adam update only the rows of a row-sparse gradient (an
+	// embedding table's; see tensor.RowGrad), as TensorFlow's LazyAdam and
+	// PyTorch's SparseAdam do: rows not looked up keep their value and
+	// moments, so a step costs O(rows touched). Without it such a gradient
+	// is densified and the update equals Keras's dense Adam.
+	Lazy bool
 }
 
 // AdamWConfig configures AdamW: Adam with decoupled weight decay, default
@@ -27,6 +33,7 @@ type AdamWConfig struct {
 	Beta2      float32 // default 0.999
 	Epsilon    float32 // default 1e-7
 	AMSGrad    bool
+	Lazy       bool // as in AdamConfig
 }
 
 // Adam is the Adam optimizer (Kingma & Ba) with Keras 3's update. At step
@@ -91,7 +98,9 @@ func newAdam(name string, cfg AdamConfig) (*Adam, error) {
 	}
 	o := &Adam{core: newCore(name, c, slots, nil), b1: b1, b2: b2, eps: eps, amsgrad: cfg.AMSGrad}
 	o.run = func(lo, hi int) { o.kernel(lo, hi) }
-	o.sparse = o.rows
+	if cfg.Lazy {
+		o.sparse = o.rows
+	}
 	return o, nil
 }
 
@@ -125,5 +134,6 @@ func (o *Adam) Config() map[string]any {
 	m["beta_2"] = float64(o.b2)
 	m["epsilon"] = float64(o.eps)
 	m["amsgrad"] = o.amsgrad
+	m["lazy"] = o.sparse != nil
 	return m
 }

@@ -39,10 +39,12 @@
 //
 // An embedding table looked up with tensor.GatherRows (nn.Embedding) has a
 // row-sparse gradient (tensor.RowGrad). SGD and Adagrad update only its
-// rows, giving exactly the dense result; SGD with momentum and Adam
-// (AMSGrad too) are lazy, as TensorFlow's LazyAdam and PyTorch's SparseAdam:
-// rows not looked up keep their values and slots. Clipping gives the dense
-// result; weight decay still shrinks the whole table. RMSprop densifies the
+// rows, giving exactly the dense result. SGD with momentum and Adam
+// (AMSGrad too) do so when their config sets Lazy ("lazy_adam" by name):
+// they are then lazy, as TensorFlow's LazyAdam and PyTorch's SparseAdam,
+// and rows not looked up keep their values and slots; without Lazy they
+// densify the gradient and match Keras. Clipping gives the dense result;
+// weight decay still shrinks the whole table. RMSprop densifies the
 // gradient (its dense update moves rows with zero gradient), as does every
 // optimizer when the table also has a dense gradient (an L2 term). See
 // docs/embeddings.md for the cost figures.

@@ -16,14 +16,16 @@ type Factory func(config map[string]any) (Optimizer, error)
 var (
 	registryMu sync.RWMutex
 	registry   = map[string]Factory{}
+	canonical  = map[string]string{} // key -> the name as registered
 )
 
-// regKey is the registry's lookup key: names match ignoring case, so the
-// Keras name "adam" and the class name "Adam" are one entry.
-func regKey(name string) string { return strings.ToLower(name) }
+// regKey is the registry's lookup key: names match ignoring case and
+// underscores, so the Keras name "adam" and the class name "Adam" are one
+// entry, as are "lazy_adam" and "LazyAdam".
+func regKey(name string) string { return strings.ReplaceAll(strings.ToLower(name), "_", "") }
 
 // Register makes an optimizer available to ByName and FromConfig under name
-// (matched ignoring case). Registering an empty name, a nil factory or a name
+// (matched ignoring case and underscores). Registering an empty name, a nil factory or a name
 // twice panics, as nn.Register does. Call it from an init function.
 func Register(name string, f Factory) {
 	if name == "" || f == nil {
@@ -32,19 +34,20 @@ func Register(name string, f Factory) {
 	registryMu.Lock()
 	defer registryMu.Unlock()
 	k := regKey(name)
-	if _, dup := registry[k]; dup {
+	if _, dup := registry[k]; dup || k == "" {
 		panic("optim: Register called twice for " + name)
 	}
 	registry[k] = f
+	canonical[k] = name
 }
 
-// Names returns the registered optimizer names (lower case), sorted.
+// Names returns the registered optimizer names, sorted.
 func Names() []string {
 	registryMu.RLock()
 	defer registryMu.RUnlock()
-	n := make([]string, 0, len(registry))
-	for k := range registry {
-		n = append(n, k)
+	n := make([]string, 0, len(canonical))
+	for _, v := range canonical {
+		n = append(n, v)
 	}
 	sort.Strings(n)
 	return n
@@ -62,8 +65,9 @@ func lookup(name string) (Factory, error) {
 
 // ByName returns an optimizer with its default hyperparameters for a
 // registered name, matched ignoring case: the built-in "sgd", "adam",
-// "adamw", "rmsprop" and "adagrad" (so Keras's class names "Adam", "SGD"
-// ... work too), or a name added with Register.
+// "adamw", "rmsprop", "adagrad" and "lazy_adam" (Adam with Lazy set), so
+// Keras's class names "Adam", "SGD" ... work too, or a name added with
+// Register.
 func ByName(name string) (Optimizer, error) {
 	f, err := lookup(name)
 	if err != nil {
@@ -148,13 +152,23 @@ func builtin(name string, read func(r *cfgReader) (Optimizer, error)) {
 
 func init() {
 	builtin("sgd", func(r *cfgReader) (Optimizer, error) {
-		return NewSGD(SGDConfig{BaseConfig: r.base(), Momentum: r.zf("momentum"), Nesterov: r.b("nesterov")})
+		return NewSGD(SGDConfig{BaseConfig: r.base(), Momentum: r.zf("momentum"), Nesterov: r.b("nesterov"), Lazy: r.b("lazy")})
 	})
 	adam := func(r *cfgReader) AdamConfig {
-		return AdamConfig{BaseConfig: r.base(), Beta1: r.zf("beta_1"), Beta2: r.zf("beta_2"), Epsilon: r.zf("epsilon"), AMSGrad: r.b("amsgrad")}
+		return AdamConfig{BaseConfig: r.base(), Beta1: r.zf("beta_1"), Beta2: r.zf("beta_2"), Epsilon: r.zf("epsilon"), AMSGrad: r.b("amsgrad"),
+			Lazy: r.b("lazy")}
 	}
 	builtin("adam", func(r *cfgReader) (Optimizer, error) { return NewAdam(adam(r)) })
 	builtin("adamw", func(r *cfgReader) (Optimizer, error) { return NewAdamW(AdamWConfig(adam(r))) })
+	// TensorFlow Addons' LazyAdam: Adam with Lazy set (its Config says
+	// "adam" with "lazy": true).
+	builtin("lazy_adam", func(r *cfgReader) (Optimizer, error) {
+		c := adam(r)
+		if _, set := r.m["lazy"]; !set {
+			c.Lazy = true
+		}
+		return NewAdam(c)
+	})
 	builtin("rmsprop", func(r *cfgReader) (Optimizer, error) {
 		return NewRMSprop(RMSpropConfig{BaseConfig: r.base(), Rho: r.zf("rho"), Momentum: r.zf("momentum"),
 			Epsilon: r.zf("epsilon"), Centered: r.b("centered")})

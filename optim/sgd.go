@@ -14,6 +14,13 @@ type SGDConfig struct {
 	BaseConfig         // LearningRate defaults to 0.01
 	Momentum   float32 // default 0 (plain SGD)
 	Nesterov   bool    // Nesterov momentum
+	// Lazy makes momentum SGD update only the rows of a row-sparse
+	// gradient (an embedding table's; see tensor.RowGrad), as TensorFlow's
+	// sparse momentum apply does: rows not looked up keep their value and
+	// momentum. Without it such a gradient is densified and the update
+	// equals Keras's. Plain SGD (momentum 0) always updates just the rows,
+	// which is exact.
+	Lazy bool
 }
 
 // SGD is stochastic gradient descent with optional (Nesterov) momentum, with
@@ -54,7 +61,9 @@ func NewSGD(cfg SGDConfig) (*SGD, error) {
 	}
 	o := &SGD{core: newCore("sgd", c, slots, nil), momentum: cfg.Momentum, nesterov: cfg.Nesterov}
 	o.run = func(lo, hi int) { o.kernel(lo, hi) }
-	o.sparse = o.rows
+	if cfg.Momentum == 0 || cfg.Lazy {
+		o.sparse = o.rows
+	}
 	return o, nil
 }
 
@@ -87,6 +96,7 @@ func (o *SGD) Config() map[string]any {
 	m := o.baseConfig()
 	m["momentum"] = float64(o.momentum)
 	m["nesterov"] = o.nesterov
+	m["lazy"] = o.sparse != nil && o.momentum > 0
 	return m
 }
 

@@ -11,26 +11,29 @@ import (
 //
 // A parameter whose gradient is row-sparse (an embedding table looked up
 // with tensor.GatherRows; see tensor.RowGrad) is updated row by row by SGD,
-// Adam and Adagrad: only the rows looked up since the last ZeroGrad are
-// read and written, so the step costs O(rows touched · D), not O(V · D).
+// Adagrad and, when their config sets Lazy, momentum SGD and Adam: only the
+// rows looked up since the last ZeroGrad are read and written, so the step
+// costs O(rows touched · D), not O(V · D).
 //
 //   - SGD without momentum and Adagrad give exactly the dense update: the
 //     dense update leaves a row with a zero gradient unchanged (Adagrad adds
-//     0 to its accumulator).
-//   - SGD with momentum and Adam are lazy, as TensorFlow's sparse momentum
-//     apply and LazyAdam (and PyTorch's SparseAdam) are: the slots and
-//     weights of rows not looked up in a step are left as they are, where
-//     the dense update would decay their momentum and keep moving them. A
-//     row looked up every step follows the dense update exactly; Adam's
-//     bias correction uses the global step count.
+//     0 to its accumulator). They always take the row path.
+//   - Momentum SGD and Adam with Lazy are lazy, as TensorFlow's sparse
+//     momentum apply and LazyAdam (and PyTorch's SparseAdam) are: the slots
+//     and weights of rows not looked up in a step are left as they are,
+//     where the dense update would decay their momentum and keep moving
+//     them. A row looked up every step follows the dense update exactly;
+//     Adam's bias correction uses the global step count. Laziness changes
+//     what is learnt, so it is opt-in: without Lazy these optimizers
+//     densify the gradient and match Keras's (dense) update.
 //   - Clipping treats the rows as the whole gradient (the other rows are
 //     zero), so ClipNorm, GlobalClipNorm and ClipValue give the dense result.
 //   - Weight decay shrinks every row of the table, as the dense update
 //     does, which costs a pass over the table; exclude embedding tables
 //     (ExcludeFromWeightDecay) to keep the step sparse.
 //
-// RMSprop (whose dense update moves rows with a zero gradient) and user
-// optimizers read Grad, which adds the rows into a dense gradient first: a
+// RMSprop (whose dense update moves rows with a zero gradient), non-lazy
+// momentum SGD and Adam, and user optimizers read Grad, which adds the rows into a dense gradient first: a
 // correct dense update at dense cost. So does every optimizer when the
 // table also has a dense gradient, e.g. from an L2 regularizer.
 

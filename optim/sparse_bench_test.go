@@ -10,8 +10,8 @@ import (
 
 // BenchmarkEmbeddingStep measures one embedding training step (lookup of a
 // batch of 256 ids, backward, optimizer update) on V×64 tables. "sparse"
-// is tensor.GatherRows, whose row-sparse gradient SGD and Adam apply to the
-// touched rows only; "dense" is tensor.Take, whose gradient is a dense
+// is tensor.GatherRows, whose row-sparse gradient SGD and lazy Adam apply
+// to the touched rows only; "dense" is tensor.Take, whose gradient is a dense
 // [V, 64] scatter that the optimizer sweeps in full (the path Embedding
 // took before row-sparse gradients). The sparse step's cost should barely
 // move from 10k to 1M rows; the dense one grows with V.
@@ -27,7 +27,7 @@ func BenchmarkEmbeddingStep(b *testing.B) {
 				ids[i][j] = int32(rng.IntN(v))
 			}
 		}
-		for _, opt := range []string{"sgd", "adam"} {
+		for _, opt := range []string{"sgd", "lazy_adam"} {
 			for _, mode := range []string{"sparse", "dense"} {
 				b.Run(fmt.Sprintf("V=%d/%s/%s", v, opt, mode), func(b *testing.B) {
 					o, err := optim.ByName(opt)

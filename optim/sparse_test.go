@@ -55,8 +55,8 @@ func rowsOf(d []float32, r int) []float32 { return d[r*sparseD : (r+1)*sparseD] 
 
 // TestSparseEqualsDense: SGD and Adagrad updates from a row-sparse gradient
 // equal the dense updates bit for bit, on every row (rows not looked up are
-// unchanged by both), as do their slots; so do RMSprop (densified), weight
-// decay and an L2 term on the table.
+// unchanged by both), as do their slots; so do weight decay, RMSprop and
+// non-lazy Adam and momentum (densified), and an L2 term on the table.
 func TestSparseEqualsDense(t *testing.T) {
 	steps := [][]int32{{3, 1, 3, 3, 7}, {0, 7}, {3, 8, 8}}
 	for _, tc := range []struct {
@@ -78,7 +78,13 @@ func TestSparseEqualsDense(t *testing.T) {
 		{"rmsprop (densified)", func() Optimizer {
 			return MustNewRMSprop(RMSpropConfig{BaseConfig: BaseConfig{LearningRate: 0.1}, Momentum: 0.5})
 		}, 0, false},
-		{"adam with l2 (dense)", func() Optimizer { return MustNewAdam(AdamConfig{BaseConfig: BaseConfig{LearningRate: 0.1}}) }, 0.3, false},
+		{"adam, not lazy (densified)", func() Optimizer { return MustNewAdam(AdamConfig{BaseConfig: BaseConfig{LearningRate: 0.1}}) }, 0, false},
+		{"momentum, not lazy (densified)", func() Optimizer {
+			return MustNewSGD(SGDConfig{BaseConfig: BaseConfig{LearningRate: 0.1}, Momentum: 0.9})
+		}, 0, false},
+		{"lazy adam with l2 (dense)", func() Optimizer {
+			return MustNewAdam(AdamConfig{BaseConfig: BaseConfig{LearningRate: 0.1}, Lazy: true})
+		}, 0.3, false},
 	} {
 		ws, os := sparseRun(t, tc.mk(), true, steps, tc.l2)
 		if lastSparse != tc.rows {
@@ -120,7 +126,8 @@ func TestSparseClipNorm(t *testing.T) {
 	}
 }
 
-// TestLazyUpdates: with momentum, Adam and AMSGrad the sparse update is lazy.
+// TestLazyUpdates: with Lazy set, momentum SGD, Adam and AMSGrad update rows
+// lazily.
 // Rows 1 and 3, looked up every step, follow the dense update exactly;
 // row 6, looked up only in the first step, keeps its value and slots after
 // it (the dense update keeps moving it); rows never looked up are unchanged.
@@ -130,13 +137,16 @@ func TestLazyUpdates(t *testing.T) {
 		name string
 		mk   func() Optimizer
 	}{
-		{"adam", func() Optimizer { return MustNewAdam(AdamConfig{BaseConfig: BaseConfig{LearningRate: 0.1}}) }},
+		{"adam", func() Optimizer {
+			return MustNewAdam(AdamConfig{BaseConfig: BaseConfig{LearningRate: 0.1}, Lazy: true})
+		}},
 		{"amsgrad", func() Optimizer {
-			return MustNewAdam(AdamConfig{BaseConfig: BaseConfig{LearningRate: 0.1}, AMSGrad: true})
+			return MustNewAdam(AdamConfig{BaseConfig: BaseConfig{LearningRate: 0.1}, AMSGrad: true, Lazy: true})
 		}},
 		{"momentum", func() Optimizer {
-			return MustNewSGD(SGDConfig{BaseConfig: BaseConfig{LearningRate: 0.1}, Momentum: 0.9, Nesterov: true})
+			return MustNewSGD(SGDConfig{BaseConfig: BaseConfig{LearningRate: 0.1}, Momentum: 0.9, Nesterov: true, Lazy: true})
 		}},
+		{"lazy_adam by name", func() Optimizer { return must(ByName("LazyAdam")) }},
 	} {
 		ws, os := sparseRun(t, tc.mk(), true, steps, 0)
 		if !lastSparse {

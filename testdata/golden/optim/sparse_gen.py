@@ -24,7 +24,7 @@ targets = [torch.randn(len(ids), D, dtype=torch.float32) for ids in steps]
 
 cases = [
     ("sparse_adam", lambda p: torch.optim.SparseAdam(p, lr=0.1, betas=(0.9, 0.999), eps=1e-7),
-     {"optimizer": "adam", "learning_rate": 0.1, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}),
+     {"optimizer": "adam", "lazy": True, "learning_rate": 0.1, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}),
     ("adagrad", lambda p: torch.optim.Adagrad(p, lr=0.3, initial_accumulator_value=0.1, eps=0.0),
      {"optimizer": "adagrad", "learning_rate": 0.3, "initial_accumulator_value": 0.1, "epsilon": 0.0}),
     ("sgd", lambda p: torch.optim.SGD(p, lr=0.1),
