@@ -40,6 +40,10 @@ type rowAcc struct {
 	rows   []int32
 	vals   []float32
 	sorted bool // rows are distinct and ascending (coalesced)
+	// spare is the table's zeroed dense gradient buffer that dropRows took
+	// away, reused by the next mergeRows so that densifying every step
+	// does not allocate a [V, D] buffer each time.
+	spare *Tensor
 	// scratch for coalescing, reused across steps
 	perm  []int32
 	urows []int32
@@ -197,7 +201,12 @@ func (t *Tensor) mergeRows() {
 		return
 	}
 	if t.grad == nil {
-		t.grad = Zeros(t.Shape()...)
+		if a.spare != nil && sameShape(a.spare.Shape(), t.Shape()) {
+			t.grad = a.spare
+		} else {
+			t.grad = Zeros(t.Shape()...)
+		}
+		a.spare = nil
 	}
 	// Sum repeated ids first, so that the result is the dense gradient's
 	// (a sum of the rows' total and the dense part, not a running sum).
@@ -210,8 +219,8 @@ func (t *Tensor) mergeRows() {
 }
 
 // dropRows clears t's pending rows. A table with a row-sparse gradient also
-// drops its (already zeroed) dense gradient buffer, so that RowGrad sees a
-// purely sparse gradient again next step. ZeroGrad calls it.
+// sets its (already zeroed) dense gradient buffer aside, so that RowGrad
+// sees a purely sparse gradient again next step. ZeroGrad calls it.
 func (t *Tensor) dropRows() {
 	rowMu.Lock()
 	defer rowMu.Unlock()
@@ -220,5 +229,8 @@ func (t *Tensor) dropRows() {
 		return
 	}
 	a.rows, a.vals, a.sorted = a.rows[:0], a.vals[:0], true
+	if t.grad != nil {
+		a.spare = t.grad
+	}
 	t.grad = nil
 }

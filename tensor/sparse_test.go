@@ -128,3 +128,24 @@ func toInts(ids []int32) []int {
 	}
 	return out
 }
+
+// TestRowGradDenseReuse: a table densified every step (an optimizer without
+// a row update) reuses its dense buffer, and each step sees only its own
+// gradient.
+func TestRowGradDenseReuse(t *testing.T) {
+	w := tensor.Zeros(3, 2).SetName("w").SetRequiresGrad(true)
+	var first *tensor.Tensor
+	for step := 1; step <= 3; step++ {
+		w.ZeroGrad()
+		tensor.MulScalar(tensor.Sum(tensor.GatherRows(w, []int32{1, 1}), nil, false), float32(step)).Backward()
+		g := w.Grad()
+		if want := []float32{0, 0, 2 * float32(step), 2 * float32(step), 0, 0}; !slices.Equal(g.Data(), want) {
+			t.Fatalf("step %d: grad %v, want %v", step, g.Data(), want)
+		}
+		if first == nil {
+			first = g
+		} else if g != first {
+			t.Errorf("step %d: a new dense buffer was allocated", step)
+		}
+	}
+}
