@@ -2,83 +2,179 @@ package losses
 
 import (
 	"fmt"
+	"sort"
 	"strings"
+	"sync"
 )
 
-// ByName returns the loss for a Keras name or alias, with default options
-// (probabilities, not logits): "mean_squared_error" / "mse",
-// "mean_absolute_error" / "mae", "huber" / "huber_loss",
-// "binary_crossentropy", "categorical_crossentropy",
-// "sparse_categorical_crossentropy", or a Keras class name such as
-// "SparseCategoricalCrossentropy". Matching ignores case.
-func ByName(name string) (Loss, error) {
-	switch strings.ToLower(name) {
-	case "mean_squared_error", "mse", "meansquarederror":
-		return NewMeanSquaredError(), nil
-	case "mean_absolute_error", "mae", "meanabsoluteerror":
-		return NewMeanAbsoluteError(), nil
-	case "huber", "huber_loss", "huberloss":
-		return NewHuber(1), nil
-	case "binary_crossentropy", "binarycrossentropy":
-		return NewBinaryCrossentropy(Options{}), nil
-	case "categorical_crossentropy", "categoricalcrossentropy":
-		return NewCategoricalCrossentropy(Options{}), nil
-	case "sparse_categorical_crossentropy", "sparsecategoricalcrossentropy":
-		return NewSparseCategoricalCrossentropy(Options{}), nil
+// Factory builds a loss from a config map: the keys a loss's Config
+// returns ("from_logits", "label_smoothing", "delta", ...). Missing or null
+// keys take the defaults, so a factory called with an empty map gives the
+// loss with its default options; unknown keys (such as Keras's "reduction")
+// are ignored.
+type Factory func(config map[string]any) (Loss, error)
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]Factory{}
+	canonical  = map[string]string{} // key -> the name as registered
+)
+
+// regKey is the lookup key of a name: lower case without underscores, so
+// "sparse_categorical_crossentropy" and Keras's class name
+// "SparseCategoricalCrossentropy" are one entry.
+func regKey(name string) string { return strings.ReplaceAll(strings.ToLower(name), "_", "") }
+
+// Register makes a loss available to ByName and FromConfig under name and
+// any aliases. Names match ignoring case and underscores. Registering an
+// empty name, a nil factory or a name twice panics, as nn.Register does.
+// Call it from an init function.
+func Register(name string, f Factory, aliases ...string) {
+	if name == "" || f == nil {
+		panic("losses: Register needs a name and a factory")
 	}
-	return nil, fmt.Errorf("losses: unknown loss %q (want e.g. mse, mae, huber, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy)", name)
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	for _, n := range append([]string{name}, aliases...) {
+		k := regKey(n)
+		if _, dup := registry[k]; dup || k == "" {
+			panic("losses: Register called twice for " + n)
+		}
+		registry[k] = f
+		canonical[k] = n
+	}
 }
 
-// FromConfig rebuilds a loss from the output of its Config method (numbers
-// may be float64 after a JSON round trip).
-func FromConfig(cfg map[string]any) (Loss, error) {
-	name, _ := cfg["name"].(string)
-	l, err := ByName(name)
+// Names returns the registered names and aliases, sorted.
+func Names() []string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	n := make([]string, 0, len(canonical))
+	for _, v := range canonical {
+		n = append(n, v)
+	}
+	sort.Strings(n)
+	return n
+}
+
+func lookup(name string) (Factory, error) {
+	registryMu.RLock()
+	f, ok := registry[regKey(name)]
+	registryMu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("losses: unknown loss %q (registered: %s)", name, strings.Join(Names(), ", "))
+	}
+	return f, nil
+}
+
+// ByName returns the loss for a registered name or alias, with default
+// options (probabilities, not logits). Built in: "mean_squared_error" /
+// "mse", "mean_absolute_error" / "mae", "huber" / "huber_loss",
+// "binary_crossentropy", "categorical_crossentropy",
+// "sparse_categorical_crossentropy". Matching ignores case and underscores,
+// so Keras class names such as "SparseCategoricalCrossentropy" work too.
+func ByName(name string) (Loss, error) {
+	f, err := lookup(name)
 	if err != nil {
 		return nil, err
 	}
-	num := func(k string) (float32, error) {
-		switch v := cfg[k].(type) {
-		case nil:
-			return 0, nil
-		case float64:
-			return float32(v), nil
-		case float32:
-			return v, nil
-		case int:
-			return float32(v), nil
+	return f(map[string]any{})
+}
+
+// FromConfig rebuilds a loss from the output of its Config method (its
+// "name" key selects the factory) or from Keras's serialized form
+// {"class_name": "SparseCategoricalCrossentropy", "config": {...}}.
+// Numbers may be float64 after a JSON round trip.
+func FromConfig(cfg map[string]any) (Loss, error) {
+	var name string
+	if cls, ok := cfg["class_name"]; ok {
+		s, ok := cls.(string)
+		if !ok {
+			return nil, fmt.Errorf("losses: FromConfig: class_name %v (%T) is not a string", cls, cls)
 		}
-		return 0, fmt.Errorf("losses: config key %q: %v is not a number", k, cfg[k])
+		sub, ok := cfg["config"].(map[string]any)
+		if !ok && cfg["config"] != nil {
+			return nil, fmt.Errorf("losses: FromConfig: %s: config is %T, not an object", s, cfg["config"])
+		}
+		if sub == nil {
+			sub = map[string]any{}
+		}
+		name, cfg = s, sub
+	} else {
+		s, ok := cfg["name"].(string)
+		if !ok || s == "" {
+			return nil, fmt.Errorf("losses: FromConfig: the config has neither \"class_name\" nor a \"name\" string")
+		}
+		name = s
 	}
+	f, err := lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	return f(cfg)
+}
+
+// ConfigNumber reads the number cfg[key] for a Factory: 0 when the key is
+// missing or null, an error naming the key when it is not a number.
+func ConfigNumber(cfg map[string]any, key string) (float32, error) {
+	switch v := cfg[key].(type) {
+	case nil:
+		return 0, nil
+	case float64:
+		return float32(v), nil
+	case float32:
+		return v, nil
+	case int:
+		return float32(v), nil
+	}
+	return 0, fmt.Errorf("losses: config key %q: %v is not a number", key, cfg[key])
+}
+
+// options reads the cross-entropy options.
+func options(cfg map[string]any) (Options, error) {
 	var o Options
 	if v, ok := cfg["from_logits"]; ok && v != nil {
 		b, ok := v.(bool)
 		if !ok {
-			return nil, fmt.Errorf("losses: config key \"from_logits\": %v is not a bool", v)
+			return o, fmt.Errorf("losses: config key \"from_logits\": %v is not a bool", v)
 		}
 		o.FromLogits = b
 	}
-	ls, err := num("label_smoothing")
+	ls, err := ConfigNumber(cfg, "label_smoothing")
 	if err != nil {
-		return nil, err
+		return o, err
 	}
 	if !(ls >= 0 && ls <= 1) {
-		return nil, fmt.Errorf("losses: label smoothing %g must be in [0, 1]", ls)
+		return o, fmt.Errorf("losses: label smoothing %g must be in [0, 1]", ls)
 	}
 	o.LabelSmoothing = ls
-	switch l.(type) {
-	case *Huber:
-		d, err := num("delta")
+	return o, nil
+}
+
+func xent[L Loss](mk func(Options) L) Factory {
+	return func(cfg map[string]any) (Loss, error) {
+		o, err := options(cfg)
 		if err != nil {
 			return nil, err
 		}
-		return NewHuber(d), nil
-	case *BinaryCrossentropy:
-		return NewBinaryCrossentropy(o), nil
-	case *CategoricalCrossentropy:
-		return NewCategoricalCrossentropy(o), nil
-	case *SparseCategoricalCrossentropy:
-		return NewSparseCategoricalCrossentropy(o), nil
+		return mk(o), nil
 	}
-	return l, nil
+}
+
+func init() {
+	Register("mean_squared_error", func(map[string]any) (Loss, error) { return NewMeanSquaredError(), nil }, "mse")
+	Register("mean_absolute_error", func(map[string]any) (Loss, error) { return NewMeanAbsoluteError(), nil }, "mae")
+	Register("huber", func(cfg map[string]any) (Loss, error) {
+		d, err := ConfigNumber(cfg, "delta")
+		if err != nil {
+			return nil, err
+		}
+		if d < 0 {
+			return nil, fmt.Errorf("losses: huber: delta %g must be > 0", d)
+		}
+		return NewHuber(d), nil
+	}, "huber_loss")
+	Register("binary_crossentropy", xent(NewBinaryCrossentropy))
+	Register("categorical_crossentropy", xent(NewCategoricalCrossentropy))
+	Register("sparse_categorical_crossentropy", xent(NewSparseCategoricalCrossentropy))
 }

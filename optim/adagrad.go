@@ -8,22 +8,11 @@ import (
 )
 
 // AdagradConfig configures Adagrad. Zero fields take the Keras defaults; use
-// Zero for an explicit 0. The shared fields are described at SGDConfig.
+// Zero for an explicit 0. The shared fields are described at BaseConfig.
 type AdagradConfig struct {
-	LearningRate            float32  // default 1e-3
-	Schedule                Schedule // per-step learning rate instead of LearningRate
-	InitialAccumulatorValue float32  // default 0.1
-	Epsilon                 float32  // default 1e-7
-
-	ClipNorm               float32
-	GlobalClipNorm         float32
-	ClipValue              float32
-	WeightDecay            float32
-	ExcludeFromWeightDecay []string
-}
-
-func (c AdagradConfig) common() common {
-	return common{c.LearningRate, c.Schedule, c.ClipNorm, c.GlobalClipNorm, c.ClipValue, c.WeightDecay, c.ExcludeFromWeightDecay}
+	BaseConfig                      // LearningRate defaults to 1e-3
+	InitialAccumulatorValue float32 // default 0.1
+	Epsilon                 float32 // default 1e-7
 }
 
 // Adagrad is Keras's Adagrad:
@@ -46,7 +35,7 @@ type adagradArgs struct {
 
 // NewAdagrad returns an Adagrad optimizer, or an error for an invalid config.
 func NewAdagrad(cfg AdagradConfig) (*Adagrad, error) {
-	c, err := cfg.common().validate("adagrad", 1e-3)
+	c, err := cfg.BaseConfig.validate("adagrad", 1e-3)
 	if err != nil {
 		return nil, err
 	}
@@ -56,6 +45,7 @@ func NewAdagrad(cfg AdagradConfig) (*Adagrad, error) {
 	}
 	o := &Adagrad{core: newCore("adagrad", c, []string{"accumulator"}, []float32{init}), init: init, eps: eps}
 	o.run = func(lo, hi int) { o.kernel(lo, hi) }
+	o.sparse = o.rows
 	return o, nil
 }
 

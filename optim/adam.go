@@ -10,41 +10,30 @@ import (
 
 // AdamConfig configures Adam. Zero fields take the Keras defaults; use Zero
 // for an explicit 0 (e.g. Beta1: optim.Zero). The shared fields are described
-// at SGDConfig.
+// at BaseConfig.
 type AdamConfig struct {
-	LearningRate float32  // default 1e-3
-	Schedule     Schedule // per-step learning rate instead of LearningRate
-	Beta1        float32  // default 0.9
-	Beta2        float32  // default 0.999
-	Epsilon      float32  // default 1e-7
-	AMSGrad      bool     // keep the running maximum of v
-
-	ClipNorm               float32
-	GlobalClipNorm         float32
-	ClipValue              float32
-	WeightDecay            float32
-	ExcludeFromWeightDecay []string
-}
-
-func (c AdamConfig) common() common {
-	return common{c.LearningRate, c.Schedule, c.ClipNorm, c.GlobalClipNorm, c.ClipValue, c.WeightDecay, c.ExcludeFromWeightDecay}
+	BaseConfig         // LearningRate defaults to 1e-3
+	Beta1      float32 // default 0.9
+	Beta2      float32 // default 0.999
+	Epsilon    float32 // default 1e-7
+	AMSGrad    bool    // keep the running maximum of v
+	// Lazy makes Adam update only the rows of a row-sparse gradient (an
+	// embedding table's; see tensor.RowGrad), as TensorFlow's LazyAdam and
+	// PyTorch's SparseAdam do: rows not looked up keep their value and
+	// moments, so a step costs O(rows touched). Without it such a gradient
+	// is densified and the update equals Keras's dense Adam.
+	Lazy bool
 }
 
 // AdamWConfig configures AdamW: Adam with decoupled weight decay, default
 // 0.004 as in Keras (use WeightDecay: optim.Zero for none).
 type AdamWConfig struct {
-	LearningRate float32  // default 1e-3
-	Schedule     Schedule // per-step learning rate instead of LearningRate
-	WeightDecay  float32  // default 0.004
-	Beta1        float32  // default 0.9
-	Beta2        float32  // default 0.999
-	Epsilon      float32  // default 1e-7
-	AMSGrad      bool
-
-	ClipNorm               float32
-	GlobalClipNorm         float32
-	ClipValue              float32
-	ExcludeFromWeightDecay []string
+	BaseConfig         // LearningRate defaults to 1e-3, WeightDecay to 0.004
+	Beta1      float32 // default 0.9
+	Beta2      float32 // default 0.999
+	Epsilon    float32 // default 1e-7
+	AMSGrad    bool
+	Lazy       bool // as in AdamConfig
 }
 
 // Adam is the Adam optimizer (Kingma & Ba) with Keras 3's update. At step
@@ -84,19 +73,15 @@ func MustNewAdam(cfg AdamConfig) *Adam { return must(NewAdam(cfg)) }
 // NewAdamW returns an AdamW optimizer (Config name "adamw"), or an error for
 // an invalid config.
 func NewAdamW(cfg AdamWConfig) (*Adam, error) {
-	return newAdam("adamw", AdamConfig{
-		LearningRate: cfg.LearningRate, Schedule: cfg.Schedule,
-		Beta1: cfg.Beta1, Beta2: cfg.Beta2, Epsilon: cfg.Epsilon, AMSGrad: cfg.AMSGrad,
-		ClipNorm: cfg.ClipNorm, GlobalClipNorm: cfg.GlobalClipNorm, ClipValue: cfg.ClipValue,
-		WeightDecay: orDefault(cfg.WeightDecay, 0.004), ExcludeFromWeightDecay: cfg.ExcludeFromWeightDecay,
-	})
+	cfg.WeightDecay = orDefault(cfg.WeightDecay, 0.004)
+	return newAdam("adamw", AdamConfig(cfg))
 }
 
 // MustNewAdamW is NewAdamW that panics on an invalid config.
 func MustNewAdamW(cfg AdamWConfig) *Adam { return must(NewAdamW(cfg)) }
 
 func newAdam(name string, cfg AdamConfig) (*Adam, error) {
-	c, err := cfg.common().validate(name, 1e-3)
+	c, err := cfg.BaseConfig.validate(name, 1e-3)
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +98,9 @@ func newAdam(name string, cfg AdamConfig) (*Adam, error) {
 	}
 	o := &Adam{core: newCore(name, c, slots, nil), b1: b1, b2: b2, eps: eps, amsgrad: cfg.AMSGrad}
 	o.run = func(lo, hi int) { o.kernel(lo, hi) }
+	if cfg.Lazy {
+		o.sparse = o.rows
+	}
 	return o, nil
 }
 
@@ -146,5 +134,6 @@ func (o *Adam) Config() map[string]any {
 	m["beta_2"] = float64(o.b2)
 	m["epsilon"] = float64(o.eps)
 	m["amsgrad"] = o.amsgrad
+	m["lazy"] = o.sparse != nil
 	return m
 }

@@ -33,10 +33,30 @@ func orDefault(v, d float32) float32 {
 // worker pool. Below it the update runs on the calling goroutine.
 const parallelMin = 1 << 16
 
-// common holds the settings every optimizer shares, as Keras's base
+// BaseConfig holds the settings every optimizer shares, as Keras's base
 // Optimizer does: learning rate or schedule, gradient clipping and weight
-// decay.
-type common struct {
+// decay. Each optimizer's config embeds it, e.g.
+//
+//	optim.AdamConfig{BaseConfig: optim.BaseConfig{LearningRate: 3e-4, GlobalClipNorm: 1}, Beta2: 0.98}
+//
+// The fields mean the same in every optimizer:
+//   - LearningRate is the fixed learning rate (0: the optimizer's default);
+//     Schedule, if set, gives the rate per step instead (set one, not both).
+//   - ClipNorm rescales each parameter's gradient to L2 norm at most ClipNorm;
+//     GlobalClipNorm rescales all gradients together so that their joint norm
+//     is at most GlobalClipNorm; ClipValue clips each gradient element to
+//     [-ClipValue, ClipValue]. At most one may be set; 0 means off. Clipping
+//     works on a copy: the parameters' Grad tensors are not modified. A
+//     row-sparse gradient (see tensor.RowGrad) is clipped on its rows, which
+//     gives the same result as clipping its dense form.
+//   - WeightDecay w shrinks each parameter before the update, p -= lr·w·p
+//     (decoupled weight decay, as Keras applies it for every optimizer);
+//     parameters whose name contains one of ExcludeFromWeightDecay are
+//     left alone. Decay shrinks every row, so for a parameter with a
+//     row-sparse gradient it still costs a pass over the whole table;
+//     exclude embedding tables to keep their step proportional to the rows
+//     touched.
+type BaseConfig struct {
 	LearningRate           float32
 	Schedule               Schedule
 	ClipNorm               float32
@@ -46,7 +66,7 @@ type common struct {
 	ExcludeFromWeightDecay []string
 }
 
-func (c common) validate(name string, defLR float32) (common, error) {
+func (c BaseConfig) validate(name string, defLR float32) (BaseConfig, error) {
 	c.ClipNorm, c.GlobalClipNorm, c.ClipValue = orDefault(c.ClipNorm, 0), orDefault(c.GlobalClipNorm, 0), orDefault(c.ClipValue, 0)
 	c.WeightDecay = orDefault(c.WeightDecay, 0)
 	if c.Schedule != nil && c.LearningRate != 0 {
@@ -98,7 +118,7 @@ type paramState struct {
 // learning rate, clipping, weight decay, lazily created slots and State.
 type core struct {
 	name      string
-	cfg       common
+	cfg       BaseConfig
 	lr        float32 // fixed learning rate, used when sched is nil
 	sched     Schedule
 	iters     int
@@ -106,9 +126,10 @@ type core struct {
 	slotInit  []float32 // initial value of each slot
 	states    map[string]*paramState
 	scratch   []float32
+	sparse    rowUpdate // nil: row-sparse gradients are densified
 }
 
-func newCore(name string, c common, slots []string, init []float32) core {
+func newCore(name string, c BaseConfig, slots []string, init []float32) core {
 	if init == nil {
 		init = make([]float32, len(slots))
 	}
@@ -198,6 +219,10 @@ func (c *core) step(params []*tensor.Tensor, update func(st *paramState, p, g []
 	if c.cfg.GlobalClipNorm > 0 {
 		var ss float64
 		for _, p := range params {
+			if rg := c.rowGrad(p); rg != nil {
+				ss += kernels.SumSquares(rg.Values)
+				continue
+			}
 			if g := p.Grad(); g != nil {
 				ss += kernels.SumSquares(g.Data())
 			}
@@ -207,6 +232,10 @@ func (c *core) step(params []*tensor.Tensor, update func(st *paramState, p, g []
 		}
 	}
 	for _, p := range params {
+		if rg := c.rowGrad(p); rg != nil {
+			c.stepRows(p, rg, gscale, lr)
+			continue
+		}
 		gt := p.Grad()
 		if gt == nil {
 			continue

@@ -9,24 +9,13 @@ import (
 
 // RMSpropConfig configures RMSprop. Zero fields take the Keras defaults; use
 // Zero for an explicit 0 (e.g. Rho: optim.Zero). The shared fields are
-// described at SGDConfig.
+// described at BaseConfig.
 type RMSpropConfig struct {
-	LearningRate float32  // default 1e-3
-	Schedule     Schedule // per-step learning rate instead of LearningRate
-	Rho          float32  // default 0.9
-	Momentum     float32  // default 0
-	Epsilon      float32  // default 1e-7
-	Centered     bool     // divide by the estimated variance instead
-
-	ClipNorm               float32
-	GlobalClipNorm         float32
-	ClipValue              float32
-	WeightDecay            float32
-	ExcludeFromWeightDecay []string
-}
-
-func (c RMSpropConfig) common() common {
-	return common{c.LearningRate, c.Schedule, c.ClipNorm, c.GlobalClipNorm, c.ClipValue, c.WeightDecay, c.ExcludeFromWeightDecay}
+	BaseConfig         // LearningRate defaults to 1e-3
+	Rho        float32 // default 0.9
+	Momentum   float32 // default 0
+	Epsilon    float32 // default 1e-7
+	Centered   bool    // divide by the estimated variance instead
 }
 
 // RMSprop is Keras's RMSprop:
@@ -54,7 +43,7 @@ type rmsArgs struct {
 // NewRMSprop returns an RMSprop optimizer, or an error for an invalid config.
 func NewRMSprop(cfg RMSpropConfig) (*RMSprop, error) {
 	cfg.Momentum = orDefault(cfg.Momentum, 0)
-	c, err := cfg.common().validate("rmsprop", 1e-3)
+	c, err := cfg.BaseConfig.validate("rmsprop", 1e-3)
 	if err != nil {
 		return nil, err
 	}

@@ -8,37 +8,19 @@ import (
 	"github.com/tensile-ml/tensile/tensor"
 )
 
-// SGDConfig configures SGD. Zero fields take the Keras defaults.
-//
-// The fields LearningRate, Schedule, ClipNorm, GlobalClipNorm, ClipValue,
-// WeightDecay and ExcludeFromWeightDecay mean the same in every optimizer's
-// config:
-//   - LearningRate is the fixed learning rate (0: the optimizer's default);
-//     Schedule, if set, gives the rate per step instead (set one, not both).
-//   - ClipNorm rescales each parameter's gradient to L2 norm at most ClipNorm;
-//     GlobalClipNorm rescales all gradients together so that their joint norm
-//     is at most GlobalClipNorm; ClipValue clips each gradient element to
-//     [-ClipValue, ClipValue]. At most one may be set; 0 means off. Clipping
-//     works on a copy: the parameters' Grad tensors are not modified.
-//   - WeightDecay w shrinks each parameter before the update, p -= lr·w·p
-//     (decoupled weight decay, as Keras applies it for every optimizer);
-//     parameters whose name contains one of ExcludeFromWeightDecay are
-//     left alone.
+// SGDConfig configures SGD. Zero fields take the Keras defaults. The shared
+// fields are described at BaseConfig.
 type SGDConfig struct {
-	LearningRate float32  // default 0.01
-	Schedule     Schedule // per-step learning rate instead of LearningRate
-	Momentum     float32  // default 0 (plain SGD)
-	Nesterov     bool     // Nesterov momentum
-
-	ClipNorm               float32
-	GlobalClipNorm         float32
-	ClipValue              float32
-	WeightDecay            float32
-	ExcludeFromWeightDecay []string
-}
-
-func (c SGDConfig) common() common {
-	return common{c.LearningRate, c.Schedule, c.ClipNorm, c.GlobalClipNorm, c.ClipValue, c.WeightDecay, c.ExcludeFromWeightDecay}
+	BaseConfig         // LearningRate defaults to 0.01
+	Momentum   float32 // default 0 (plain SGD)
+	Nesterov   bool    // Nesterov momentum
+	// Lazy makes momentum SGD update only the rows of a row-sparse
+	// gradient (an embedding table's; see tensor.RowGrad), as TensorFlow's
+	// sparse momentum apply does: rows not looked up keep their value and
+	// momentum. Without it such a gradient is densified and the update
+	// equals Keras's. Plain SGD (momentum 0) always updates just the rows,
+	// which is exact.
+	Lazy bool
 }
 
 // SGD is stochastic gradient descent with optional (Nesterov) momentum, with
@@ -66,7 +48,7 @@ type sgdArgs struct {
 // NewSGD returns an SGD optimizer, or an error for an invalid config.
 func NewSGD(cfg SGDConfig) (*SGD, error) {
 	cfg.Momentum = orDefault(cfg.Momentum, 0)
-	c, err := cfg.common().validate("sgd", 0.01)
+	c, err := cfg.BaseConfig.validate("sgd", 0.01)
 	if err != nil {
 		return nil, err
 	}
@@ -79,6 +61,9 @@ func NewSGD(cfg SGDConfig) (*SGD, error) {
 	}
 	o := &SGD{core: newCore("sgd", c, slots, nil), momentum: cfg.Momentum, nesterov: cfg.Nesterov}
 	o.run = func(lo, hi int) { o.kernel(lo, hi) }
+	if cfg.Momentum == 0 || cfg.Lazy {
+		o.sparse = o.rows
+	}
 	return o, nil
 }
 
@@ -111,6 +96,7 @@ func (o *SGD) Config() map[string]any {
 	m := o.baseConfig()
 	m["momentum"] = float64(o.momentum)
 	m["nesterov"] = o.nesterov
+	m["lazy"] = o.sparse != nil && o.momentum > 0
 	return m
 }
 

@@ -105,12 +105,21 @@ func (t *Tensor) SetRequiresGrad(v bool) *Tensor {
 }
 
 // Grad returns the gradient accumulated by Backward for a leaf tensor, or nil.
-func (t *Tensor) Grad() *Tensor { return t.grad }
+// A row-sparse part (see RowGrad) is first added into it.
+func (t *Tensor) Grad() *Tensor {
+	if rowLive.Load() != 0 {
+		t.mergeRows()
+	}
+	return t.grad
+}
 
 // ZeroGrad drops the accumulated gradient.
 func (t *Tensor) ZeroGrad() {
 	if t.grad != nil {
 		clear(t.grad.data)
+	}
+	if rowLive.Load() != 0 {
+		t.dropRows()
 	}
 }
 
