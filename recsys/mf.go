@@ -52,8 +52,8 @@ type Config struct {
 func DefaultConfig(kind string) Config {
 	switch kind {
 	case KindMF:
-		return Config{Kind: kind, Factors: 100, Epochs: 40, LR: 0.007, Reg: 0.06, RegBias: 0.02,
-			InitStd: 0.05, Batch: 32, Decay: 0.96, Optimizer: "sgd", Seed: 1}
+		return Config{Kind: kind, Factors: 100, Epochs: 40, LR: 0.01, Reg: 0.06, RegBias: 0.02,
+			InitStd: 0.05, Batch: 256, Decay: 0.96, Optimizer: "sgd", Seed: 1}
 	case KindSVDPP:
 		return Config{Kind: kind, Factors: 50, Epochs: 30, LR: 0.007, Reg: 0.06, RegBias: 0.02,
 			InitStd: 0.05, Batch: 32, Decay: 0.95, Optimizer: "sgd", Seed: 1}
@@ -118,7 +118,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("recsys: batch %d must be in [1, 2^20]", c.Batch)
 	case !(c.Decay > 0 && c.Decay <= 1):
 		return c, fmt.Errorf("recsys: decay %g must be in (0, 1]", c.Decay)
-	case c.Negatives < 1 || c.Negatives > 1000:
+	case c.Negatives < 0 || c.Negatives > 1000 || (d.Negatives > 0 && c.Negatives < 1):
 		return c, fmt.Errorf("recsys: negatives %d must be in [1, 1000]", c.Negatives)
 	}
 	for _, w := range c.Layers {
@@ -185,6 +185,8 @@ type Model struct {
 	rated [][]int32
 	// implicit caches |N(u)|^-1/2 Σ y_j per user after training (svdpp).
 	implicit []float32
+	// userIdx and itemIdx map ids to indices (built on first use).
+	userIdx, itemIdx map[int64]int32
 }
 
 func (m *Model) tab(name string) []float32 {
@@ -409,3 +411,7 @@ func (m *Model) finish() {
 		}
 	}
 }
+
+// Resolve returns cfg with the defaults of its kind filled in, or an error
+// naming a bad value.
+func Resolve(cfg Config) (Config, error) { return cfg.withDefaults() }

@@ -109,3 +109,48 @@ func (m *Model) Errors(test *Ratings, lo, hi float32) (rmse, mae float64) {
 	n := float64(max(test.Len(), 1))
 	return math.Sqrt(se / n), ae / n
 }
+
+// UserIndex returns the model's index of a user id, or -1 when the model
+// has not seen the user.
+func (m *Model) UserIndex(id int64) int32 {
+	m.buildIndex()
+	if i, ok := m.userIdx[id]; ok {
+		return i
+	}
+	return -1
+}
+
+// ItemIndex returns the model's index of an item id, or -1.
+func (m *Model) ItemIndex(id int64) int32 {
+	m.buildIndex()
+	if i, ok := m.itemIdx[id]; ok {
+		return i
+	}
+	return -1
+}
+
+func (m *Model) buildIndex() {
+	if m.userIdx != nil {
+		return
+	}
+	m.userIdx = make(map[int64]int32, len(m.UserIDs))
+	for k, id := range m.UserIDs {
+		m.userIdx[id] = int32(k)
+	}
+	m.itemIdx = make(map[int64]int32, len(m.ItemIDs))
+	for k, id := range m.ItemIDs {
+		m.itemIdx[id] = int32(k)
+	}
+}
+
+// ErrorsIDs returns the RMSE and MAE on ratings read separately (a test
+// file): their ids are mapped onto the model's, and users or items the
+// model has not seen take the cold-start rule of Predict.
+func (m *Model) ErrorsIDs(test *Ratings, lo, hi float32) (rmse, mae float64) {
+	mapped := &Ratings{User: make([]int32, test.Len()), Item: make([]int32, test.Len()), Value: test.Value}
+	for k := range test.Value {
+		mapped.User[k] = m.UserIndex(test.UserIDs[test.User[k]])
+		mapped.Item[k] = m.ItemIndex(test.ItemIDs[test.Item[k]])
+	}
+	return m.Errors(mapped, lo, hi)
+}
