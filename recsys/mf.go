@@ -233,6 +233,40 @@ func newModel(cfg Config, train *Ratings) *Model {
 // trainExplicit trains a biased MF or SVD++ model on explicit ratings.
 // genres, when not nil, gives each item's genre indices (side features).
 func trainExplicit(cfg Config, train *Ratings, genres *Genres, log func(epoch int, loss float64)) (*Model, error) {
+	t, err := newExplicitTrainer(cfg, train, genres)
+	if err != nil {
+		return nil, err
+	}
+	lr := cfg.LR
+	for e := 0; e < cfg.Epochs; e++ {
+		loss, err := t.epoch(lr)
+		if err != nil {
+			return nil, err
+		}
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return nil, fmt.Errorf("recsys: training diverged in epoch %d (loss %g): lower the learning rate", e+1, loss)
+		}
+		if log != nil {
+			log(e+1, loss)
+		}
+		lr *= cfg.Decay
+	}
+	t.m.finish()
+	return t.m, nil
+}
+
+// explicitTrainer holds the state of training an explicit model.
+type explicitTrainer struct {
+	m       *Model
+	train   *Ratings
+	opt     optim.Optimizer
+	params  []*tensor.Tensor
+	rng     *rand.Rand
+	perm    []int
+	batches [][]int
+}
+
+func newExplicitTrainer(cfg Config, train *Ratings, genres *Genres) (*explicitTrainer, error) {
 	m := newModel(cfg, train)
 	m.Mu = float32(train.Mean())
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x5eed))
@@ -244,7 +278,7 @@ func trainExplicit(cfg Config, train *Ratings, genres *Genres, log func(epoch in
 	if cfg.Kind == KindSVDPP {
 		m.tabs["Y"] = table("Y", ni, d, cfg.InitStd, rng)
 	}
-	if cfg.Genres && genres != nil {
+	if cfg.Genres && genres != nil && len(genres.Names) > 0 {
 		m.Genres = genres.Names
 		m.itemGenres = genres.ForItems(train.ItemIDs)
 		m.tabs["G"] = table("G", len(genres.Names), d, cfg.InitStd, rng)
@@ -253,48 +287,41 @@ func trainExplicit(cfg Config, train *Ratings, genres *Genres, log func(epoch in
 	if err != nil {
 		return nil, err
 	}
-	params := m.params()
-	var batches [][]int
+	t := &explicitTrainer{m: m, train: train, opt: opt, params: m.params(), rng: rng}
 	if cfg.Kind == KindSVDPP {
-		batches = userChunks(train, cfg.Batch)
+		t.batches = userChunks(train, cfg.Batch)
 	} else {
-		batches = make([][]int, 0, (train.Len()+cfg.Batch-1)/cfg.Batch)
+		t.perm = make([]int, train.Len())
+		for i := range t.perm {
+			t.perm[i] = i
+		}
 	}
-	perm := make([]int, train.Len())
-	for i := range perm {
-		perm[i] = i
+	return t, nil
+}
+
+// epoch runs one pass over the training ratings in shuffled mini-batches
+// at learning rate lr and returns the mean squared error of the pass.
+func (t *explicitTrainer) epoch(lr float32) (float64, error) {
+	t.opt.SetLearningRate(lr)
+	bs := t.m.Cfg.Batch
+	if t.perm == nil {
+		t.rng.Shuffle(len(t.batches), func(a, b int) { t.batches[a], t.batches[b] = t.batches[b], t.batches[a] })
+	} else {
+		t.rng.Shuffle(len(t.perm), func(a, b int) { t.perm[a], t.perm[b] = t.perm[b], t.perm[a] })
+		t.batches = t.batches[:0]
+		for s := 0; s < len(t.perm); s += bs {
+			t.batches = append(t.batches, t.perm[s:min(s+bs, len(t.perm))])
+		}
 	}
-	lr := cfg.LR
-	for e := 0; e < cfg.Epochs; e++ {
-		opt.SetLearningRate(lr)
-		if cfg.Kind == KindSVDPP {
-			rng.Shuffle(len(batches), func(a, b int) { batches[a], batches[b] = batches[b], batches[a] })
-		} else {
-			rng.Shuffle(len(perm), func(a, b int) { perm[a], perm[b] = perm[b], perm[a] })
-			batches = batches[:0]
-			for s := 0; s < len(perm); s += cfg.Batch {
-				batches = append(batches, perm[s:min(s+cfg.Batch, len(perm))])
-			}
+	var sum float64
+	for _, b := range t.batches {
+		l, err := t.m.explicitStep(b, t.train, t.params, t.opt)
+		if err != nil {
+			return 0, err
 		}
-		var sum float64
-		for _, b := range batches {
-			l, err := m.explicitStep(b, train, params, opt)
-			if err != nil {
-				return nil, err
-			}
-			sum += l
-		}
-		loss := sum / float64(train.Len())
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return nil, fmt.Errorf("recsys: training diverged in epoch %d (loss %g): lower the learning rate", e+1, loss)
-		}
-		if log != nil {
-			log(e+1, loss)
-		}
-		lr *= cfg.Decay
+		sum += l
 	}
-	m.finish()
-	return m, nil
+	return sum / float64(t.train.Len()), nil
 }
 
 // userChunks groups the ratings by user, in chunks of at most n.

@@ -43,6 +43,7 @@ func trainNCF(cfg Config, train *Ratings, log func(epoch int, loss float64)) (*M
 			if err := d.Build([]int{in}, rng); err != nil {
 				return nil, fmt.Errorf("recsys: MLP layer %d: %w", k+1, err)
 			}
+			d.SetName(fmt.Sprintf("mlp%d", k))
 			m.mlp = append(m.mlp, d)
 			in = w
 		}
@@ -52,6 +53,7 @@ func trainNCF(cfg Config, train *Ratings, log func(epoch int, loss float64)) (*M
 	if err := m.out.Build([]int{outIn}, rng); err != nil {
 		return nil, fmt.Errorf("recsys: output layer: %w", err)
 	}
+	m.out.SetName("out")
 	opt, err := newOptimizer(cfg)
 	if err != nil {
 		return nil, err

@@ -316,6 +316,13 @@ func resolveCols(names []string, n int, opt ReadOptions) ([4]int, error) {
 			return cols, fmt.Errorf("%d columns, need at least user, item and rating", n)
 		}
 	}
+	if over[3] == "" { // the optional default time column gives way
+		for k := 0; k < 3; k++ {
+			if cols[k] == cols[3] {
+				cols[3] = -1
+			}
+		}
+	}
 	for a := 0; a < 4; a++ {
 		for b := a + 1; b < 4; b++ {
 			if cols[a] >= 0 && cols[a] == cols[b] {
