@@ -85,6 +85,7 @@ func recommendTrain(args []string, stdout io.Writer) error {
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "random seed (weights, shuffling, negatives)")
 	topK := fs.Int("k", 20, "K of the full-ranking recall@K (NCF evaluation)")
 	noEval := fs.Bool("no-eval", false, "NCF: skip the leave-one-out evaluation")
+	loo := fs.Bool("loo", false, "mf, svdpp: also run the leave-one-out top-K evaluation (ranking by predicted rating)")
 	fs.SetOutput(stdout)
 	pos, err := splitArgs(fs, args)
 	if err != nil {
@@ -145,9 +146,10 @@ func recommendTrain(args []string, stdout io.Writer) error {
 		}
 		rep.RMSE, rep.MAE, rep.PerFold, rep.FoldSeed = f64(rm), f64(ma), res, *foldSeed
 		fmt.Fprintf(stdout, "%d-fold mean: RMSE %.4f  MAE %.4f  (%.1f s)\n", *folds, rm, ma, time.Since(start).Seconds())
-	case implicit && !*noEval:
+	}
+	if (implicit && !*noEval) || *loo {
 		trIdx, teIdx := recsys.LeaveOneOut(r)
-		m, err := recsys.Train(cfg, r.Subset(trIdx), nil, nil)
+		m, err := recsys.Train(cfg, r.Subset(trIdx), genres, nil)
 		if err != nil {
 			return err
 		}
