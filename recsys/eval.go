@@ -108,7 +108,23 @@ func (m *Model) Scores(u int32, items []int32) []float32 {
 	switch m.Cfg.Kind {
 	case KindGMF, KindMLP, KindNeuMF:
 		if known {
-			return m.ncfScore(u, items)
+			var ok []int32
+			var at []int
+			for k, i := range items {
+				if i >= 0 && int(i) < len(m.ItemCount) && m.ItemCount[i] > 0 {
+					ok, at = append(ok, i), append(at, k)
+				}
+			}
+			if len(ok) == len(items) {
+				return m.ncfScore(u, items)
+			}
+			out := make([]float32, len(items)) // unknown items score 0
+			if len(ok) > 0 {
+				for k, v := range m.ncfScore(u, ok) {
+					out[at[k]] = v
+				}
+			}
+			return out
 		}
 	}
 	out := make([]float32, len(items))

@@ -325,3 +325,24 @@ func movieLens(t testing.TB, name string) string {
 	t.Skip("MovieLens (../shared/datasets/movielens-small) not found")
 	return ""
 }
+
+// TestUnknownIndices checks that indices outside the model take the
+// cold-start rule in every kind, never a panic.
+func TestUnknownIndices(t *testing.T) {
+	r := synthetic(t)
+	for _, kind := range []string{KindMF, KindSVDPP, KindGMF, KindNeuMF} {
+		m, err := Train(Config{Kind: kind, Factors: 4, Epochs: 1, Layers: []int{8, 4}}, r, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []int32{-1, 0, 1 << 30} {
+			sc := m.Scores(u, []int32{-5, 0, 1 << 30})
+			if len(sc) != 3 || math.IsNaN(float64(sc[0])) {
+				t.Fatalf("%s: scores %v", kind, sc)
+			}
+		}
+		if got := m.Top(1<<30, 3); len(got) != 3 {
+			t.Fatalf("%s: cold top %v", kind, got)
+		}
+	}
+}

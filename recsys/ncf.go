@@ -7,7 +7,6 @@ import (
 	"sort"
 
 	"github.com/tensile-ml/tensile/nn"
-	"github.com/tensile-ml/tensile/optim"
 	"github.com/tensile-ml/tensile/tensor"
 )
 
@@ -162,5 +161,3 @@ func (m *Model) ncfScore(u int32, items []int32) []float32 {
 	})
 	return out
 }
-
-var _ optim.Optimizer // the optimizers come from newOptimizer
