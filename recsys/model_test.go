@@ -346,3 +346,24 @@ func TestUnknownIndices(t *testing.T) {
 		}
 	}
 }
+
+// TestCrossValidateDeterministic checks that folds trained concurrently
+// give the same results as folds trained one at a time.
+func TestCrossValidateDeterministic(t *testing.T) {
+	r := synthetic(t)
+	cfg := Config{Kind: KindMF, Factors: 8, Epochs: 4}
+	one, err := CrossValidate(cfg, r, nil, 3, 9, 0.5, 5, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	par, err := CrossValidate(cfg, r, nil, 3, 9, 0.5, 5, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(one, par) {
+		t.Fatalf("sequential folds %v, concurrent %v", one, par)
+	}
+	if _, err := CrossValidate(cfg, r, nil, 1, 9, 0.5, 5, 0); err == nil {
+		t.Fatal("1 fold accepted")
+	}
+}
