@@ -339,36 +339,30 @@ func userChunks(r *Ratings, n int) [][]int {
 	return out
 }
 
-// itemVec returns the item factor rows [B, D] of items ids, with the
-// mean of their genre factors added when the model has genres.
+// itemVecs returns the item factor rows [B, D] of items, with the mean of
+// their genre factors added when the model has genres. The genre table is
+// small (tens of rows), so it enters whole: a [B, genres] matrix of
+// 1/|genres(i)| weights times G [genres, D].
 func (m *Model) itemVecs(items []int32) *tensor.Tensor {
 	q := m.tabs["Q"].Lookup(items)
 	g := m.tabs["G"]
 	if g == nil {
 		return q
 	}
-	// Mean of the genre rows per item: gather all genre rows, then average
-	// with a [B, G*] weight matrix (row-sparse gradient for G).
-	var ids []int32
-	var w []float32
-	b := len(items)
-	off := make([]int, b+1)
+	ng := len(m.Genres)
+	w := make([]float32, len(items)*ng)
+	has := false
 	for k, it := range items {
-		ids = append(ids, m.itemGenres[it]...)
-		off[k+1] = len(ids)
-	}
-	if len(ids) == 0 {
-		return q
-	}
-	w = make([]float32, b*len(ids))
-	for k := 0; k < b; k++ {
-		n := off[k+1] - off[k]
-		for j := off[k]; j < off[k+1]; j++ {
-			w[k*len(ids)+j] = 1 / float32(n)
+		gs := m.itemGenres[it]
+		for _, j := range gs {
+			w[k*ng+int(j)] = 1 / float32(len(gs))
+			has = true
 		}
 	}
-	rows := g.Lookup(ids)
-	return tensor.Add(q, tensor.MatMul(tensor.FromSlice(w, b, len(ids)), rows))
+	if !has {
+		return q
+	}
+	return tensor.Add(q, tensor.MatMul(tensor.FromSlice(w, len(items), ng), g.Embeddings))
 }
 
 // explicitStep runs one SGD step on the ratings at positions b and
