@@ -57,11 +57,11 @@ func run() error {
 		}
 	}
 	fmt.Printf("%s: %d ratings, %d users, %d items\n", *ratings, r.Len(), r.NumUsers(), r.NumItems())
-	cfg := recsys.Config{Kind: *kind}
+	cfg := recsys.Config{Kind: *kind, Genres: cat != nil} // genres as side features (mf, svdpp)
 	start := time.Now()
 	switch *kind {
 	case recsys.KindMF, recsys.KindSVDPP:
-		folds, err := recsys.CrossValidate(cfg, r, nil, 5, 1, 0.5, 5, 0)
+		folds, err := recsys.CrossValidate(cfg, r, cat, 5, 1, 0.5, 5, 0)
 		if err != nil {
 			return err
 		}
@@ -81,7 +81,7 @@ func run() error {
 		fmt.Printf("leave-one-out HR@10 %.3f NDCG@10 %.3f (popularity %.3f / %.3f; %.1f s)\n",
 			res.HR, res.NDCG, pop.HR, pop.NDCG, time.Since(start).Seconds())
 	}
-	m, err := recsys.Train(cfg, r, nil, nil)
+	m, err := recsys.Train(cfg, r, cat, nil)
 	if err != nil {
 		return err
 	}
