@@ -142,6 +142,7 @@ func ReadRatings(rd io.Reader, opt ReadOptions) (*Ratings, error) {
 			continue
 		}
 		if sep == 0 {
+			line = bytes.TrimPrefix(line, []byte("\ufeff")) // a UTF-8 byte-order mark
 			sep = detectSep(line)
 			fields = splitFields(fields[:0], line, sep)
 			ncols = len(fields)

@@ -19,6 +19,7 @@ func TestReadRatingsLayouts(t *testing.T) {
 			[]int64{1, 2}, []int64{10, 20}, []float32{4, 3.5, 5}, true},
 		{"classic tsv", "196\t242\t3\t881250949\n186\t302\t3\t891717742\r\n\n196\t377\t1\t878887116\n", ReadOptions{},
 			[]int64{196, 186}, []int64{242, 302, 377}, []float32{3, 3, 1}, true},
+		{"byte-order mark", "\ufeffuserId,movieId,rating\n1,2,3\n", ReadOptions{}, []int64{1}, []int64{2}, []float32{3}, false},
 		{"no timestamps", "1,2,3\n2,2,4\n", ReadOptions{}, []int64{1, 2}, []int64{2}, []float32{3, 4}, false},
 		{"reordered header", "rating;movieId;userId\n4;7;1\n2;8;1\n", ReadOptions{}, []int64{1}, []int64{7, 8}, []float32{4, 2}, false},
 		{"overrides by name", "who,what,stars,extra\n5,6,2.5,x\n", ReadOptions{UserCol: "who", ItemCol: "what", RatingCol: "stars"},
