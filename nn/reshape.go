@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"github.com/tensile-ml/tensile/internal/limits"
+
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -119,6 +121,9 @@ func newInput(s inputSpec, name string) (*Input, error) {
 		if d <= 0 {
 			return nil, fmt.Errorf("nn: Input: dimensions must be positive, got %v", s.Shape)
 		}
+	}
+	if _, err := limits.Product(s.Shape, MaxSampleElements); err != nil {
+		return nil, fmt.Errorf("nn: Input: %w per sample (the limit, nn.MaxSampleElements)", err)
 	}
 	return &Input{base: newBase("InputLayer", name), spec: s}, nil
 }
