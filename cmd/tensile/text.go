@@ -197,7 +197,7 @@ func crossValidateText(texts []string, labels []int, classes []string, cfg textc
 	}
 	fmt.Fprintf(stdout, "%d texts, classes %q; %d-fold cross-validation of %s\n", len(texts), classes, k, cfg.Arch)
 	rs, err := textclf.CrossValidate(texts, labels, classes, cfg, k, cfg.Seed, 0, func(r textclf.FoldResult) {
-		fmt.Fprintf(stdout, "fold %d: test accuracy %.4f\n", r.Fold+1, r.Accuracy)
+		fmt.Fprintf(stdout, "fold %d: test accuracy %.4f\n", r.Fold, r.Accuracy)
 	})
 	if err != nil {
 		return err
