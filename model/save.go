@@ -315,7 +315,12 @@ func fromArchitecture(archJSONText []byte, maxWeights int64) (*Model, error) {
 	}
 	var a archJSON
 	if err := json.Unmarshal(archJSONText, &a); err != nil {
-		return nil, fmt.Errorf("corrupt architecture: %w", err)
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			// Name the key, not the Go type encoding/json reports.
+			return nil, fmt.Errorf("corrupt architecture: %q holds %s, which is not what a model's architecture has there", te.Field, te.Value)
+		}
+		return nil, fmt.Errorf("corrupt architecture: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	var layers []nn.Layer
 	for _, lc := range a.Config.Layers {

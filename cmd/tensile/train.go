@@ -348,7 +348,11 @@ func loadSpec(path string) (*model.Model, map[string]any, error) {
 		Compile map[string]any `json:"compile"`
 	}
 	if err := json.Unmarshal(b, &top); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, nil, fmt.Errorf("%s: %q holds %s; want an object", path, te.Field, te.Value)
+		}
+		return nil, nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "json: "))
 	}
 	m, err := model.FromArchitecture(b)
 	if err != nil {
