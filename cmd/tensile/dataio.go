@@ -288,3 +288,28 @@ func relabel(ds *data.Dataset, remap []float32) {
 		}
 	}
 }
+
+// withLabelSource adds to a training or evaluation error about labels (a
+// class id out of range) where the labels came from, e.g. which CSV column
+// was taken as the label.
+func withLabelSource(err error, f dataFlags) error {
+	if err == nil || !strings.Contains(err.Error(), "class id") {
+		return err
+	}
+	var src string
+	switch dataFormat(f.path) {
+	case "csv":
+		col := "the last column"
+		if f.labelCol != "" {
+			col = "column " + f.labelCol
+		}
+		src = fmt.Sprintf("the labels are %s of %s (--label-column)", col, f.path)
+	case "npy", "idx":
+		src = "the labels are " + f.labels
+	case "npz":
+		src = "the labels are " + cmp.Or(f.yKey, "the y array") + " of " + f.path
+	default:
+		return err
+	}
+	return fmt.Errorf("%w; %s", err, src)
+}

@@ -80,7 +80,7 @@ func runEvaluate(args []string, stdout io.Writer) error {
 			return err
 		}
 		if logs, err = m.Evaluate(ds, model.EvalConfig{BatchSize: *batch, Verbose: model.VerboseSilent}); err != nil {
-			return err
+			return withLabelSource(err, df)
 		}
 		n = ds.N
 	}

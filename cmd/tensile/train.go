@@ -212,7 +212,7 @@ func runTrain(args []string, stdout io.Writer) error {
 	}
 	hist, err := m.Fit(train, cfg)
 	if err != nil {
-		return err
+		return withLabelSource(err, df)
 	}
 	if err := recordTrainState(m, trainState{Epochs: cfg.Epochs, Seed: *seed, BatchSize: *batch, ValidationSplit: *valSplit}); err != nil {
 		return err
@@ -232,7 +232,7 @@ func runTrain(args []string, stdout io.Writer) error {
 	if test != nil {
 		logs, err := m.Evaluate(test, model.EvalConfig{BatchSize: 256, Verbose: model.VerboseSilent})
 		if err != nil {
-			return err
+			return withLabelSource(err, dataFlags{path: *testData, labels: *testLabels, labelCol: df.labelCol, yKey: df.yKey})
 		}
 		rep.TestSamples, rep.TestLoss = test.N, finite(logs["loss"])
 		if acc, ok := logs["accuracy"]; ok {
