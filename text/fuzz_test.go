@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -68,4 +69,20 @@ func FuzzVectorizerJSON(f *testing.F) {
 			t.Fatalf("%d ids for shape %v", len(ids), shape)
 		}
 	})
+}
+
+func TestVectorizerLengthLimit(t *testing.T) {
+	v := &Vectorizer{Length: 5}
+	if err := v.Adapt([]string{"a b"}, VocabOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(v)
+	huge := strings.Replace(string(b), `"length":5`, `"length":10000000000`, 1)
+	if huge == string(b) {
+		t.Fatalf("no length key in %s", b)
+	}
+	var w Vectorizer
+	if err := json.Unmarshal([]byte(huge), &w); err == nil || !strings.Contains(err.Error(), "text.MaxSequenceLength") {
+		t.Fatalf("length 1e10: err = %v", err)
+	}
 }
