@@ -1,6 +1,8 @@
 package model
 
 import (
+	"github.com/tensile-ml/tensile/internal/limits"
+
 	"errors"
 	"fmt"
 	"slices"
@@ -110,6 +112,8 @@ type Model struct {
 
 	meta map[string][]byte // user metadata (SetMetadata)
 
+	maxWeights int64 // weight values Build may create; 0: MaxWeightElements
+
 	stop       bool
 	trainArena *tensor.Arena     // TrainStep's activations and gradients (one training loop)
 	stepIn     [1]*tensor.Tensor // Fit's reused one-input slice
@@ -193,7 +197,13 @@ func (m *Model) SetSeed(seed uint64) { m.seed = seed }
 // output nodes (made by Apply). It reports the first shape error recorded
 // in the graph, naming the layer.
 func NewModel(inputs, outputs []*Node) (*Model, error) {
-	m := &Model{name: "functional", names: map[string]int{}}
+	return newModel(inputs, outputs, 0)
+}
+
+// newModel is NewModel with a bound on the weight values its build may
+// create (0: MaxWeightElements).
+func newModel(inputs, outputs []*Node, maxWeights int64) (*Model, error) {
+	m := &Model{name: "functional", names: map[string]int{}, maxWeights: maxWeights}
 	if err := m.setGraph(inputs, outputs); err != nil {
 		return nil, err
 	}
@@ -273,14 +283,32 @@ func (m *Model) setGraph(inputs, outputs []*Node) error {
 }
 
 // buildLayers builds every layer for its input shapes. A layer that
-// panics while building is reported like one that returns an error.
+// panics while building is reported like one that returns an error. The
+// weights all layers create together may hold at most m.maxWeights values
+// (or MaxWeightElements): a layer asking for more gets an error naming it,
+// before its weights are allocated. So does a layer whose per-sample output
+// shape holds more than nn.MaxSampleElements values.
 func (m *Model) buildLayers() (err error) {
 	rng := tensor.NewRNG(m.seed)
+	limit := m.maxWeights
+	if limit <= 0 {
+		limit = MaxWeightElements
+	}
+	defer nn.LimitWeights(rng, limit)()
 	var cur *Node
 	defer func() {
 		if err != nil {
 			var le *LayerError
 			if errors.As(err, &le) {
+				var we *nn.WeightLimitError
+				if errors.As(le.Err, &we) {
+					why := "model.MaxWeightElements"
+					if m.maxWeights > 0 {
+						why = "the values the model file holds"
+					}
+					err = fmt.Errorf("model: building layer %q (%s): weight of shape %v does not fit: the model may hold %d weight values (%s), %d are taken", le.Layer, le.Class, we.Shape, we.Limit, why, we.Used)
+					return
+				}
 				err = fmt.Errorf("model: building layer %q (%s): %w", le.Layer, le.Class, le.Err)
 			}
 		}
@@ -291,6 +319,9 @@ func (m *Model) buildLayers() (err error) {
 			continue
 		}
 		cur = n
+		if _, err := limits.Product(n.shape, nn.MaxSampleElements); err != nil {
+			return fmt.Errorf("model: layer %q (%s): output %w per sample (the limit, nn.MaxSampleElements)", n.layer.Name(), n.layer.ClassName(), err)
+		}
 		var err error
 		if ml, ok := n.layer.(nn.MultiInputLayer); ok {
 			shapes := make([][]int, len(n.inputs))

@@ -384,3 +384,8 @@ func checkMat(name string, r, c int, s []float32, ld int) {
 		panic(fmt.Sprintf("kernels: Sgemm: len(%s)=%d < %d for %d×%d with stride %d", name, len(s), (r-1)*ld+c, r, c, ld))
 	}
 }
+
+// SIMD names the instruction-set tier the kernels run on in this process:
+// "avx512", "avx2" or "go" (the pure-Go reference, also under the purego
+// build tag).
+func SIMD() string { return gemmDefault.name }
