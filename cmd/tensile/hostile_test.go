@@ -266,6 +266,14 @@ func TestResumeContinuesTraining(t *testing.T) {
 	if d := whole - resumed; d > 1e-5 || d < -1e-5 {
 		t.Fatalf("3 epochs: loss %v; 1+1+1 epochs resumed: %v", whole, resumed)
 	}
+	// With shuffled minibatches (5 per epoch) the resumed run sees each
+	// epoch's order as the uninterrupted one did: bit for bit the same loss.
+	wholeShuffled := loss("train", spec, "--epochs", "2", "--batch-size", "8", "--lr", "0.1", "--seed", "7")
+	s1 := filepath.Join(dir, "s1.safetensors")
+	loss("train", spec, "--epochs", "1", "--batch-size", "8", "--lr", "0.1", "--seed", "7", "--out", s1)
+	if got := loss("train", s1, "--epochs", "1", "--lr", "0.1"); got != wholeShuffled {
+		t.Fatalf("shuffled, 2 epochs: loss %v; 1+1 resumed: %v", wholeShuffled, got)
+	}
 	// Starting over from the first checkpoint without its optimizer state
 	// would not agree: the test can tell.
 	fresh := loss("train", spec, "--epochs", "1", "--batch-size", "40", "--lr", "0.1", "--seed", "7")
