@@ -3,8 +3,7 @@ package optim
 import (
 	"fmt"
 
-	"github.com/tensile-ml/tensile/internal/kernels"
-	"github.com/tensile-ml/tensile/internal/parallel"
+	"github.com/tensile-ml/tensile/backend"
 	"github.com/tensile-ml/tensile/tensor"
 )
 
@@ -54,13 +53,6 @@ type SGD struct {
 	core
 	momentum float32
 	nesterov bool
-	cur      sgdArgs
-	run      func(lo, hi int)
-}
-
-type sgdArgs struct {
-	p, g, m []float32
-	lr      float32
 }
 
 // NewSGD returns an SGD optimizer, or an error for an invalid config.
@@ -78,31 +70,22 @@ func NewSGD(cfg SGDConfig) (*SGD, error) {
 		slots = []string{"momentum"}
 	}
 	o := &SGD{core: newCore("sgd", c, slots, nil), momentum: cfg.Momentum, nesterov: cfg.Nesterov}
-	o.run = func(lo, hi int) { o.kernel(lo, hi) }
 	return o, nil
 }
 
 // MustNewSGD is NewSGD that panics on an invalid config.
 func MustNewSGD(cfg SGDConfig) *SGD { return must(NewSGD(cfg)) }
 
-func (o *SGD) kernel(lo, hi int) {
-	a := &o.cur
-	if a.m == nil {
-		kernels.SGDUpdate(a.p[lo:hi], a.g[lo:hi], a.lr)
-		return
-	}
-	kernels.MomentumUpdate(a.p[lo:hi], a.g[lo:hi], a.m[lo:hi], a.lr, o.momentum, o.nesterov)
-}
-
 // Step updates every parameter that has a gradient.
 func (o *SGD) Step(params []*tensor.Tensor) {
-	o.step(params, func(st *paramState, p, g []float32, lr float32) {
-		o.cur = sgdArgs{p: p, g: g, lr: lr}
+	o.step(params, func(st *paramState, p, g backend.Buffer, lr float32) {
+		u := backend.Update{Op: backend.SGD, LR: lr}
+		var m backend.Buffer
 		if len(st.slots) > 0 {
-			o.cur.m = st.slots[0]
+			u.Op, u.Momentum, u.Nesterov = backend.Momentum, o.momentum, o.nesterov
+			m = backend.Host(st.slots[0])
 		}
-		runUpdate(len(p), o.run)
-		o.cur = sgdArgs{}
+		tensor.Backend().ApplyUpdate(u, p, g, m, backend.Buffer{}, backend.Buffer{})
 	})
 }
 
@@ -117,14 +100,6 @@ func (o *SGD) Config() map[string]any {
 // runUpdate runs fn over [0, n), split across the worker pool for large n.
 // fn is created once per optimizer, so the step allocates nothing for small
 // parameters.
-func runUpdate(n int, fn func(lo, hi int)) {
-	if n < parallelMin {
-		fn(0, n)
-		return
-	}
-	parallel.For(n, parallelMin/2, fn)
-}
-
 func must[T any](v T, err error) T {
 	if err != nil {
 		panic(err)

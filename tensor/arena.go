@@ -70,7 +70,7 @@ func (a *Arena) FromSlice(data []float32, shape ...int) *Tensor {
 		argErr("FromSlice", "%d values do not fill shape %v", len(data), shape)
 	}
 	t := empty(a, shape...)
-	copy(t.data, data)
+	copy(t.buf.Host, data)
 	return t
 }
 

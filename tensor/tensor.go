@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/tensile-ml/tensile/backend"
 )
 
 // Tensor is an n-dimensional float32 array with optional gradient tracking.
@@ -14,7 +16,7 @@ import (
 // need contiguous row-major data; ops call contiguous() on their inputs, which
 // copies only when a view is not already contiguous.
 type Tensor struct {
-	data    []float32
+	buf     backend.Buffer // storage handle: host memory on the CPU backend
 	shape   []int
 	strides []int
 	offset  int
@@ -28,10 +30,6 @@ type Tensor struct {
 	// inference marks a tensor in inference mode (InferenceMode): ops on it
 	// record no graph.
 	inference bool
-
-	// convLink is set on the output of a convolution that a following 2×2
-	// max pooling may fuse its backward pass with (see c1Link).
-	convLink *c1Link
 }
 
 // rowMajor returns the contiguous strides of shape.
@@ -64,7 +62,7 @@ func checkShape(op string, shape []int) {
 
 // wrap makes a contiguous tensor over data (len(data) == numel(shape)).
 func wrap(data []float32, shape []int, a *Arena) *Tensor {
-	return &Tensor{data: data, shape: shape, strides: rowMajor(shape), arena: a}
+	return &Tensor{buf: backend.Buffer{Host: data}, shape: shape, strides: rowMajor(shape), arena: a}
 }
 
 // empty returns a contiguous tensor whose contents are undefined (arena
@@ -77,7 +75,7 @@ func empty(a *Arena, shape ...int) *Tensor {
 // zeros returns a zero-filled contiguous tensor in arena a (nil: heap).
 func zeros(a *Arena, shape ...int) *Tensor {
 	t := empty(a, shape...)
-	clear(t.data)
+	clear(t.buf.Host)
 	return t
 }
 
@@ -99,8 +97,8 @@ func Full(v float32, shape ...int) *Tensor {
 	checkShape("Full", shape)
 	t := zeros(nil, shape...)
 	if v != 0 {
-		for i := range t.data {
-			t.data[i] = v
+		for i := range t.buf.Host {
+			t.buf.Host[i] = v
 		}
 	}
 	return t
@@ -142,8 +140,8 @@ func Arange(start, stop, step float32) *Tensor {
 		n = 0
 	}
 	t := zeros(nil, n)
-	for i := range t.data {
-		t.data[i] = start + float32(i)*step
+	for i := range t.buf.Host {
+		t.buf.Host[i] = start + float32(i)*step
 	}
 	return t
 }
@@ -158,8 +156,8 @@ func NewRNG(seed uint64) *rand.Rand {
 func RandNormal(rng *rand.Rand, mean, std float32, shape ...int) *Tensor {
 	checkShape("RandNormal", shape)
 	t := zeros(nil, shape...)
-	for i := range t.data {
-		t.data[i] = mean + std*float32(rng.NormFloat64())
+	for i := range t.buf.Host {
+		t.buf.Host[i] = mean + std*float32(rng.NormFloat64())
 	}
 	return t
 }
@@ -168,8 +166,8 @@ func RandNormal(rng *rand.Rand, mean, std float32, shape ...int) *Tensor {
 func RandUniform(rng *rand.Rand, lo, hi float32, shape ...int) *Tensor {
 	checkShape("RandUniform", shape)
 	t := zeros(nil, shape...)
-	for i := range t.data {
-		t.data[i] = lo + (hi-lo)*float32(rng.Float64())
+	for i := range t.buf.Host {
+		t.buf.Host[i] = lo + (hi-lo)*float32(rng.Float64())
 	}
 	return t
 }
@@ -179,12 +177,12 @@ func RandUniform(rng *rand.Rand, lo, hi float32, shape ...int) *Tensor {
 func RandTruncNormal(rng *rand.Rand, mean, std float32, shape ...int) *Tensor {
 	checkShape("RandTruncNormal", shape)
 	t := zeros(nil, shape...)
-	for i := range t.data {
+	for i := range t.buf.Host {
 		z := rng.NormFloat64()
 		for z < -2 || z > 2 {
 			z = rng.NormFloat64()
 		}
-		t.data[i] = mean + std*float32(z)
+		t.buf.Host[i] = mean + std*float32(z)
 	}
 	return t
 }
@@ -218,9 +216,9 @@ func (t *Tensor) IsContiguous() bool {
 // non-contiguous view it is a fresh copy.
 func (t *Tensor) Data() []float32 {
 	if t.IsContiguous() {
-		return t.data[t.offset : t.offset+t.Size()]
+		return t.buf.Host[t.offset : t.offset+t.Size()]
 	}
-	return t.contiguous().data
+	return t.contiguous().buf.Host
 }
 
 // Float64s returns a copy of the elements as float64 in row-major order.
@@ -235,12 +233,12 @@ func (t *Tensor) Float64s() []float64 {
 
 // At returns the element at the given index.
 func (t *Tensor) At(idx ...int) float32 {
-	return t.data[t.index("At", idx)]
+	return t.buf.Host[t.index("At", idx)]
 }
 
 // Set stores v at the given index. It does not record a gradient.
 func (t *Tensor) Set(v float32, idx ...int) {
-	t.data[t.index("Set", idx)] = v
+	t.buf.Host[t.index("Set", idx)] = v
 }
 
 func (t *Tensor) index(op string, idx []int) int {
@@ -262,7 +260,7 @@ func (t *Tensor) Item() float32 {
 	if t.Size() != 1 {
 		shapeErr("Item", "has more than one element", t.shape)
 	}
-	return t.data[t.offset]
+	return t.buf.Host[t.offset]
 }
 
 // Name returns the tensor's name (set for weights, e.g. "conv2d_1/kernel").
@@ -274,7 +272,7 @@ func (t *Tensor) SetName(n string) *Tensor { t.name = n; return t }
 // Clone returns a contiguous copy on the Go heap, detached from any graph.
 func (t *Tensor) Clone() *Tensor {
 	out := zeros(nil, t.shape...)
-	copy(out.data, t.Data())
+	copy(out.buf.Host, t.Data())
 	return out
 }
 
