@@ -58,7 +58,7 @@ const (
 	Max                // max(a, b), NaN-propagating
 	Min                // min(a, b), NaN-propagating
 	PowB               // a^b
-	Step               // 1 where a > b (the gradient mask of Maximum), else 0
+	Step               // 1 where a > b, 0.5 where a == b, else 0 (the share of Maximum's gradient)
 	Equal              // a == b
 	NotEqual           // a != b
 	Greater            // a > b
