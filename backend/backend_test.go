@@ -26,7 +26,9 @@ func TestNotImplementedNamesTheOp(t *testing.T) {
 		{"Gemm", func() {
 			b.Gemm(false, false, 1, 1, 1, 1, backend.Buffer{}, 1, backend.Buffer{}, 1, 0, backend.Buffer{}, 1, backend.Buffer{}, false)
 		}},
-		{"ConvForward", func() { b.ConvForward(nil, backend.Buffer{}, backend.Buffer{}, backend.Buffer{}, backend.Buffer{}, false) }},
+		{"ConvForward", func() {
+			b.ConvForward(nil, backend.Buffer{}, backend.Buffer{}, backend.Buffer{}, backend.Buffer{}, false)
+		}},
 		{"ApplyUpdate", func() {
 			b.ApplyUpdate(backend.Update{Op: backend.Adam}, backend.Buffer{}, backend.Buffer{}, backend.Buffer{}, backend.Buffer{}, backend.Buffer{})
 		}},
