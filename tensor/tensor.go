@@ -211,14 +211,66 @@ func (t *Tensor) IsContiguous() bool {
 	return true
 }
 
-// Data returns the elements in row-major order. For a contiguous tensor it is
-// the storage itself (writes are visible to the tensor and its views); for a
-// non-contiguous view it is a fresh copy.
+// Data returns the elements in row-major order as a host slice. For a
+// contiguous tensor it is a view of the storage itself (writes are visible
+// to the tensor and its views); for a non-contiguous view it is a fresh copy.
+//
+// Data is the escape hatch for I/O code (loading and saving weights,
+// reading predictions, building batches): it assumes host storage, as the
+// CPU backend has. A device backend would sync the buffer to the host
+// first. Computation should go through ops, and code that only needs the
+// values can use Float32s (a copy) or CopyFromSlice (a write) instead.
 func (t *Tensor) Data() []float32 {
 	if t.IsContiguous() {
 		return t.buf.Host[t.offset : t.offset+t.Size()]
 	}
 	return t.contiguous().buf.Host
+}
+
+// Float32s returns a copy of the elements in row-major order, copied out of
+// the tensor's backend buffer.
+func (t *Tensor) Float32s() []float32 {
+	src := t
+	if !t.IsContiguous() {
+		src = t.contiguousCopy()
+	}
+	out := make([]float32, t.Size())
+	engine.CopyOut(out, src.storage())
+	return out
+}
+
+// CopyFromSlice copies src (len(src) == Size()) into the contiguous tensor t
+// through its backend buffer, recording no gradient: use it to load weights
+// or restore a snapshot.
+func (t *Tensor) CopyFromSlice(src []float32) {
+	if len(src) != t.Size() {
+		argErr("CopyFromSlice", "%d values for a tensor of shape %v", len(src), t.shape)
+	}
+	if !t.IsContiguous() {
+		argErr("CopyFromSlice", "destination %v is not contiguous", t.shape)
+	}
+	engine.CopyIn(t.storage(), src)
+}
+
+// MovingAverage sets t = t·momentum + src·(1-momentum) element by element,
+// in place and without recording a gradient: the update of a moving
+// statistic such as BatchNormalization's moving mean (Keras's
+// assign_moving_average). t must be contiguous; src has t's size.
+func (t *Tensor) MovingAverage(src *Tensor, momentum float32) {
+	if src.Size() != t.Size() {
+		shapeErr("MovingAverage", "have different sizes", t.shape, src.shape)
+	}
+	if !t.IsContiguous() {
+		argErr("MovingAverage", "destination %v is not contiguous", t.shape)
+	}
+	if !src.IsContiguous() {
+		src = src.contiguousCopy()
+	}
+	d := t.storage()
+	tmp := scratch(src.arena, src.Size())
+	engine.Unary(backend.MulScalar, d, d, momentum, 0)
+	engine.Unary(backend.MulScalar, tmp, src.storage(), 1-momentum, 0)
+	engine.Binary(backend.Add, d, d, tmp)
 }
 
 // Float64s returns a copy of the elements as float64 in row-major order.
