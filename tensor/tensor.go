@@ -11,9 +11,10 @@ import (
 
 // Tensor is an n-dimensional float32 array with optional gradient tracking.
 //
-// Storage is a flat slice addressed through shape, strides and an offset, so
-// reshape, transpose and slicing can be views that share storage. Kernels
-// need contiguous row-major data; ops call contiguous() on their inputs, which
+// Storage is a backend buffer (a storage handle; on the CPU backend a flat
+// host slice) addressed through shape, strides and an offset, so reshape,
+// transpose and slicing can be views that share storage. Backend ops need
+// contiguous row-major data; ops call contiguous() on their inputs, which
 // copies only when a view is not already contiguous.
 type Tensor struct {
 	buf     backend.Buffer // storage handle: host memory on the CPU backend

@@ -148,11 +148,13 @@ func unaryBackwardKernel(op backend.UnaryOp, dx, dy, x, y []float32, a float32) 
 // Unary computes dst = op(x), split across the worker pool when large.
 func (*CPU) Unary(op backend.UnaryOp, dst, x backend.Buffer, a, b float32) {
 	d, s := dst.Host, x.Host[:len(dst.Host)]
-	grain := unaryGrain
-	if op >= backend.ReLU {
-		grain = actGrain
+	// activations split above actGrain elements, other ops from
+	// 2·unaryGrain (where parallel.For would split them anyway)
+	grain, inline := unaryGrain, len(d) < 2*unaryGrain
+	if op.HasBackward() {
+		grain, inline = actGrain, len(d) <= actGrain
 	}
-	if len(d) < 2*grain {
+	if inline {
 		unaryKernel(op, d, s, a, b)
 		return
 	}
@@ -162,7 +164,7 @@ func (*CPU) Unary(op backend.UnaryOp, dst, x backend.Buffer, a, b float32) {
 // UnaryBackward computes dx = dy · op'(x) for an activation op.
 func (*CPU) UnaryBackward(op backend.UnaryOp, dx, dy, x, y backend.Buffer, a float32) {
 	d, g, xs, ys := dx.Host, dy.Host, x.Host, y.Host
-	if len(d) < 2*actGrain {
+	if len(d) <= actGrain {
 		unaryBackwardKernel(op, d, g, xs, ys, a)
 		return
 	}
