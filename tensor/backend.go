@@ -55,7 +55,7 @@ func willRecord(inputs ...*Tensor) bool {
 
 // scratch returns a buffer of n elements with undefined contents from arena
 // a (nil: the Go heap), for an op's temporaries.
-func scratch(a *Arena, n int) backend.Buffer { return backend.Buffer{Host: a.raw(n)} }
+func scratch(a *Arena, n int) backend.Buffer { return a.raw(n) }
 
 // Buffer returns the backend storage handle of t's elements in row-major
 // order, for code that runs backend ops on a tensor's data (optimizers

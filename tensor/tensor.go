@@ -61,22 +61,27 @@ func checkShape(op string, shape []int) {
 	}
 }
 
-// wrap makes a contiguous tensor over data (len(data) == numel(shape)).
+// wrap makes a contiguous tensor over host data (len(data) == numel(shape)).
 func wrap(data []float32, shape []int, a *Arena) *Tensor {
-	return &Tensor{buf: backend.Buffer{Host: data}, shape: shape, strides: rowMajor(shape), arena: a}
+	return wrapBuf(backend.Buffer{Host: data}, shape, a)
+}
+
+// wrapBuf makes a contiguous tensor over buf (buf.Len() == numel(shape)).
+func wrapBuf(buf backend.Buffer, shape []int, a *Arena) *Tensor {
+	return &Tensor{buf: buf, shape: shape, strides: rowMajor(shape), arena: a}
 }
 
 // empty returns a contiguous tensor whose contents are undefined (arena
 // buffers are reused); callers must write every element.
 func empty(a *Arena, shape ...int) *Tensor {
 	sh := append([]int(nil), shape...)
-	return wrap(a.raw(numel(sh)), sh, a)
+	return wrapBuf(a.raw(numel(sh)), sh, a)
 }
 
 // zeros returns a zero-filled contiguous tensor in arena a (nil: heap).
 func zeros(a *Arena, shape ...int) *Tensor {
 	t := empty(a, shape...)
-	clear(t.buf.Host)
+	engine.Fill(t.buf, 0)
 	return t
 }
 
