@@ -102,6 +102,7 @@ type Model struct {
 	outputs []*Node
 	nodes   []*Node // topological order
 	layers  []nn.Layer
+	pooled  map[*Node]*Node // a Conv2D node whose only consumer is this max pooling node
 
 	// compile state
 	opt          optim.Optimizer
@@ -279,7 +280,35 @@ func (m *Model) setGraph(inputs, outputs []*Node) error {
 		}
 	}
 	m.inputs, m.outputs, m.nodes, m.layers = inputs, outputs, order, layers
+	m.pooled = convPoolPairs(order, outputs)
 	return nil
+}
+
+// convPoolPairs finds the Conv2D nodes whose output feeds only a pooling
+// node (and is not a model output): run computes each such pair with
+// nn.Conv2D.ForwardPooled, the explicit fused op.
+func convPoolPairs(order, outputs []*Node) map[*Node]*Node {
+	uses := map[*Node][]*Node{}
+	for _, n := range order {
+		for _, in := range n.inputs {
+			uses[in] = append(uses[in], n)
+		}
+	}
+	for _, o := range outputs {
+		uses[o] = append(uses[o], nil)
+	}
+	pairs := map[*Node]*Node{}
+	for _, n := range order {
+		if _, ok := n.layer.(*nn.Conv2D); !ok || len(uses[n]) != 1 || uses[n][0] == nil {
+			continue
+		}
+		if q := uses[n][0]; len(q.inputs) == 1 {
+			if _, ok := q.layer.(*nn.Pooling2D); ok {
+				pairs[n] = q
+			}
+		}
+	}
+	return pairs
 }
 
 // buildLayers builds every layer for its input shapes. A layer that
@@ -519,6 +548,7 @@ func (m *Model) run(xs []*tensor.Tensor, training, fuse bool, cur **Node) []*ten
 				mask = inMasks[0]
 			}
 			mc, consumes := l.(nn.MaskConsumer)
+			q := m.pooled[n]
 			switch {
 			case n.nout > 1:
 				if !consumes {
@@ -533,6 +563,12 @@ func (m *Model) run(xs []*tensor.Tensor, training, fuse bool, cur **Node) []*ten
 				}
 				multi[n] = ys
 				y = ys[0]
+			case q != nil && masks == nil && !(fuse && q == last):
+				if z, ok := l.(*nn.Conv2D).ForwardPooled(q.layer.(*nn.Pooling2D), x, training); ok {
+					vals[n], vals[q] = nil, z // q is n's only consumer
+					continue
+				}
+				y = l.Forward(x, training)
 			case fuse && n == last:
 				y = l.(nn.LogitsLayer).ForwardLogits(x, training)
 			case mask != nil && consumes:
