@@ -139,7 +139,7 @@ type builder struct {
 	g      *onnxpb.GraphProto
 	shapes map[string][]int
 	names  map[string]int
-	cur string
+	cur    string
 }
 
 func (b *builder) fresh(s string) string {
