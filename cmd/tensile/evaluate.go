@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "evaluate", summary: "evaluate a saved model: evaluate MODEL --data PATH", run: runEvaluate})
+	register(&command{name: "evaluate", summary: "evaluate a saved model: evaluate MODEL|m.onnx --data PATH", run: runEvaluate})
 	register(&command{name: "predict", summary: "classify inputs: predict MODEL FILE.png|FILE.jpg|FILE.npy ... | predict TEXT-MODEL \"raw text\" ...", run: runPredict})
 }
 
@@ -40,11 +40,11 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	if len(pos) != 1 {
 		return errors.New("want one MODEL file")
 	}
-	m, err := model.Load(pos[0])
+	m, err := loadModelFile(pos[0])
 	if err != nil {
 		return err
 	}
-	cc, err := model.CompileConfig(pos[0])
+	cc, err := compileConfigOf(pos[0])
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func runPredict(args []string, stdout io.Writer) error {
 	if len(pos) < 1 {
 		return errors.New("want a MODEL file and at least one input")
 	}
-	m, err := model.Load(pos[0])
+	m, err := loadModelFile(pos[0])
 	if err != nil {
 		return err
 	}
