@@ -39,6 +39,50 @@ func fold(im *importer, n *onnxpb.NodeProto, a attrs) (*constT, error) {
 		return nil, errors.New("no supported value attribute")
 	case "Identity", "Dropout":
 		return c(0)
+	case "ConstantOfShape":
+		s, err := c(0)
+		if err != nil {
+			return nil, err
+		}
+		fill := &constT{f: []float32{0}}
+		if at, ok := a["value"]; ok && at.T != nil {
+			if fill, err = tensorConst(at.T); err != nil {
+				return nil, err
+			}
+			if fill.size() != 1 {
+				return nil, errors.New("value must hold one element")
+			}
+		}
+		dims := make([]int, 0, len(s.ints()))
+		batch := false
+		for _, d := range s.ints() {
+			if d == batchSym {
+				batch = true
+				d = 0
+			}
+			if d < 0 {
+				return nil, fmt.Errorf("negative dimension in %v", s.ints())
+			}
+			dims = append(dims, int(min(d, maxFoldElements+1)))
+		}
+		if _, err := checkDims(int64s(dims), maxFoldElements); err != nil {
+			return nil, err
+		}
+		out := &constT{dims: dims, isInt: fill.isInt}
+		for range numel(dims) {
+			if fill.isInt {
+				out.i = append(out.i, fill.i[0])
+			} else {
+				out.f = append(out.f, fill.f[0])
+			}
+		}
+		if batch {
+			if !(fill.isInt && fill.i[0] == 0 || !fill.isInt && fill.f[0] == 0) {
+				return nil, errors.New("a batch-sized constant must be zeros")
+			}
+			out.zeroBatch = true
+		}
+		return out, nil
 	case "Cast":
 		x, err := c(0)
 		if err != nil {

@@ -35,7 +35,9 @@ type value struct {
 	node  *model.Node
 	shape []int // ONNX logical shape; shape[0] is the batch (-1)
 	cl    bool
-	perm  []int
+	// tm marks a time-major [T, B, D] value whose node holds [B, T, D].
+	tm   bool
+	perm []int
 	// dense is set on the output of a Dense made from MatMul, whose zero
 	// bias a following Add of a constant fills in.
 	dense *pendingDense
@@ -57,6 +59,10 @@ type importer struct {
 	clInputs map[string]bool
 	// transposed marks values read by a Transpose.
 	transposed map[string]bool
+	cons       map[string][]*onnxpb.NodeProto
+	graphOut   map[string]bool
+	// skip marks nodes already imported as part of a matched pattern.
+	skip map[*onnxpb.NodeProto]bool
 }
 
 // Read imports the ONNX file at path as a tensile model (see Import).
@@ -113,7 +119,8 @@ func importModel(mp *onnxpb.ModelProto) (m *model.Model, err error) {
 		return nil, fmt.Errorf("opset %d is not supported (%d..%d)", opset, MinImportOpset, MaxImportOpset)
 	}
 	g := mp.Graph
-	im := &importer{vals: map[string]*value{}, uses: map[string]int{}, opset: opset, clInputs: map[string]bool{}, transposed: map[string]bool{}}
+	im := &importer{vals: map[string]*value{}, uses: map[string]int{}, opset: opset, clInputs: map[string]bool{}, transposed: map[string]bool{},
+		graphOut: map[string]bool{}, skip: map[*onnxpb.NodeProto]bool{}}
 	for _, t := range g.Initializer {
 		c, err := tensorConst(t)
 		if err != nil {
@@ -138,7 +145,9 @@ func importModel(mp *onnxpb.ModelProto) (m *model.Model, err error) {
 	}
 	for _, o := range g.Output {
 		im.uses[o.Name]++
+		im.graphOut[o.Name] = true
 	}
+	im.cons = consumers(nodes)
 	var inputs []*model.Node
 	for _, vi := range g.Input {
 		if _, isInit := im.vals[vi.Name]; isInit {
@@ -153,6 +162,18 @@ func importModel(mp *onnxpb.ModelProto) (m *model.Model, err error) {
 	}
 	if len(inputs) == 0 {
 		return nil, errors.New("the graph has no inputs")
+	}
+	// Fold the constant-only nodes first, so that patterns matched from
+	// an earlier node (recurrent ops) see their constant operands.
+	for _, n := range nodes {
+		if !im.constOnly(n) {
+			continue
+		}
+		im.nodeName = n.Name
+		if err := im.node(n); err != nil {
+			return nil, fmt.Errorf("node %q (%s): %w", n.Name, n.OpType, err)
+		}
+		im.skip[n] = true
 	}
 	for _, n := range nodes {
 		im.nodeName = n.Name
@@ -187,6 +208,26 @@ func importModel(mp *onnxpb.ModelProto) (m *model.Model, err error) {
 		}
 	}
 	return m, nil
+}
+
+// constOnly reports whether n computes a constant from constants.
+func (im *importer) constOnly(n *onnxpb.NodeProto) bool {
+	if n.OpType == "Constant" {
+		return true
+	}
+	if n.OpType == "Shape" || len(n.Input) == 0 {
+		return false
+	}
+	for _, in := range n.Input {
+		if in == "" {
+			continue
+		}
+		v := im.vals[in]
+		if v == nil || v.c == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // topoSort orders the nodes so that each runs after the producers of its
@@ -428,6 +469,9 @@ func (im *importer) activation(x *value, name string) (*value, error) {
 
 // node imports one ONNX node.
 func (im *importer) node(n *onnxpb.NodeProto) error {
+	if im.skip[n] {
+		return nil
+	}
 	if n.Domain != "" && n.Domain != "ai.onnx" {
 		return fmt.Errorf("domain %q is not supported", n.Domain)
 	}
@@ -676,6 +720,12 @@ func (im *importer) node(n *onnxpb.NodeProto) error {
 		v := *x
 		v.dense = nil
 		switch {
+		case r == 3 && !x.cl && x.perm == nil && slices.Equal(p, []int64{1, 0, 2}):
+			// Batch-major ⇄ time-major.
+			v.tm = !x.tm
+			v.shape = []int{x.shape[1], x.shape[0], x.shape[2]}
+		case x.tm:
+			return fmt.Errorf("perm %v of a time-major tensor is not supported", p)
 		case r >= 3 && !x.cl && x.perm == nil && slices.Equal(p, toFirst):
 			v.cl = true
 			v.shape = append([]int{x.shape[0], x.shape[r-1]}, x.shape[1:r-1]...)
@@ -686,6 +736,8 @@ func (im *importer) node(n *onnxpb.NodeProto) error {
 			return fmt.Errorf("perm %v is not supported (only channels-first ⇄ channels-last)", p)
 		}
 		return im.set(n, &v)
+	case "RNN", "LSTM", "GRU":
+		return im.recurrentOp(n, a)
 	case "Pad":
 		x, err := im.dyn(n, 0)
 		if err != nil {

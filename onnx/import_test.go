@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tensile-ml/tensile/data"
@@ -33,6 +34,14 @@ func readGolden(t *testing.T, name string) golden {
 	return g
 }
 
+func tensorOf(x ortTensor) *tensor.Tensor {
+	data := make([]float32, len(x.Data))
+	for i, v := range x.Data {
+		data[i] = float32(v)
+	}
+	return tensor.FromSlice(data, x.Dims...)
+}
+
 // channelsLast converts a channels-first batch [N, C, ...] to [N, ..., C].
 func channelsLast(x ortTensor) *tensor.Tensor {
 	data := make([]float32, len(x.Data))
@@ -52,14 +61,21 @@ func channelsLast(x ortTensor) *tensor.Tensor {
 }
 
 func TestImportPyTorchGoldens(t *testing.T) {
-	for _, name := range []string{"mlp_opset13", "cnn_opset13", "cnn_opset17", "cnn_view_opset15"} {
+	// Image inputs are NCHW in PyTorch and NHWC in tensile; sequences are
+	// [B, T, D] in both.
+	for _, name := range []string{"mlp_opset13", "cnn_opset13", "cnn_opset17", "cnn_view_opset15", "lstm_opset14", "gru_bidi_opset13", "gru_hidden_opset17"} {
 		t.Run(name, func(t *testing.T) {
+			image := strings.HasPrefix(name, "cnn")
 			g := readGolden(t, name)
 			m, err := Read(filepath.Join("..", "testdata", "onnx", name+".onnx"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			ys, err := m.Call([]*tensor.Tensor{channelsLast(g.Input)}, false)
+			x := channelsLast(g.Input)
+			if !image {
+				x = tensorOf(g.Input)
+			}
+			ys, err := m.Call([]*tensor.Tensor{x}, false)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -74,6 +74,9 @@ type constT struct {
 	f     []float32
 	i     []int64
 	isInt bool
+	// zeroBatch marks zeros of a shape that includes the batch size
+	// (ConstantOfShape of a folded Shape): a zero initial state.
+	zeroBatch bool
 }
 
 func (c *constT) size() int { return numel(c.dims) }

@@ -65,6 +65,43 @@ class CNNView(nn.Module):
         return self.fc(y) + self.gfc(g)
 
 
+class LSTMNet(nn.Module):
+    """nn.LSTM (batch_first), last step → Linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(3, 5, batch_first=True)
+        self.fc = nn.Linear(5, 2)
+
+    def forward(self, x):
+        y, _ = self.rnn(x)
+        return self.fc(y[:, -1, :])
+
+
+class GRUNet(nn.Module):
+    """Bidirectional nn.GRU (batch_first) returning the whole sequence."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(3, 4, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        y, _ = self.rnn(x)
+        return y
+
+
+class GRUHidden(nn.Module):
+    """nn.GRU's final hidden state h_n (its second output)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(3, 6, batch_first=True)
+
+    def forward(self, x):
+        _, h = self.rnn(x)
+        return torch.tanh(h[0])
+
+
 def save(name, model, x, opset):
     model.eval()
     with torch.no_grad():
@@ -91,6 +128,9 @@ def main():
     save("cnn_opset13", cnn, torch.randn(2, 3, 16, 14), 13)
     save("cnn_opset17", cnn, torch.randn(2, 3, 16, 14), 17)
     save("cnn_view_opset15", CNNView(), torch.randn(3, 1, 10, 9), 15)
+    save("lstm_opset14", LSTMNet(), torch.randn(2, 7, 3), 14)
+    save("gru_bidi_opset13", GRUNet(), torch.randn(3, 6, 3), 13)
+    save("gru_hidden_opset17", GRUHidden(), torch.randn(2, 5, 3), 17)
 
 
 if __name__ == "__main__":
