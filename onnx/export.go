@@ -140,6 +140,9 @@ type builder struct {
 	shapes map[string][]int
 	names  map[string]int
 	cur    string
+	// inbound and inShapes are the current layer's inputs.
+	inbound  []string
+	inShapes [][]int
 }
 
 func (b *builder) fresh(s string) string {
@@ -448,6 +451,7 @@ func (b *builder) layer(l nn.Layer, cfg map[string]any, inbound []string) error 
 	if err != nil {
 		return err
 	}
+	b.inbound, b.inShapes = inbound, inShapes
 	x, in := inbound[0], inShapes[0]
 	var y string
 	switch l := l.(type) {
@@ -539,6 +543,15 @@ func (b *builder) layer(l nn.Layer, cfg map[string]any, inbound []string) error 
 		}
 		y = b.layerNorm(x, l.Gamma, l.Beta, in[len(in)-1], float32(c.Epsilon))
 	case *nn.Embedding:
+		var c struct {
+			MaskZero bool `json:"mask_zero"`
+		}
+		if err := decode(cfg, &c); err != nil {
+			return err
+		}
+		if c.MaskZero {
+			return fmt.Errorf("padding masks (mask_zero) have no ONNX export; export a model without mask_zero")
+		}
 		ids := b.node("Cast", []string{x}, attrInt("to", int64(onnxpb.TensorProto_INT64)))
 		y = b.node("Gather", []string{b.tensorWeight(l.Embeddings), ids}, attrInt("axis", 0))
 	case *nn.Pooling2D:

@@ -33,3 +33,35 @@ func recurrentCases() []exportCase {
 func TestExportRecurrentMatchesOnnxruntime(t *testing.T) {
 	checkExports(t, recurrentCases())
 }
+
+func attentionCases() []exportCase {
+	return []exportCase{
+		{name: "mha_self", build: seqModel(model.InputShape(5, 8), nn.NewMultiHeadAttention(2, 3, nn.MultiHeadAttentionConfig{})), inputs: input(60, 2, 5, 8)},
+		{name: "mha_cross_value_dim_no_bias", build: func() (*model.Model, error) {
+			q, v, k := model.Input(4, 6), model.Input(7, 5), model.Input(7, 3)
+			o := model.Apply(nn.NewMultiHeadAttention(3, 2, nn.MultiHeadAttentionConfig{ValueDim: 4, NoBias: true, OutputShape: 5}), q, v, k)
+			return model.NewModel([]*model.Node{q, v, k}, []*model.Node{o})
+		}, inputs: func() []*tensor.Tensor {
+			return []*tensor.Tensor{randInput(61, 2, 4, 6), randInput(62, 2, 7, 5), randInput(63, 2, 7, 3)}
+		}},
+		{name: "transformer_encoder_post_norm", build: seqModel(model.InputShape(6, 8),
+			nn.NewPositionalEncoding(nn.PositionalEncodingConfig{}),
+			nn.NewTransformerEncoder(16, 2, nn.TransformerConfig{}), nn.NewGlobalAveragePooling1D(), nn.NewDense(3, nn.DenseConfig{Activation: "softmax"})),
+			inputs: input(64, 2, 6, 8)},
+		{name: "transformer_encoder_pre_norm_gelu_opset13", opset: 13, build: seqModel(model.InputShape(6),
+			nn.NewEmbedding(20, 8, nn.EmbeddingConfig{}), nn.NewPositionEmbedding(10, nn.PositionEmbeddingConfig{}),
+			nn.NewTransformerEncoder(12, 4, nn.TransformerConfig{NormalizeFirst: true, Activation: "gelu"})),
+			inputs: func() []*tensor.Tensor { return []*tensor.Tensor{randIDs(65, 20, 3, 6)} }},
+		{name: "transformer_decoder_cross", build: func() (*model.Model, error) {
+			d, e := model.Input(5, 8), model.Input(7, 8)
+			o := model.Apply(nn.NewTransformerDecoder(16, 2, nn.TransformerConfig{}), d, e)
+			return model.NewModel([]*model.Node{d, e}, []*model.Node{o})
+		}, inputs: func() []*tensor.Tensor { return []*tensor.Tensor{randInput(66, 2, 5, 8), randInput(67, 2, 7, 8)} }},
+		{name: "transformer_decoder_only_pre_norm", build: seqModel(model.InputShape(5, 8),
+			nn.NewTransformerDecoder(16, 2, nn.TransformerConfig{NormalizeFirst: true})), inputs: input(68, 2, 5, 8)},
+	}
+}
+
+func TestExportAttentionMatchesOnnxruntime(t *testing.T) {
+	checkExports(t, attentionCases())
+}
