@@ -65,3 +65,37 @@ func attentionCases() []exportCase {
 func TestExportAttentionMatchesOnnxruntime(t *testing.T) {
 	checkExports(t, attentionCases())
 }
+
+func TestExportTimeDistributedMatchesOnnxruntime(t *testing.T) {
+	checkExports(t, []exportCase{
+		{name: "time_distributed_dense", build: seqModel(model.InputShape(4, 6), nn.NewTimeDistributed(nn.NewDense(3, nn.DenseConfig{Activation: "tanh"}))), inputs: input(70, 2, 4, 6)},
+		{name: "time_distributed_conv2d", build: seqModel(model.InputShape(3, 6, 5, 2),
+			nn.NewTimeDistributed(nn.NewConv2D(3, [2]int{3, 3}, nn.Conv2DConfig{Padding: "same"})),
+			nn.NewTimeDistributed(nn.NewFlatten()), nn.NewLSTM(4, nn.RNNConfig{})), inputs: input(71, 2, 3, 6, 5, 2)},
+	})
+}
+
+// TestExportCoversEveryLayerClass checks that the export tests above use
+// every registered layer class.
+func TestExportCoversEveryLayerClass(t *testing.T) {
+	seen := map[string]bool{}
+	var all []exportCase
+	all = append(all, feedForwardCases()...)
+	all = append(all, recurrentCases()...)
+	all = append(all, attentionCases()...)
+	all = append(all, exportCase{name: "td", build: seqModel(model.InputShape(4, 6), nn.NewTimeDistributed(nn.NewDense(3, nn.DenseConfig{})))})
+	for _, c := range all {
+		m, err := c.build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range m.Layers() {
+			seen[l.ClassName()] = true
+		}
+	}
+	for _, class := range nn.Classes() {
+		if !seen[class] {
+			t.Errorf("layer class %s is not covered by an export test", class)
+		}
+	}
+}

@@ -29,6 +29,9 @@ func (b *builder) extraLayer(l nn.Layer, cfg map[string]any, x string, in, out [
 		fw, bw := l.Layers()
 		return b.recurrent([]nn.Layer{fw, bw}, c.Layer.Config, x, c.MergeMode)
 	}
+	if td, ok := l.(*nn.TimeDistributed); ok {
+		return b.timeDistributed(td, x, in, out)
+	}
 	if y, ok, err := b.attentionLayer(l, cfg, x, in, out); ok {
 		return y, err
 	}
@@ -220,4 +223,18 @@ func (b *builder) recurrent(dirs []nn.Layer, cfg map[string]any, x string, merge
 		return b.node("ReduceProd", []string{res}, attrInts("axes", -2), attrInt("keepdims", 0)), nil
 	}
 	return "", fmt.Errorf("merge mode %q has no ONNX export", merge)
+}
+
+// timeDistributed folds time into the batch, writes the inner layer on
+// [B·T, ...] and unfolds the result.
+func (b *builder) timeDistributed(l *nn.TimeDistributed, x string, in, out []int) (string, error) {
+	outer := b.cur
+	folded := b.node("Reshape", []string{x, b.ints("shape", append([]int64{-1}, int64s(in[1:])...)...)})
+	inner := l.Layer()
+	b.shapes[folded] = in[1:]
+	if err := b.layer(inner, inner.Config(), []string{folded}); err != nil {
+		return "", fmt.Errorf("inner layer %q: %w", inner.Name(), err)
+	}
+	b.cur = outer
+	return b.node("Reshape", []string{inner.Name(), b.ints("shape", append([]int64{-1}, int64s(out)...)...)}), nil
 }
