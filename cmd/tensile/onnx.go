@@ -11,6 +11,7 @@ import (
 	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/nn"
 	"github.com/tensile-ml/tensile/onnx"
+	"github.com/tensile-ml/tensile/torchweights"
 )
 
 // ONNX interop commands: export writes a tensile model as ONNX, import
@@ -20,6 +21,49 @@ import (
 func init() {
 	register(&command{name: "export", summary: "write a model as ONNX: export MODEL --format onnx --out m.onnx [--opset N]", run: runExport})
 	register(&command{name: "import", summary: "convert an ONNX model: import m.onnx --out m.safetensors", run: runImport})
+	register(&command{name: "import-weights", summary: "load a PyTorch state dict: import-weights MODEL|SPEC.json state.safetensors --out m.safetensors", run: runImportWeights})
+}
+
+func runImportWeights(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("import-weights", flag.ContinueOnError)
+	out := fs.String("out", "", "tensile model file to write (required)")
+	fs.SetOutput(stdout)
+	pos, err := splitArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return errors.New("want MODEL (a model file, SPEC.json or zoo name) and a state dict state.safetensors")
+	}
+	if *out == "" {
+		return errors.New("--out is required (the tensile model file to write)")
+	}
+	if err := checkOutputPath("--out", *out); err != nil {
+		return err
+	}
+	switch strings.ToLower(filepath.Ext(pos[1])) {
+	case ".pt", ".pth", ".ckpt", ".pkl":
+		return fmt.Errorf("%s %w", pos[1], torchweights.ErrPickle)
+	}
+	sd, err := torchweights.ReadFile(pos[1])
+	if err != nil {
+		return err
+	}
+	m, err := loadAny(pos[0])
+	if err != nil {
+		return err
+	}
+	if err := m.Build(nil); err != nil {
+		return fmt.Errorf("%s: %w", pos[0], err)
+	}
+	if err := torchweights.Load(m, sd); err != nil {
+		return err
+	}
+	if err := m.Save(*out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s (%d tensors from %s into %d parameters)\n", *out, len(sd), pos[1], nn.CountParams(m.Weights()))
+	return nil
 }
 
 // isONNX reports whether path names an ONNX file.

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/tensile-ml/tensile/data"
+	"github.com/tensile-ml/tensile/model"
+	"github.com/tensile-ml/tensile/nn"
 	"github.com/tensile-ml/tensile/onnx"
 )
 
@@ -61,5 +63,44 @@ func TestExportImportPredictEvaluateONNX(t *testing.T) {
 		if code == 0 || strings.Count(strings.TrimSpace(e), "\n") != 0 {
 			t.Errorf("%v: exit %d, stderr %q: want one error line", args, code, e)
 		}
+	}
+}
+
+func TestImportWeights(t *testing.T) {
+	dir := t.TempDir()
+	m := model.NewSequential(model.InputShape(10, 8, 3),
+		nn.NewConv2D(4, [2]int{3, 3}, nn.Conv2DConfig{Padding: "same"}),
+		nn.NewBatchNormalization(nn.BatchNormConfig{Epsilon: 1e-5}),
+		nn.NewActivation("relu"),
+		nn.NewMaxPooling2D([2]int{2, 2}, nn.PoolConfig{}),
+		nn.NewConv2D(6, [2]int{3, 3}, nn.Conv2DConfig{Activation: "relu"}),
+		nn.NewFlatten(),
+		nn.NewDense(5, nn.DenseConfig{Activation: "relu"}),
+		nn.NewDense(3, nn.DenseConfig{}))
+	spec, err := m.Architecture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := filepath.Join(dir, "spec.json")
+	if err := os.WriteFile(sp, spec, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "m.safetensors")
+	sd := filepath.Join("..", "..", "testdata", "torchweights", "cnn.safetensors")
+	if code, o, e := run(t, "import-weights", sp, sd, "--out", out); code != 0 || !strings.Contains(o, "wrote") {
+		t.Fatalf("import-weights: exit %d: %s%s", code, o, e)
+	}
+	if _, err := model.Load(out); err != nil {
+		t.Fatal(err)
+	}
+	pt := filepath.Join("..", "..", "testdata", "torchweights", "cnn.pt")
+	code, _, e := run(t, "import-weights", sp, pt, "--out", out)
+	if code == 0 || !strings.Contains(e, "arbitrary code") || !strings.Contains(e, "save_file") {
+		t.Fatalf("pickle: exit %d, %q: want a refusal that says why and how to convert", code, e)
+	}
+	// The wrong model: one line naming the layer.
+	code, _, e = run(t, "import-weights", "mnist-cnn", sd, "--out", out)
+	if code == 0 || !strings.Contains(e, `layer "conv2d"`) || strings.Count(strings.TrimSpace(e), "\n") != 0 {
+		t.Fatalf("wrong model: exit %d, %q", code, e)
 	}
 }
