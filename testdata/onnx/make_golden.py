@@ -102,6 +102,18 @@ class GRUHidden(nn.Module):
         return torch.tanh(h[0])
 
 
+class Encoder(nn.Module):
+    """nn.TransformerEncoderLayer (batch_first, post-norm) then a head."""
+
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.fc(self.enc(x))
+
+
 def save(name, model, x, opset):
     model.eval()
     with torch.no_grad():
@@ -131,6 +143,9 @@ def main():
     save("lstm_opset14", LSTMNet(), torch.randn(2, 7, 3), 14)
     save("gru_bidi_opset13", GRUNet(), torch.randn(3, 6, 3), 13)
     save("gru_hidden_opset17", GRUHidden(), torch.randn(2, 5, 3), 17)
+    enc = Encoder()
+    save("encoder_opset14", enc, torch.randn(2, 5, 8), 14)
+    save("encoder_opset17", enc, torch.randn(2, 5, 8), 17)
 
 
 if __name__ == "__main__":
