@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/tensile-ml/tensile/model"
@@ -84,6 +85,7 @@ func TestExportCoversEveryLayerClass(t *testing.T) {
 	all = append(all, recurrentCases()...)
 	all = append(all, attentionCases()...)
 	all = append(all, exportCase{name: "td", build: seqModel(model.InputShape(4, 6), nn.NewTimeDistributed(nn.NewDense(3, nn.DenseConfig{})))})
+	all = append(all, graphCases(t)...)
 	for _, c := range all {
 		m, err := c.build()
 		if err != nil {
@@ -98,4 +100,22 @@ func TestExportCoversEveryLayerClass(t *testing.T) {
 			t.Errorf("layer class %s is not covered by an export test", class)
 		}
 	}
+}
+
+// graphCases re-export imported PyTorch Transformer encoders (Graph layers).
+func graphCases(t *testing.T) []exportCase {
+	var cases []exportCase
+	for _, c := range []struct {
+		file  string
+		opset int
+	}{{"encoder_opset14", 14}, {"encoder_opset17", 17}} {
+		cases = append(cases, exportCase{name: "graph_" + c.file, opset: c.opset, build: func() (*model.Model, error) {
+			return Read(filepath.Join("..", "testdata", "onnx", c.file+".onnx"))
+		}, inputs: input(80, 3, 5, 8)})
+	}
+	return cases
+}
+
+func TestExportImportedGraphMatchesOnnxruntime(t *testing.T) {
+	checkExports(t, graphCases(t))
 }

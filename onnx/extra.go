@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/tensile-ml/tensile/nn"
 	"github.com/tensile-ml/tensile/onnx/onnxpb"
 	"github.com/tensile-ml/tensile/tensor"
@@ -28,6 +30,9 @@ func (b *builder) extraLayer(l nn.Layer, cfg map[string]any, x string, in, out [
 		}
 		fw, bw := l.Layers()
 		return b.recurrent([]nn.Layer{fw, bw}, c.Layer.Config, x, c.MergeMode)
+	}
+	if g, ok := l.(*Graph); ok {
+		return b.graphLayer(g, x)
 	}
 	if td, ok := l.(*nn.TimeDistributed); ok {
 		return b.timeDistributed(td, x, in, out)
@@ -237,4 +242,60 @@ func (b *builder) timeDistributed(l *nn.TimeDistributed, x string, in, out []int
 	}
 	b.cur = outer
 	return b.node("Reshape", []string{inner.Name(), b.ints("shape", append([]int64{-1}, int64s(out)...)...)}), nil
+}
+
+// graphLayer inlines an imported Graph layer, its values renamed under the
+// layer's name and its weights written as initializers.
+func (b *builder) graphLayer(g *Graph, x string) (string, error) {
+	if g.opset > b.opset {
+		return "", fmt.Errorf("the graph was imported at opset %d; export at opset %d or later", g.opset, g.opset)
+	}
+	prefix := g.name + "/"
+	rename := map[string]string{}
+	inits := map[string]bool{}
+	for _, t := range g.graph.Initializer {
+		inits[t.Name] = true
+	}
+	for _, vi := range g.graph.Input {
+		if !inits[vi.Name] {
+			rename[vi.Name] = x
+			break
+		}
+	}
+	for i, w := range g.weights {
+		rename[g.wnames[i]] = b.tensorWeight(w)
+	}
+	for _, t := range g.graph.Initializer {
+		c := proto.Clone(t).(*onnxpb.TensorProto)
+		c.Name = b.fresh(prefix + t.Name)
+		rename[t.Name] = c.Name
+		b.g.Initializer = append(b.g.Initializer, c)
+	}
+	name := func(v string) string {
+		if v == "" {
+			return ""
+		}
+		if r, ok := rename[v]; ok {
+			return r
+		}
+		r := b.fresh(prefix + v)
+		rename[v] = r
+		return r
+	}
+	nodes, err := topoSort(g.graph)
+	if err != nil {
+		return "", err
+	}
+	for _, n := range nodes {
+		c := proto.Clone(n).(*onnxpb.NodeProto)
+		c.Name = b.fresh(prefix + n.Name)
+		for i := range c.Input {
+			c.Input[i] = name(c.Input[i])
+		}
+		for i := range c.Output {
+			c.Output[i] = name(c.Output[i])
+		}
+		b.g.Node = append(b.g.Node, c)
+	}
+	return name(g.graph.Output[0].Name), nil
 }

@@ -100,7 +100,29 @@ func Import(mp *onnxpb.ModelProto) (*model.Model, error) {
 	return m, nil
 }
 
-func importModel(mp *onnxpb.ModelProto) (m *model.Model, err error) {
+// importModel maps the graph onto tensile layers, falling back to one
+// Graph layer for graphs that do not map layer by layer (see Graph).
+func importModel(mp *onnxpb.ModelProto) (*model.Model, error) {
+	m, err := importLayers(mp)
+	if err == nil || mp == nil || mp.Graph == nil || !graphFallback(mp.Graph) || errors.Is(err, errOpset) {
+		return m, err
+	}
+	opset := 0
+	for _, o := range mp.OpsetImport {
+		if o.Domain == "" || o.Domain == "ai.onnx" {
+			opset = int(o.Version)
+		}
+	}
+	gm, gerr := importGraph(mp, opset)
+	if gerr != nil {
+		return nil, err // the layer-by-layer error names the first problem
+	}
+	return gm, nil
+}
+
+var errOpset = errors.New("opset")
+
+func importLayers(mp *onnxpb.ModelProto) (m *model.Model, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			m, err = nil, fmt.Errorf("%v", r)
@@ -116,7 +138,7 @@ func importModel(mp *onnxpb.ModelProto) (m *model.Model, err error) {
 		}
 	}
 	if opset < MinImportOpset || opset > MaxImportOpset {
-		return nil, fmt.Errorf("opset %d is not supported (%d..%d)", opset, MinImportOpset, MaxImportOpset)
+		return nil, fmt.Errorf("%w %d is not supported (%d..%d)", errOpset, opset, MinImportOpset, MaxImportOpset)
 	}
 	g := mp.Graph
 	im := &importer{vals: map[string]*value{}, uses: map[string]int{}, opset: opset, clInputs: map[string]bool{}, transposed: map[string]bool{},

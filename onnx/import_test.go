@@ -11,6 +11,7 @@ import (
 	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/nn"
 	"github.com/tensile-ml/tensile/tensor"
+	"github.com/tensile-ml/tensile/tensor/tensortest"
 )
 
 // golden is one file written by testdata/onnx/make_golden.py: PyTorch's
@@ -63,7 +64,7 @@ func channelsLast(x ortTensor) *tensor.Tensor {
 func TestImportPyTorchGoldens(t *testing.T) {
 	// Image inputs are NCHW in PyTorch and NHWC in tensile; sequences are
 	// [B, T, D] in both.
-	for _, name := range []string{"mlp_opset13", "cnn_opset13", "cnn_opset17", "cnn_view_opset15", "lstm_opset14", "gru_bidi_opset13", "gru_hidden_opset17"} {
+	for _, name := range []string{"mlp_opset13", "cnn_opset13", "cnn_opset17", "cnn_view_opset15", "lstm_opset14", "gru_bidi_opset13", "gru_hidden_opset17", "encoder_opset14", "encoder_opset17"} {
 		t.Run(name, func(t *testing.T) {
 			image := strings.HasPrefix(name, "cnn")
 			g := readGolden(t, name)
@@ -200,5 +201,84 @@ func TestExportImportRoundTrip(t *testing.T) {
 				t.Errorf("round trip differs by %.3g", worst)
 			}
 		})
+	}
+}
+
+// TestImportedTransformerEncoderTrainsAndSaves: the PyTorch encoder runs
+// as a Graph layer; its initializers are parameters that Fit updates, and
+// the model saves and loads.
+func TestImportedTransformerEncoderTrainsAndSaves(t *testing.T) {
+	m, err := Read(filepath.Join("..", "testdata", "onnx", "encoder_opset17.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Params()) == 0 {
+		t.Fatal("no trainable parameters")
+	}
+	const n = 32
+	x := randInput(41, n, 5, 8)
+	y := randInput(42, n, 5, 3)
+	ds, err := data.New(x.Data(), []int{5, 8}, y.Data(), []int{5, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.CompileNames("adam", "mse"); err != nil {
+		t.Fatal(err)
+	}
+	h, err := m.Fit(ds, model.FitConfig{Epochs: 15, BatchSize: 8, Verbose: model.VerboseSilent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss := h.Values["loss"]
+	if !(loss[len(loss)-1] < 0.8*loss[0]) {
+		t.Fatalf("fine-tuning did not lower the loss enough: %v", loss)
+	}
+	path := filepath.Join(t.TempDir(), "enc.safetensors")
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := model.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := m.Call([]*tensor.Tensor{x}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := back.Call([]*tensor.Tensor{x}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if worst, ok := closeRel(a[0].Float64s(), b[0].Float64s(), 0); !ok {
+		t.Fatalf("loaded model differs by %g", worst)
+	}
+}
+
+// TestGraphLayerGradients checks the Graph layer's gradients (input and
+// every weight of the PyTorch encoder) against finite differences (a step
+// of 1e-3: larger ones cross the ReLU kinks).
+func TestGraphLayerGradients(t *testing.T) {
+	m, err := Read(filepath.Join("..", "testdata", "onnx", "encoder_opset14.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g *Graph
+	for _, l := range m.Layers() {
+		if gl, ok := l.(*Graph); ok {
+			g = gl
+		}
+	}
+	if g == nil {
+		t.Fatal("the encoder was not imported as a Graph layer")
+	}
+	x := randInput(43, 2, 5, 8)
+	for i, w := range g.weights {
+		f := func(xs ...*tensor.Tensor) *tensor.Tensor {
+			saved := g.weights[i]
+			g.weights[i] = xs[1]
+			defer func() { g.weights[i] = saved }()
+			return g.Forward(xs[0], true)
+		}
+		tensortest.GradCheck(t, "OnnxGraph/"+g.wnames[i], f, tensortest.GradCheckOptions{Eps: 1e-3}, x.Clone(), w.Detach().Clone())
 	}
 }
