@@ -549,8 +549,12 @@ func (l *Graph) step(n *onnxpb.NodeProto, env map[string]gval) error {
 	return fmt.Errorf("op %s is not supported", n.OpType)
 }
 
-// maxRunElements bounds every tensor a Graph layer computes.
-const maxRunElements = 1 << 26
+// maxRunElements bounds every tensor a Graph layer computes, and
+// maxGraphInput the per-sample input of an imported graph.
+const (
+	maxRunElements = 1 << 26
+	maxGraphInput  = 1 << 20
+)
 
 func smallEnough(shape []int) bool {
 	_, err := checkDims(int64s(shape), maxRunElements)
@@ -792,8 +796,8 @@ func importGraph(mp *onnxpb.ModelProto, opset int) (m *model.Model, err error) {
 			shape = append(shape, int(v))
 		}
 	}
-	if _, err := checkDims(int64s(shape), maxRunElements); err != nil {
-		return nil, err
+	if _, err := checkDims(int64s(shape), maxGraphInput); err != nil {
+		return nil, fmt.Errorf("per-sample input: %w", err)
 	}
 	in := model.Input(shape...)
 	out := model.Apply(l, in)
