@@ -35,5 +35,5 @@
 // Example:
 //
 //	if err := onnx.Save(zoo.MNISTCNN(), "mnist.onnx", onnx.ExportOptions{}); err != nil { ... }
-//	m, err := onnx.Read("resnet_from_pytorch.onnx")
+//	m, err := onnx.Read("cnn_from_pytorch.onnx")
 package onnx
