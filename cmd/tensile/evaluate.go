@@ -23,7 +23,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "evaluate", summary: "evaluate a saved model: evaluate MODEL --data PATH", run: runEvaluate})
+	register(&command{name: "evaluate", summary: "evaluate a saved model: evaluate MODEL|m.onnx --data PATH", run: runEvaluate})
 	register(&command{name: "predict", summary: "classify inputs: predict MODEL FILE.png|FILE.jpg|FILE.npy ... | predict TEXT-MODEL \"raw text\" ...", run: runPredict})
 }
 
@@ -45,7 +45,7 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	if err := positive("--batch-size", *batch); err != nil {
 		return err
 	}
-	m, err := model.Load(pos[0])
+	m, err := loadModelFile(pos[0])
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func runEvaluate(args []string, stdout io.Writer) error {
 		if *encoding != "utf-8" {
 			return fmt.Errorf("--encoding applies to text classifiers; %s is not one", pos[0])
 		}
-		cc, err := model.CompileConfig(pos[0])
+		cc, err := compileConfigOf(pos[0])
 		if err != nil {
 			return err
 		}
@@ -182,7 +182,7 @@ func runPredict(args []string, stdout io.Writer) error {
 	if len(pos) < 1 {
 		return errors.New("want a MODEL file and at least one input")
 	}
-	m, err := model.Load(pos[0])
+	m, err := loadModelFile(pos[0])
 	if err != nil {
 		return err
 	}
