@@ -48,8 +48,8 @@ func MomentumUpdate(p, g, m []float32, lr, momentum float32, nesterov bool) {
 // AVX-512 when available (bit-identical); the reference is adamUpdateRef.
 func AdamUpdate(p, g, m, v []float32, alpha, b1, b2, eps float32) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
-	if useSIMD && len(p) > 0 {
-		adamAVX512(&p[0], &g[0], &m[0], &v[0], len(p), alpha, 1-b1, 1-b2, eps)
+	if k := simd.adam; k != nil && len(p) > 0 {
+		k(&p[0], &g[0], &m[0], &v[0], len(p), alpha, 1-b1, 1-b2, eps)
 		return
 	}
 	adamUpdateRef(p, g, m, v, alpha, b1, b2, eps)

@@ -158,8 +158,8 @@ func MaxPool2x2Row(dst, r0, r1 []float32, ow, c int) {
 		return
 	}
 	_, _, _ = dst[n-1], r0[2*n-1], r1[2*n-1]
-	if useSIMD && c%16 == 0 {
-		maxPool2AVX512(&dst[0], &r0[0], &r1[0], ow, c)
+	if k := simd.maxPool2; k != nil && c%simd.chanAlign == 0 {
+		k(&dst[0], &r0[0], &r1[0], ow, c)
 		return
 	}
 	maxPool2x2RowRef(dst, r0, r1, ow, c)
@@ -198,8 +198,8 @@ func MaxPool2x2RowBackward(dx0, dx1, x0, x1, y, dy []float32, ow, c int) {
 		return
 	}
 	_, _, _, _, _, _ = dx0[2*n-1], dx1[2*n-1], x0[2*n-1], x1[2*n-1], y[n-1], dy[n-1]
-	if useSIMD && c%16 == 0 {
-		maxPool2BackAVX512(&dx0[0], &dx1[0], &x0[0], &x1[0], &y[0], &dy[0], ow, c)
+	if k := simd.maxPool2Back; k != nil && c%simd.chanAlign == 0 {
+		k(&dx0[0], &dx1[0], &x0[0], &x1[0], &y[0], &dy[0], ow, c)
 		return
 	}
 	maxPool2x2RowBackwardRef(dx0, dx1, x0, x1, y, dy, ow, c)

@@ -86,8 +86,8 @@ func LSTMCellForward(hn, cn, act, tc, xz, hz, c []float32, n, h int) {
 // (dst may be x).
 func sigmoidSlice(dst, x []float32) {
 	x = x[:len(dst)]
-	if useSIMD && len(dst) > 0 {
-		sigmoidAVX512(&dst[0], &x[0], len(dst))
+	if k := simd.sigmoid; k != nil && len(dst) > 0 {
+		k(&dst[0], &x[0], len(dst))
 		return
 	}
 	for i, v := range x {
@@ -99,8 +99,8 @@ func sigmoidSlice(dst, x []float32) {
 // may be x).
 func tanhSlice(dst, x []float32) {
 	x = x[:len(dst)]
-	if useSIMD && len(dst) > 0 {
-		tanhAVX512(&dst[0], &x[0], len(dst))
+	if k := simd.tanh; k != nil && len(dst) > 0 {
+		k(&dst[0], &x[0], len(dst))
 		return
 	}
 	for i, v := range x {
