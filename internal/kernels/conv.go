@@ -88,7 +88,7 @@ func Im2col(dst, src []float32, g *ConvGeom, p0, p1 int) {
 }
 
 // im2colSegs reports whether Im2col and Col2im can handle whole output rows
-// per kernel row with one AVX-512 segment call: every tap inside the image
+// per kernel row with one SIMD segment call (when the tier has one): every tap inside the image
 // (no padding) and horizontal stride 1, so the runs KW·C of consecutive
 // pixels start C floats apart.
 func im2colSegs(g *ConvGeom, runLen int) bool {

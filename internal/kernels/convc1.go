@@ -8,7 +8,8 @@ func conv3x3c1Geom(g *ConvGeom) bool {
 }
 
 // Conv3x3C1Fast reports whether Conv3x3C1 and Conv3x3C1Grad apply to g
-// with f filters and run an AVX-512 kernel. For a one-channel input the
+// with f filters and run a SIMD kernel of the active tier (f a multiple
+// of 32 on AVX-512, 8 on AVX2). For a one-channel input the
 // im2col GEMM has an inner dimension of only 9 and is bound by building
 // and reading the patch matrix; the direct kernel keeps the 9×f kernel in
 // registers and reads each input pixel from L1.
@@ -19,7 +20,7 @@ func Conv3x3C1Fast(g *ConvGeom, f int) bool {
 // Conv3x3C1 writes out [OH*OW*f] = act(conv(x, w) + bias) for one image x
 // [H*W] of a geometry accepted by conv3x3c1Geom, with w the HWIO kernel
 // viewed as [9, f] and bias of length f or nil. Each output sums its nine
-// taps in order from 0 (with FMAs in the AVX-512 kernel, matching the GEMM
+// taps in order from 0 (with FMAs in the SIMD kernels, matching the GEMM
 // micro-kernel), then adds the bias, then applies ReLU as max(v, 0). The
 // reference is conv3x3c1Ref.
 func Conv3x3C1(out, x, w, bias []float32, g *ConvGeom, f int, relu bool) {

@@ -20,7 +20,7 @@ func addVVRef(dst, a, b []float32) {
 	}
 }
 
-// AddVS sets dst[i] = a[i] + s (AVX-512 when available; the reference
+// AddVS sets dst[i] = a[i] + s (the active SIMD tier's kernel when it has one; the reference
 // is addVSRef).
 func AddVS(dst, a []float32, s float32) {
 	a = a[:len(dst)]
@@ -87,7 +87,7 @@ func mulVVRef(dst, a, b []float32) {
 	}
 }
 
-// MulVS sets dst[i] = a[i] * s (AVX-512 when available; the reference
+// MulVS sets dst[i] = a[i] * s (the active SIMD tier's kernel when it has one; the reference
 // is mulVSRef).
 func MulVS(dst, a []float32, s float32) {
 	a = a[:len(dst)]
@@ -137,7 +137,7 @@ func DivSV(dst []float32, s float32, b []float32) {
 	}
 }
 
-// Axpy adds alpha*x[i] to y[i] (y += alpha*x). The AVX-512 version fuses
+// Axpy adds alpha*x[i] to y[i] (y += alpha*x). The SIMD versions fuse
 // the multiply-add (one rounding); the reference is axpyRef.
 func Axpy(y []float32, alpha float32, x []float32) {
 	x = x[:len(y)]
@@ -155,7 +155,7 @@ func axpyRef(y []float32, alpha float32, x []float32) {
 }
 
 // Sum returns the sum of x, accumulated in float64 blocks for accuracy: with
-// AVX-512, 64 float32 partial sums per block of 4096, the blocks and lanes
+// SIMD, 32 (AVX2) or 64 (AVX-512) float32 partial sums per block of 4096, the blocks and lanes
 // added in float64; the reference (sumRef) uses 4 partial sums per 256.
 func Sum(x []float32) float32 {
 	k := simd.sum

@@ -45,7 +45,7 @@ func MomentumUpdate(p, g, m []float32, lr, momentum float32, nesterov bool) {
 //	v += (g² - v)·(1-β2)
 //	p -= alpha·m / (sqrt(v) + eps)
 //
-// AVX-512 when available (bit-identical); the reference is adamUpdateRef.
+// SIMD (AVX-512 or AVX2) when available (bit-identical); the reference is adamUpdateRef.
 func AdamUpdate(p, g, m, v []float32, alpha, b1, b2, eps float32) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	if k := simd.adam; k != nil && len(p) > 0 {

@@ -82,7 +82,7 @@ func LSTMCellForward(hn, cn, act, tc, xz, hz, c []float32, n, h int) {
 	}
 }
 
-// sigmoidSlice sets dst[i] = Sigmoid32(x[i]), with AVX-512 when available
+// sigmoidSlice sets dst[i] = Sigmoid32(x[i]), with SIMD (AVX-512 or AVX2) when available
 // (dst may be x).
 func sigmoidSlice(dst, x []float32) {
 	x = x[:len(dst)]
@@ -95,7 +95,7 @@ func sigmoidSlice(dst, x []float32) {
 	}
 }
 
-// tanhSlice sets dst[i] = Tanh32(x[i]), with AVX-512 when available (dst
+// tanhSlice sets dst[i] = Tanh32(x[i]), with SIMD (AVX-512 or AVX2) when available (dst
 // may be x).
 func tanhSlice(dst, x []float32) {
 	x = x[:len(dst)]

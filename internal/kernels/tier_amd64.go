@@ -24,7 +24,18 @@ var avx512Table = &simdTable{
 
 // avx2Table holds the AVX2+FMA kernels.
 var avx2Table = &simdTable{
-	name: "avx2",
+	name:  "avx2",
+	addVV: addVVAVX2, subVV: subVVAVX2, mulVV: mulVVAVX2, divVV: divVVAVX2,
+	addVS: addVSAVX2, mulVS: mulVSAVX2,
+	axpy: axpyAVX2, sum: sumAVX2,
+	reluBackward: reluBackwardAVX2,
+	chanAlign:    8,
+	sumRows:      sumRowsAVX2, maxPool2: maxPool2AVX2, maxPool2Back: maxPool2BackAVX2,
+	epilogue:   epilogueAVX2,
+	conv1Align: 8, conv3x3c1: conv3x3c1AVX2, conv3x3c1Grad: conv3x3c1GradAVX2,
+	adam:     adamAVX2,
+	copySegs: copySegsAVX2, addSegs: addSegsAVX2,
+	sigmoid: sigmoidAVX2, tanh: tanhAVX2,
 	gemm: gemmKernelAVX2,
 }
 
