@@ -125,6 +125,7 @@ var gemmKernels = tierGemmKernels()
 func tierGemmKernels() []*gemmKernel {
 	var ks []*gemmKernel
 	for _, t := range availableTiers() {
+		t.gemm.fitCaches(machineCaches)
 		ks = append(ks, t.gemm)
 	}
 	return ks
