@@ -56,12 +56,19 @@ func AdamUpdate(p, g, m, v []float32, alpha, b1, b2, eps float32) {
 }
 
 func adamUpdateRef(p, g, m, v []float32, alpha, b1, b2, eps float32) {
+	adamStepRef(p, g, m, v, alpha, 1-b1, 1-b2, eps)
+}
+
+// adamStepRef is adamUpdateRef with c1 = 1-β1 and c2 = 1-β2. The explicit
+// float32 conversions keep the compiler from fusing multiply-adds (as it
+// may on arm64 or with GOAMD64=v3), so the SIMD kernels can match it bit
+// for bit.
+func adamStepRef(p, g, m, v []float32, alpha, c1, c2, eps float32) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
-	c1, c2 := 1-b1, 1-b2
 	for i := range p {
 		gi := g[i]
-		mi := m[i] + (gi-m[i])*c1
-		vi := v[i] + (gi*gi-v[i])*c2
+		mi := m[i] + float32((gi-m[i])*c1)
+		vi := v[i] + float32((float32(gi*gi)-v[i])*c2)
 		m[i], v[i] = mi, vi
 		p[i] -= alpha * mi / (float32(math.Sqrt(float64(vi))) + eps)
 	}
