@@ -16,6 +16,7 @@ import "unsafe"
 //	epilogueNEON      applyEpilogueRef
 //	adamNEON          adamUpdateRef, in its order without fused operations
 //	sgemmKernelNEON   one 8×12 tile from packed panels (see gemmKernel.fn)
+//	packTransNEON     4×4 transposes for packA/packB (see packTransFastNEON)
 
 //go:noescape
 func addVVNEON(dst, a, b *float32, n int)
@@ -49,6 +50,49 @@ func adamNEON(p, grad, m, v *float32, n int, alpha, c1, c2, eps float32)
 
 //go:noescape
 func sgemmKernelNEON(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+// packTransNEON transposes 4×4 blocks:
+//
+//	for c < 4*chunks, i < 4: dst[c*w+i] = src[i*ld+c] (i < rows), 0 (i >= rows)
+//
+// 1 <= rows <= 4, chunks >= 1.
+//
+//go:noescape
+func packTransNEON(dst *float32, w int, src *float32, ld, rows, chunks int)
+
+// packTransFastNEON is packTransFastAVX512 for the 8×12 NEON kernel (w = 8
+// or 12): 4×4 transposes for whole 4-column chunks of depth, then plain Go
+// for the last kc%4.
+func packTransFastNEON(panel []float32, w int, src []float32, off, ld, rows, kc int) bool {
+	if kc < 4 || (w != 8 && w != 12) {
+		return false
+	}
+	if rows > 0 && off+(rows-1)*ld+kc > len(src) {
+		panic("kernels: packTransFastNEON: source out of range")
+	}
+	if kc*w > len(panel) {
+		panic("kernels: packTransFastNEON: panel out of range")
+	}
+	chunks := kc / 4
+	for h := 0; h < w; h += 4 {
+		n := min(max(rows-h, 0), 4)
+		if n == 0 {
+			for p := 0; p < 4*chunks; p++ {
+				clear(panel[p*w+h : p*w+h+4])
+			}
+			continue
+		}
+		packTransNEON(&panel[h], w, &src[off+h*ld], ld, n, chunks)
+	}
+	for p := 4 * chunks; p < kc; p++ {
+		d := panel[p*w : p*w+w]
+		for i := 0; i < rows; i++ {
+			d[i] = src[off+i*ld+p]
+		}
+		clear(d[rows:])
+	}
+	return true
+}
 
 // floats views n floats from p as a slice.
 func floats(p *float32, n int) []float32 { return unsafe.Slice(p, n) }
@@ -124,9 +168,10 @@ func adamNEONAny(p, grad, m, v *float32, n int, alpha, c1, c2, eps float32) {
 	}
 }
 
-// gemmKernelNEON is the 8×12 NEON micro-kernel with Go packing; mc and nc
+// gemmKernelNEON is the 8×12 NEON micro-kernel with NEON transposing
+// packs (the plain row copies stay in Go); mc and nc
 // are refitted to the caches at start-up.
-var gemmKernelNEON = &gemmKernel{name: "neon", mr: 8, nr: 12, kc: 256, mc: 8 * 16, nc: 12 * 170, fn: sgemmKernelNEON}
+var gemmKernelNEON = &gemmKernel{name: "neon", mr: 8, nr: 12, kc: 256, mc: 8 * 16, nc: 12 * 170, fn: sgemmKernelNEON, packTrans: packTransFastNEON}
 
 // neonTable holds the arm64 NEON kernels; the others run their references.
 var neonTable = &simdTable{

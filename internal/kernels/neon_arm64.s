@@ -497,3 +497,57 @@ sgn_nobeta:
 	VST1 [V29.S4, V30.S4, V31.S4], (R0)
 	ADD R4, R0
 	RET
+
+// func packTransNEON(dst *float32, w int, src *float32, ld, rows, chunks int)
+TEXT ·packTransNEON(SB), NOSPLIT, $0-48
+	MOVD dst+0(FP), R0
+	MOVD w+8(FP), R2
+	LSL $2, R2
+	MOVD src+16(FP), R1
+	MOVD ld+24(FP), R4
+	LSL $2, R4
+	MOVD rows+32(FP), R5
+	MOVD chunks+40(FP), R3
+ptn_loop:
+	MOVD R1, R6
+	VLD1 (R6), [V0.S4]
+	CMP $1, R5
+	BEQ ptn_zero1
+	ADD R4, R6
+	VLD1 (R6), [V1.S4]
+	CMP $2, R5
+	BEQ ptn_zero2
+	ADD R4, R6
+	VLD1 (R6), [V2.S4]
+	CMP $3, R5
+	BEQ ptn_zero3
+	ADD R4, R6
+	VLD1 (R6), [V3.S4]
+	B ptn_loaded
+ptn_zero1:
+	VEOR V1.B16, V1.B16, V1.B16
+ptn_zero2:
+	VEOR V2.B16, V2.B16, V2.B16
+ptn_zero3:
+	VEOR V3.B16, V3.B16, V3.B16
+ptn_loaded:
+	WORD $0x4e812804 // trn1 v4.4s, v0.4s, v1.4s
+	WORD $0x4e816805 // trn2 v5.4s, v0.4s, v1.4s
+	WORD $0x4e832846 // trn1 v6.4s, v2.4s, v3.4s
+	WORD $0x4e836847 // trn2 v7.4s, v2.4s, v3.4s
+	WORD $0x4ec62880 // trn1 v0.2d, v4.2d, v6.2d
+	WORD $0x4ec728a1 // trn1 v1.2d, v5.2d, v7.2d
+	WORD $0x4ec66882 // trn2 v2.2d, v4.2d, v6.2d
+	WORD $0x4ec768a3 // trn2 v3.2d, v5.2d, v7.2d
+	VST1 [V0.S4], (R0)
+	ADD R2, R0
+	VST1 [V1.S4], (R0)
+	ADD R2, R0
+	VST1 [V2.S4], (R0)
+	ADD R2, R0
+	VST1 [V3.S4], (R0)
+	ADD R2, R0
+	ADD $16, R1
+	SUBS $1, R3
+	BNE ptn_loop
+	RET

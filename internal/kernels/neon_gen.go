@@ -56,6 +56,15 @@ func fcmlez(d, n int) {
 	word(0x6EA0D800|uint32(n)<<5|uint32(d), fmt.Sprintf("fcmle v%d.4s, v%d.4s, #0.0", d, n))
 }
 
+func trn(name string, base uint32, d, n, m int, arr string) {
+	word(base|uint32(m)<<16|uint32(n)<<5|uint32(d), fmt.Sprintf("%s v%d.%s, v%d.%s, v%d.%s", name, d, arr, n, arr, m, arr))
+}
+
+func trn1s(d, n, m int) { trn("trn1", 0x4E802800, d, n, m, "4s") }
+func trn2s(d, n, m int) { trn("trn2", 0x4E806800, d, n, m, "4s") }
+func trn1d(d, n, m int) { trn("trn1", 0x4EC02800, d, n, m, "2d") }
+func trn2d(d, n, m int) { trn("trn2", 0x4EC06800, d, n, m, "2d") }
+
 func fsqrt(d, n int) {
 	word(0x6EA1F800|uint32(n)<<5|uint32(d), fmt.Sprintf("fsqrt v%d.4s, v%d.4s", d, n))
 }
@@ -118,6 +127,10 @@ func main() {
 		fmlaElem(27, 28, 29, 3)
 		fmlaElem(8, 2, 1, 2)
 		fmulElem(30, 31, 0, 1)
+		trn1s(0, 1, 2)
+		trn2s(3, 4, 5)
+		trn1d(6, 7, 8)
+		trn2d(9, 10, 11)
 		fmt.Print(sb.String())
 		return
 	}
@@ -266,6 +279,7 @@ func main() {
 	p("RET")
 
 	gemm()
+	packTrans()
 	if err := os.WriteFile("neon_arm64.s", []byte(sb.String()), 0o644); err != nil {
 		panic(err)
 	}
@@ -321,5 +335,53 @@ func gemm() {
 		p("VST1 %s, (R0)", regs(8+3*i, 3))
 		p("ADD R4, R0")
 	}
+	p("RET")
+}
+
+// packTrans writes packTransNEON, which transposes 4×4 blocks:
+//
+//	for c < 4*chunks, i < 4: dst[c*w+i] = src[i*ld+c] (i < rows), 0 (i >= rows)
+//
+// 1 <= rows <= 4, chunks >= 1.
+func packTrans() {
+	header("(dst *float32, w int, src *float32, ld, rows, chunks int)", "packTransNEON", 48)
+	p("MOVD dst+0(FP), R0")
+	p("MOVD w+8(FP), R2")
+	p("LSL $2, R2")
+	p("MOVD src+16(FP), R1")
+	p("MOVD ld+24(FP), R4")
+	p("LSL $2, R4")
+	p("MOVD rows+32(FP), R5")
+	p("MOVD chunks+40(FP), R3")
+	label("ptn_loop")
+	p("MOVD R1, R6")
+	p("VLD1 (R6), [V0.S4]")
+	for i := 1; i < 4; i++ {
+		p("CMP $%d, R5", i)
+		p("BEQ ptn_zero%d", i)
+		p("ADD R4, R6")
+		p("VLD1 (R6), [V%d.S4]", i)
+	}
+	p("B ptn_loaded")
+	for i := 1; i < 4; i++ {
+		label(fmt.Sprintf("ptn_zero%d", i))
+		p("VEOR V%d.B16, V%d.B16, V%d.B16", i, i, i)
+	}
+	label("ptn_loaded")
+	trn1s(4, 0, 1)
+	trn2s(5, 0, 1)
+	trn1s(6, 2, 3)
+	trn2s(7, 2, 3)
+	trn1d(0, 4, 6) // column 0
+	trn1d(1, 5, 7) // column 1
+	trn2d(2, 4, 6) // column 2
+	trn2d(3, 5, 7) // column 3
+	for j := 0; j < 4; j++ {
+		p("VST1 [V%d.S4], (R0)", j)
+		p("ADD R2, R0")
+	}
+	p("ADD $16, R1")
+	p("SUBS $1, R3")
+	p("BNE ptn_loop")
 	p("RET")
 }
