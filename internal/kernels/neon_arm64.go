@@ -16,6 +16,7 @@ import "unsafe"
 //	epilogueNEON      applyEpilogueRef
 //	adamNEON          adamUpdateRef, in its order without fused operations
 //	sgemmKernelNEON   one 8×12 tile from packed panels (see gemmKernel.fn)
+//	sigmoidNEON, tanhNEON  Sigmoid32, Tanh32 (within a few ulp)
 //	packTransNEON     4×4 transposes for packA/packB (see packTransFastNEON)
 
 //go:noescape
@@ -92,6 +93,34 @@ func packTransFastNEON(panel []float32, w int, src []float32, off, ld, rows, kc 
 		clear(d[rows:])
 	}
 	return true
+}
+
+//go:noescape
+func sigmoidNEON(dst, x *float32, n int)
+
+//go:noescape
+func tanhNEON(dst, x *float32, n int)
+
+func sigmoidNEONAny(dst, x *float32, n int) {
+	m := n &^ 3
+	if m > 0 {
+		sigmoidNEON(dst, x, m)
+	}
+	d, s := floats(dst, n), floats(x, n)
+	for i := m; i < n; i++ {
+		d[i] = Sigmoid32(s[i])
+	}
+}
+
+func tanhNEONAny(dst, x *float32, n int) {
+	m := n &^ 3
+	if m > 0 {
+		tanhNEON(dst, x, m)
+	}
+	d, s := floats(dst, n), floats(x, n)
+	for i := m; i < n; i++ {
+		d[i] = Tanh32(s[i])
+	}
 }
 
 // floats views n floats from p as a slice.
@@ -183,6 +212,8 @@ var neonTable = &simdTable{
 	reluBackward: reluBackwardNEONAny,
 	epilogue:     epilogueNEONAny,
 	adam:         adamNEONAny,
+	sigmoid:      sigmoidNEONAny,
+	tanh:         tanhNEONAny,
 	gemm:         gemmKernelNEON,
 }
 

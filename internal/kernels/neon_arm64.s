@@ -551,3 +551,230 @@ ptn_loaded:
 	SUBS $1, R3
 	BNE ptn_loop
 	RET
+
+DATA neonc<>+0(SB)/4, $0x3fb8aa3b
+DATA neonc<>+4(SB)/4, $0x3fb8aa3b
+DATA neonc<>+8(SB)/4, $0x3fb8aa3b
+DATA neonc<>+12(SB)/4, $0x3fb8aa3b
+DATA neonc<>+16(SB)/4, $0x3f317200
+DATA neonc<>+20(SB)/4, $0x3f317200
+DATA neonc<>+24(SB)/4, $0x3f317200
+DATA neonc<>+28(SB)/4, $0x3f317200
+DATA neonc<>+32(SB)/4, $0x35bfbe8e
+DATA neonc<>+36(SB)/4, $0x35bfbe8e
+DATA neonc<>+40(SB)/4, $0x35bfbe8e
+DATA neonc<>+44(SB)/4, $0x35bfbe8e
+DATA neonc<>+48(SB)/4, $0x39500d01
+DATA neonc<>+52(SB)/4, $0x39500d01
+DATA neonc<>+56(SB)/4, $0x39500d01
+DATA neonc<>+60(SB)/4, $0x39500d01
+DATA neonc<>+64(SB)/4, $0x3ab60b61
+DATA neonc<>+68(SB)/4, $0x3ab60b61
+DATA neonc<>+72(SB)/4, $0x3ab60b61
+DATA neonc<>+76(SB)/4, $0x3ab60b61
+DATA neonc<>+80(SB)/4, $0x3c088889
+DATA neonc<>+84(SB)/4, $0x3c088889
+DATA neonc<>+88(SB)/4, $0x3c088889
+DATA neonc<>+92(SB)/4, $0x3c088889
+DATA neonc<>+96(SB)/4, $0x3d2aaaab
+DATA neonc<>+100(SB)/4, $0x3d2aaaab
+DATA neonc<>+104(SB)/4, $0x3d2aaaab
+DATA neonc<>+108(SB)/4, $0x3d2aaaab
+DATA neonc<>+112(SB)/4, $0x3e2aaaab
+DATA neonc<>+116(SB)/4, $0x3e2aaaab
+DATA neonc<>+120(SB)/4, $0x3e2aaaab
+DATA neonc<>+124(SB)/4, $0x3e2aaaab
+DATA neonc<>+128(SB)/4, $0x3f000000
+DATA neonc<>+132(SB)/4, $0x3f000000
+DATA neonc<>+136(SB)/4, $0x3f000000
+DATA neonc<>+140(SB)/4, $0x3f000000
+DATA neonc<>+144(SB)/4, $0x3f800000
+DATA neonc<>+148(SB)/4, $0x3f800000
+DATA neonc<>+152(SB)/4, $0x3f800000
+DATA neonc<>+156(SB)/4, $0x3f800000
+DATA neonc<>+160(SB)/4, $0x42b00000
+DATA neonc<>+164(SB)/4, $0x42b00000
+DATA neonc<>+168(SB)/4, $0x42b00000
+DATA neonc<>+172(SB)/4, $0x42b00000
+DATA neonc<>+176(SB)/4, $0xc2b00000
+DATA neonc<>+180(SB)/4, $0xc2b00000
+DATA neonc<>+184(SB)/4, $0xc2b00000
+DATA neonc<>+188(SB)/4, $0xc2b00000
+DATA neonc<>+192(SB)/4, $0x40000000
+DATA neonc<>+196(SB)/4, $0x40000000
+DATA neonc<>+200(SB)/4, $0x40000000
+DATA neonc<>+204(SB)/4, $0x40000000
+DATA neonc<>+208(SB)/4, $0x3e800000
+DATA neonc<>+212(SB)/4, $0x3e800000
+DATA neonc<>+216(SB)/4, $0x3e800000
+DATA neonc<>+220(SB)/4, $0x3e800000
+DATA neonc<>+224(SB)/4, $0x0000007f
+DATA neonc<>+228(SB)/4, $0x0000007f
+DATA neonc<>+232(SB)/4, $0x0000007f
+DATA neonc<>+236(SB)/4, $0x0000007f
+DATA neonc<>+240(SB)/4, $0x80000000
+DATA neonc<>+244(SB)/4, $0x80000000
+DATA neonc<>+248(SB)/4, $0x80000000
+DATA neonc<>+252(SB)/4, $0x80000000
+DATA neonc<>+256(SB)/4, $0x3cb327a4
+DATA neonc<>+260(SB)/4, $0x3cb327a4
+DATA neonc<>+264(SB)/4, $0x3cb327a4
+DATA neonc<>+268(SB)/4, $0x3cb327a4
+DATA neonc<>+272(SB)/4, $0xbd5d0dd1
+DATA neonc<>+276(SB)/4, $0xbd5d0dd1
+DATA neonc<>+280(SB)/4, $0xbd5d0dd1
+DATA neonc<>+284(SB)/4, $0xbd5d0dd1
+DATA neonc<>+288(SB)/4, $0x3e088889
+DATA neonc<>+292(SB)/4, $0x3e088889
+DATA neonc<>+296(SB)/4, $0x3e088889
+DATA neonc<>+300(SB)/4, $0x3e088889
+DATA neonc<>+304(SB)/4, $0xbeaaaaab
+DATA neonc<>+308(SB)/4, $0xbeaaaaab
+DATA neonc<>+312(SB)/4, $0xbeaaaaab
+DATA neonc<>+316(SB)/4, $0xbeaaaaab
+GLOBL neonc<>(SB), RODATA|NOPTR, $320
+
+// func sigmoidNEON(dst, x *float32, n int)
+TEXT ·sigmoidNEON(SB), NOSPLIT, $0-24
+	MOVD dst+0(FP), R0
+	MOVD x+8(FP), R1
+	MOVD n+16(FP), R3
+	MOVD $neonc<>(SB), R9
+	VLD1.P 64(R9), [V16.S4, V17.S4, V18.S4, V19.S4]
+	VLD1.P 64(R9), [V20.S4, V21.S4, V22.S4, V23.S4]
+	VLD1.P 64(R9), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1.P 64(R9), [V28.S4, V29.S4, V30.S4, V31.S4]
+	VLD1 (R9), [V12.S4, V13.S4, V14.S4, V15.S4]
+sigmoidNEON_loop:
+	CBZ R3, sigmoidNEON_done
+	VLD1.P 16(R1), [V0.S4]
+	WORD $0x6ea0f801 // fneg v1.4s, v0.4s
+	WORD $0x4ebaf421 // fmin v1.4s, v1.4s, v26.4s
+	WORD $0x4e3bf421 // fmax v1.4s, v1.4s, v27.4s
+	WORD $0x6e30dc22 // fmul v2.4s, v1.4s, v16.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x4ea11c23 // orr v3.16b, v1.16b, v1.16b
+	WORD $0x4eb1cc43 // fmls v3.4s, v2.4s, v17.4s
+	WORD $0x4eb2cc43 // fmls v3.4s, v2.4s, v18.4s
+	WORD $0x4eb31e64 // orr v4.16b, v19.16b, v19.16b
+	WORD $0x4eb41e8b // orr v11.16b, v20.16b, v20.16b
+	WORD $0x4e23cc8b // fmla v11.4s, v4.4s, v3.4s
+	WORD $0x4eab1d64 // orr v4.16b, v11.16b, v11.16b
+	WORD $0x4eb51eab // orr v11.16b, v21.16b, v21.16b
+	WORD $0x4e23cc8b // fmla v11.4s, v4.4s, v3.4s
+	WORD $0x4eab1d64 // orr v4.16b, v11.16b, v11.16b
+	WORD $0x4eb61ecb // orr v11.16b, v22.16b, v22.16b
+	WORD $0x4e23cc8b // fmla v11.4s, v4.4s, v3.4s
+	WORD $0x4eab1d64 // orr v4.16b, v11.16b, v11.16b
+	WORD $0x4eb71eeb // orr v11.16b, v23.16b, v23.16b
+	WORD $0x4e23cc8b // fmla v11.4s, v4.4s, v3.4s
+	WORD $0x4eab1d64 // orr v4.16b, v11.16b, v11.16b
+	WORD $0x4eb81f0b // orr v11.16b, v24.16b, v24.16b
+	WORD $0x4e23cc8b // fmla v11.4s, v4.4s, v3.4s
+	WORD $0x4eab1d64 // orr v4.16b, v11.16b, v11.16b
+	WORD $0x4eb91f2b // orr v11.16b, v25.16b, v25.16b
+	WORD $0x4e23cc8b // fmla v11.4s, v4.4s, v3.4s
+	WORD $0x4eab1d64 // orr v4.16b, v11.16b, v11.16b
+	WORD $0x4eb91f2b // orr v11.16b, v25.16b, v25.16b
+	WORD $0x4e23cc8b // fmla v11.4s, v4.4s, v3.4s
+	WORD $0x4eab1d64 // orr v4.16b, v11.16b, v11.16b
+	WORD $0x4ea1b84a // fcvtzs v10.4s, v2.4s
+	WORD $0x4f3f054b // sshr v11.4s, v10.4s, #1
+	WORD $0x6eab854a // sub v10.4s, v10.4s, v11.4s
+	WORD $0x4ebe856b // add v11.4s, v11.4s, v30.4s
+	WORD $0x4ebe854a // add v10.4s, v10.4s, v30.4s
+	WORD $0x4f37556b // shl v11.4s, v11.4s, #23
+	WORD $0x4f37554a // shl v10.4s, v10.4s, #23
+	WORD $0x6e2bdc84 // fmul v4.4s, v4.4s, v11.4s
+	WORD $0x6e2adc84 // fmul v4.4s, v4.4s, v10.4s
+	WORD $0x4e39d484 // fadd v4.4s, v4.4s, v25.4s
+	WORD $0x6e24ff25 // fdiv v5.4s, v25.4s, v4.4s
+	WORD $0x4e20e407 // fcmeq v7.4s, v0.4s, v0.4s
+	WORD $0x6ee71c05 // bif v5.16b, v0.16b, v7.16b
+	VST1.P [V5.S4], 16(R0)
+	SUB $4, R3
+	B sigmoidNEON_loop
+sigmoidNEON_done:
+	RET
+
+// func tanhNEON(dst, x *float32, n int)
+TEXT ·tanhNEON(SB), NOSPLIT, $0-24
+	MOVD dst+0(FP), R0
+	MOVD x+8(FP), R1
+	MOVD n+16(FP), R3
+	MOVD $neonc<>(SB), R9
+	VLD1.P 64(R9), [V16.S4, V17.S4, V18.S4, V19.S4]
+	VLD1.P 64(R9), [V20.S4, V21.S4, V22.S4, V23.S4]
+	VLD1.P 64(R9), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1.P 64(R9), [V28.S4, V29.S4, V30.S4, V31.S4]
+	VLD1 (R9), [V12.S4, V13.S4, V14.S4, V15.S4]
+tanhNEON_loop:
+	CBZ R3, tanhNEON_done
+	VLD1.P 16(R1), [V0.S4]
+	WORD $0x4ea0f806 // fabs v6.4s, v0.4s
+	WORD $0x4e26d4c1 // fadd v1.4s, v6.4s, v6.4s
+	WORD $0x4ebaf421 // fmin v1.4s, v1.4s, v26.4s
+	WORD $0x6e30dc22 // fmul v2.4s, v1.4s, v16.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x4ea11c23 // orr v3.16b, v1.16b, v1.16b
+	WORD $0x4eb1cc43 // fmls v3.4s, v2.4s, v17.4s
+	WORD $0x4eb2cc43 // fmls v3.4s, v2.4s, v18.4s
+	WORD $0x4eb31e64 // orr v4.16b, v19.16b, v19.16b
+	WORD $0x4eb41e8b // orr v11.16b, v20.16b, v20.16b
+	WORD $0x4e23cc8b // fmla v11.4s, v4.4s, v3.4s
+	WORD $0x4eab1d64 // orr v4.16b, v11.16b, v11.16b
+	WORD $0x4eb51eab // orr v11.16b, v21.16b, v21.16b
+	WORD $0x4e23cc8b // fmla v11.4s, v4.4s, v3.4s
+	WORD $0x4eab1d64 // orr v4.16b, v11.16b, v11.16b
+	WORD $0x4eb61ecb // orr v11.16b, v22.16b, v22.16b
+	WORD $0x4e23cc8b // fmla v11.4s, v4.4s, v3.4s
+	WORD $0x4eab1d64 // orr v4.16b, v11.16b, v11.16b
+	WORD $0x4eb71eeb // orr v11.16b, v23.16b, v23.16b
+	WORD $0x4e23cc8b // fmla v11.4s, v4.4s, v3.4s
+	WORD $0x4eab1d64 // orr v4.16b, v11.16b, v11.16b
+	WORD $0x4eb81f0b // orr v11.16b, v24.16b, v24.16b
+	WORD $0x4e23cc8b // fmla v11.4s, v4.4s, v3.4s
+	WORD $0x4eab1d64 // orr v4.16b, v11.16b, v11.16b
+	WORD $0x4eb91f2b // orr v11.16b, v25.16b, v25.16b
+	WORD $0x4e23cc8b // fmla v11.4s, v4.4s, v3.4s
+	WORD $0x4eab1d64 // orr v4.16b, v11.16b, v11.16b
+	WORD $0x4eb91f2b // orr v11.16b, v25.16b, v25.16b
+	WORD $0x4e23cc8b // fmla v11.4s, v4.4s, v3.4s
+	WORD $0x4eab1d64 // orr v4.16b, v11.16b, v11.16b
+	WORD $0x4ea1b84a // fcvtzs v10.4s, v2.4s
+	WORD $0x4f3f054b // sshr v11.4s, v10.4s, #1
+	WORD $0x6eab854a // sub v10.4s, v10.4s, v11.4s
+	WORD $0x4ebe856b // add v11.4s, v11.4s, v30.4s
+	WORD $0x4ebe854a // add v10.4s, v10.4s, v30.4s
+	WORD $0x4f37556b // shl v11.4s, v11.4s, #23
+	WORD $0x4f37554a // shl v10.4s, v10.4s, #23
+	WORD $0x6e2bdc84 // fmul v4.4s, v4.4s, v11.4s
+	WORD $0x6e2adc84 // fmul v4.4s, v4.4s, v10.4s
+	WORD $0x4e39d484 // fadd v4.4s, v4.4s, v25.4s
+	WORD $0x6e24ff85 // fdiv v5.4s, v28.4s, v4.4s
+	WORD $0x4ea5d725 // fsub v5.4s, v25.4s, v5.4s
+	WORD $0x4e3f1c07 // and v7.16b, v0.16b, v31.16b
+	WORD $0x4ea71ca5 // orr v5.16b, v5.16b, v7.16b
+	WORD $0x6e20dc08 // fmul v8.4s, v0.4s, v0.4s
+	WORD $0x4eac1d89 // orr v9.16b, v12.16b, v12.16b
+	WORD $0x4ead1dab // orr v11.16b, v13.16b, v13.16b
+	WORD $0x4e28cd2b // fmla v11.4s, v9.4s, v8.4s
+	WORD $0x4eab1d69 // orr v9.16b, v11.16b, v11.16b
+	WORD $0x4eae1dcb // orr v11.16b, v14.16b, v14.16b
+	WORD $0x4e28cd2b // fmla v11.4s, v9.4s, v8.4s
+	WORD $0x4eab1d69 // orr v9.16b, v11.16b, v11.16b
+	WORD $0x4eaf1deb // orr v11.16b, v15.16b, v15.16b
+	WORD $0x4e28cd2b // fmla v11.4s, v9.4s, v8.4s
+	WORD $0x4eab1d69 // orr v9.16b, v11.16b, v11.16b
+	WORD $0x6e29dd09 // fmul v9.4s, v8.4s, v9.4s
+	WORD $0x4ea01c0b // orr v11.16b, v0.16b, v0.16b
+	WORD $0x4e20cd2b // fmla v11.4s, v9.4s, v0.4s
+	WORD $0x6ea6e7a7 // fcmgt v7.4s, v29.4s, v6.4s
+	WORD $0x6ea71d65 // bit v5.16b, v11.16b, v7.16b
+	WORD $0x4e20e407 // fcmeq v7.4s, v0.4s, v0.4s
+	WORD $0x6ee71c05 // bif v5.16b, v0.16b, v7.16b
+	VST1.P [V5.S4], 16(R0)
+	SUB $4, R3
+	B tanhNEON_loop
+tanhNEON_done:
+	RET

@@ -1,8 +1,8 @@
 //go:build ignore
 
 // neon_gen.go writes neon_arm64.s, the arm64 NEON kernels of the neon tier
-// (slice kernels, ReLU backward, the GEMM epilogue, Adam and the 8×12
-// SGEMM micro-kernel):
+// (slice kernels, ReLU backward, the GEMM epilogue, Adam, sigmoid and tanh,
+// the 8×12 SGEMM micro-kernel and its transposing pack):
 //
 //	go run neon_gen.go
 //
@@ -64,6 +64,41 @@ func trn1s(d, n, m int) { trn("trn1", 0x4E802800, d, n, m, "4s") }
 func trn2s(d, n, m int) { trn("trn2", 0x4E806800, d, n, m, "4s") }
 func trn1d(d, n, m int) { trn("trn1", 0x4EC02800, d, n, m, "2d") }
 func trn2d(d, n, m int) { trn("trn2", 0x4EC06800, d, n, m, "2d") }
+
+// two-register (d, n) vector ops on .4S
+func v2(name string, base uint32, d, n int) {
+	word(base|uint32(n)<<5|uint32(d), fmt.Sprintf("%s v%d.4s, v%d.4s", name, d, n))
+}
+
+func fneg(d, n int)   { v2("fneg", 0x6EA0F800, d, n) }
+func fabs(d, n int)   { v2("fabs", 0x4EA0F800, d, n) }
+func frintn(d, n int) { v2("frintn", 0x4E218800, d, n) }
+func fcvtzs(d, n int) { v2("fcvtzs", 0x4EA1B800, d, n) }
+
+func fmin(d, n, m int)  { v3("fmin", 0x4EA0F400, d, n, m) }
+func fmax(d, n, m int)  { v3("fmax", 0x4E20F400, d, n, m) }
+func fmls(d, n, m int)  { v3("fmls", 0x4EA0CC00, d, n, m) }
+func iadd(d, n, m int)  { v3("add", 0x4EA08400, d, n, m) }
+func isub(d, n, m int)  { v3("sub", 0x6EA08400, d, n, m) }
+func fcmeq(d, n, m int) { v3("fcmeq", 0x4E20E400, d, n, m) }
+func fcmgt(d, n, m int) { v3("fcmgt", 0x6EA0E400, d, n, m) }
+
+func b16(name string, base uint32, d, n, m int) {
+	word(base|uint32(m)<<16|uint32(n)<<5|uint32(d), fmt.Sprintf("%s v%d.16b, v%d.16b, v%d.16b", name, d, n, m))
+}
+
+func vorr(d, n, m int) { b16("orr", 0x4EA01C00, d, n, m) }
+func vbit(d, n, m int) { b16("bit", 0x6EA01C00, d, n, m) }
+func vbif(d, n, m int) { b16("bif", 0x6EE01C00, d, n, m) }
+func vmov(d, n int)    { vorr(d, n, n) }
+
+func sshr1(d, n int) {
+	word(0x4F3F0400|uint32(n)<<5|uint32(d), fmt.Sprintf("sshr v%d.4s, v%d.4s, #1", d, n))
+}
+
+func shl23(d, n int) {
+	word(0x4F375400|uint32(n)<<5|uint32(d), fmt.Sprintf("shl v%d.4s, v%d.4s, #23", d, n))
+}
 
 func fsqrt(d, n int) {
 	word(0x6EA1F800|uint32(n)<<5|uint32(d), fmt.Sprintf("fsqrt v%d.4s, v%d.4s", d, n))
@@ -131,6 +166,22 @@ func main() {
 		trn2s(3, 4, 5)
 		trn1d(6, 7, 8)
 		trn2d(9, 10, 11)
+		fneg(1, 2)
+		fabs(3, 4)
+		frintn(5, 6)
+		fcvtzs(7, 8)
+		fmin(9, 10, 11)
+		fmax(12, 13, 14)
+		fmls(15, 16, 17)
+		iadd(18, 19, 20)
+		isub(21, 22, 23)
+		fcmeq(24, 25, 26)
+		fcmgt(27, 28, 29)
+		vorr(30, 31, 0)
+		vbit(1, 2, 3)
+		vbif(4, 5, 6)
+		sshr1(7, 8)
+		shl23(9, 10)
 		fmt.Print(sb.String())
 		return
 	}
@@ -280,6 +331,7 @@ func main() {
 
 	gemm()
 	packTrans()
+	sigmoidTanh()
 	if err := os.WriteFile("neon_arm64.s", []byte(sb.String()), 0o644); err != nil {
 		panic(err)
 	}
@@ -384,4 +436,108 @@ func packTrans() {
 	p("SUBS $1, R3")
 	p("BNE ptn_loop")
 	p("RET")
+}
+
+// neonConsts is the constant table of sigmoidNEON and tanhNEON, loaded into
+// V16..V31 and V12..V15 (the same constants as the AVX-512 kernels).
+var neonConsts = []uint32{
+	0x3fb8aa3b, 0x3f317200, 0x35bfbe8e, // V16 log2 e, V17 ln2 hi, V18 ln2 lo
+	0x39500d01, 0x3ab60b61, 0x3c088889, 0x3d2aaaab, 0x3e2aaaab, 0x3f000000, // V19..V24 p7..p2
+	0x3f800000, 0x42b00000, 0xc2b00000, 0x40000000, 0x3e800000, // V25 1, V26 88, V27 -88, V28 2, V29 0.25
+	127, 0x80000000, // V30 exponent bias, V31 sign bit
+	0x3cb327a4, 0xbd5d0dd1, 0x3e088889, 0xbeaaaaab, // V12..V15 tanh Taylor t3..t0
+}
+
+// expm sets V4 = e^V1 for V1 in [-88, 88] (temporaries V2, V3, V10, V11):
+// n = round(V1·log2 e), r = V1 - n·ln 2, V4 = p(r)·2^n, 2^n applied as two
+// exact power-of-two factors.
+func expm() {
+	fmul(2, 1, 16)
+	frintn(2, 2)
+	vmov(3, 1)
+	fmls(3, 2, 17)
+	fmls(3, 2, 18)
+	vmov(4, 19)
+	for _, c := range []int{20, 21, 22, 23, 24, 25, 25} {
+		vmov(11, c)
+		fmla(11, 4, 3) // c + V4·r, fused
+		vmov(4, 11)
+	}
+	fcvtzs(10, 2)
+	sshr1(11, 10)
+	isub(10, 10, 11)
+	iadd(11, 11, 30)
+	iadd(10, 10, 30)
+	shl23(11, 11)
+	shl23(10, 10)
+	fmul(4, 4, 11)
+	fmul(4, 4, 10)
+}
+
+// sigmoidTanh writes sigmoidNEON and tanhNEON over n (a multiple of 4)
+// floats; NaN inputs pass through.
+func sigmoidTanh() {
+	sb.WriteString("\n")
+	for i, v := range neonConsts {
+		for l := 0; l < 4; l++ {
+			fmt.Fprintf(&sb, "DATA neonc<>+%d(SB)/4, $0x%08x\n", 16*i+4*l, v)
+		}
+	}
+	fmt.Fprintf(&sb, "GLOBL neonc<>(SB), RODATA|NOPTR, $%d\n", 16*len(neonConsts))
+	for _, tanh := range []bool{false, true} {
+		name := "sigmoidNEON"
+		if tanh {
+			name = "tanhNEON"
+		}
+		header("(dst, x *float32, n int)", name, 24)
+		p("MOVD dst+0(FP), R0")
+		p("MOVD x+8(FP), R1")
+		p("MOVD n+16(FP), R3")
+		p("MOVD $neonc<>(SB), R9")
+		p("VLD1.P 64(R9), [V16.S4, V17.S4, V18.S4, V19.S4]")
+		p("VLD1.P 64(R9), [V20.S4, V21.S4, V22.S4, V23.S4]")
+		p("VLD1.P 64(R9), [V24.S4, V25.S4, V26.S4, V27.S4]")
+		p("VLD1.P 64(R9), [V28.S4, V29.S4, V30.S4, V31.S4]")
+		p("VLD1 (R9), [V12.S4, V13.S4, V14.S4, V15.S4]")
+		label(name + "_loop")
+		p("CBZ R3, %s_done", name)
+		p("VLD1.P 16(R1), [V0.S4]")
+		if !tanh {
+			fneg(1, 0)
+			fmin(1, 1, 26)
+			fmax(1, 1, 27)
+			expm()
+			fadd(4, 4, 25)
+			fdiv(5, 25, 4)
+		} else {
+			fabs(6, 0)
+			fadd(1, 6, 6)
+			fmin(1, 1, 26)
+			expm()
+			fadd(4, 4, 25)
+			fdiv(5, 28, 4)
+			fsub(5, 25, 5)
+			vand(7, 0, 31)
+			vorr(5, 5, 7)
+			fmul(8, 0, 0)
+			vmov(9, 12)
+			for _, c := range []int{13, 14, 15} {
+				vmov(11, c)
+				fmla(11, 9, 8)
+				vmov(9, 11)
+			}
+			fmul(9, 8, 9)
+			vmov(11, 0)
+			fmla(11, 9, 0)  // x + x·z·poly
+			fcmgt(7, 29, 6) // |x| < 0.25
+			vbit(5, 11, 7)
+		}
+		fcmeq(7, 0, 0)
+		vbif(5, 0, 7) // NaN: x
+		p("VST1.P [V5.S4], 16(R0)")
+		p("SUB $4, R3")
+		p("B %s_loop", name)
+		label(name + "_done")
+		p("RET")
+	}
 }
