@@ -23,8 +23,6 @@ package kernels
 //	packTransAVX2             8×8 transposes for packA/packB (see packTransFastAVX2)
 //	packCopyAVX2              masked row copies for packA/packB (see packCopyFastAVX2)
 
-//go:generate go run avx2_gen.go
-
 //go:noescape
 func addVVAVX2(dst, a, b *float32, n int)
 

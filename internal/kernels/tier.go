@@ -1,5 +1,11 @@
 package kernels
 
+// The assembly of every tier is generated; these run on any host:
+//
+//go:generate go run gemm_gen.go
+//go:generate go run avx2_gen.go
+//go:generate go run neon_gen.go
+
 import (
 	"fmt"
 	"os"
