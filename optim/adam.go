@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/tensile-ml/tensile/internal/kernels"
+	"github.com/tensile-ml/tensile/backend"
 	"github.com/tensile-ml/tensile/tensor"
 )
 
@@ -53,13 +53,6 @@ type Adam struct {
 	core
 	b1, b2, eps float32
 	amsgrad     bool
-	cur         adamArgs
-	run         func(lo, hi int)
-}
-
-type adamArgs struct {
-	p, g, m, v, vhat []float32
-	alpha            float32
 }
 
 // NewAdam returns an Adam optimizer, or an error for an invalid config.
@@ -97,34 +90,29 @@ func newAdam(name string, cfg AdamConfig) (*Adam, error) {
 		slots = append(slots, "vhat")
 	}
 	o := &Adam{core: newCore(name, c, slots, nil), b1: b1, b2: b2, eps: eps, amsgrad: cfg.AMSGrad}
-	o.run = func(lo, hi int) { o.kernel(lo, hi) }
 	if cfg.Lazy {
-		o.sparse = o.rows
+		o.sparse = o.rule
 	}
 	return o, nil
 }
 
-func (o *Adam) kernel(lo, hi int) {
-	a := &o.cur
-	if a.vhat != nil {
-		kernels.AMSGradUpdate(a.p[lo:hi], a.g[lo:hi], a.m[lo:hi], a.v[lo:hi], a.vhat[lo:hi], a.alpha, o.b1, o.b2, o.eps)
-		return
-	}
-	kernels.AdamUpdate(a.p[lo:hi], a.g[lo:hi], a.m[lo:hi], a.v[lo:hi], a.alpha, o.b1, o.b2, o.eps)
-}
-
 // Step updates every parameter that has a gradient.
 func (o *Adam) Step(params []*tensor.Tensor) {
+	o.step(params, func(st *paramState, p, g backend.Buffer, lr float32) {
+		applyRule(o.rule(st, lr), st, p, g)
+	})
+}
+
+// rule is Adam's (or AMSGrad's) update at learning rate lr for the current
+// step: its LR is the bias-corrected step size α.
+func (o *Adam) rule(_ *paramState, lr float32) backend.Update {
 	t := float64(o.iters + 1)
 	corr := math.Sqrt(1-math.Pow(float64(o.b2), t)) / (1 - math.Pow(float64(o.b1), t))
-	o.step(params, func(st *paramState, p, g []float32, lr float32) {
-		o.cur = adamArgs{p: p, g: g, m: st.slots[0], v: st.slots[1], alpha: float32(float64(lr) * corr)}
-		if o.amsgrad {
-			o.cur.vhat = st.slots[2]
-		}
-		runUpdate(len(p), o.run)
-		o.cur = adamArgs{}
-	})
+	u := backend.Update{Op: backend.Adam, LR: float32(float64(lr) * corr), Beta1: o.b1, Beta2: o.b2, Eps: o.eps}
+	if o.amsgrad {
+		u.Op = backend.AMSGrad
+	}
+	return u
 }
 
 // Config returns the name ("adam" or "adamw") and the hyperparameters.

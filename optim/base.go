@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/tensile-ml/tensile/internal/kernels"
+	"github.com/tensile-ml/tensile/backend"
 	"github.com/tensile-ml/tensile/tensor"
 )
 
@@ -28,10 +28,6 @@ func orDefault(v, d float32) float32 {
 	}
 	return v
 }
-
-// parallelMin is the parameter size from which an update is split across the
-// worker pool. Below it the update runs on the calling goroutine.
-const parallelMin = 1 << 16
 
 // BaseConfig holds the settings every optimizer shares, as Keras's base
 // Optimizer does: learning rate or schedule, gradient clipping and weight
@@ -125,7 +121,7 @@ type core struct {
 	slotNames []string
 	slotInit  []float32 // initial value of each slot
 	states    map[string]*paramState
-	scratch   []float32
+	scratch   backend.Buffer
 	sparse    rowUpdate // nil: row-sparse gradients are densified
 }
 
@@ -213,18 +209,19 @@ func (c *core) state(p *tensor.Tensor, n int) *paramState {
 // step runs one optimizer step: it resolves the learning rate, clips the
 // gradients, applies weight decay and calls update for each parameter with
 // a gradient.
-func (c *core) step(params []*tensor.Tensor, update func(st *paramState, p, g []float32, lr float32)) {
+func (c *core) step(params []*tensor.Tensor, update func(st *paramState, p, g backend.Buffer, lr float32)) {
+	be := tensor.Backend()
 	lr := c.LearningRate()
 	gscale := float32(1)
 	if c.cfg.GlobalClipNorm > 0 {
 		var ss float64
 		for _, p := range params {
 			if rg := c.rowGrad(p); rg != nil {
-				ss += kernels.SumSquares(rg.Values)
+				ss += be.SumSquares(backend.Host(rg.Values))
 				continue
 			}
 			if g := p.Grad(); g != nil {
-				ss += kernels.SumSquares(g.Data())
+				ss += be.SumSquares(g.Buffer())
 			}
 		}
 		if n := math.Sqrt(ss); n > float64(c.cfg.GlobalClipNorm) {
@@ -243,18 +240,18 @@ func (c *core) step(params []*tensor.Tensor, update func(st *paramState, p, g []
 		if !p.IsContiguous() {
 			c.opErr("parameter %q %v is not contiguous", p.Name(), p.Shape())
 		}
-		pd, gd := p.Data(), gt.Data()
-		if len(gd) != len(pd) {
-			c.opErr("gradient of %q has %d values, parameter %v has %d", p.Name(), len(gd), p.Shape(), len(pd))
+		pd, gd := p.Buffer(), gt.Buffer()
+		if gd.Len() != pd.Len() {
+			c.opErr("gradient of %q has %d values, parameter %v has %d", p.Name(), gd.Len(), p.Shape(), pd.Len())
 		}
-		st := c.state(p, len(pd))
+		st := c.state(p, pd.Len())
 		if st.last == c.iters && st.owner != p {
 			c.opErr("two parameters are named %q; names must be unique", p.Name())
 		}
 		st.owner, st.last = p, c.iters
-		gd = c.clip(gd, gscale)
+		gd = c.clip(be, gd, gscale)
 		if c.cfg.WeightDecay > 0 && st.decay {
-			kernels.ScaleInPlace(pd, 1-lr*c.cfg.WeightDecay)
+			be.Unary(backend.MulScalar, pd, pd, 1-lr*c.cfg.WeightDecay, 0)
 		}
 		update(st, pd, gd, lr)
 	}
@@ -264,36 +261,40 @@ func (c *core) step(params []*tensor.Tensor, update func(st *paramState, p, g []
 // clip returns the gradient to use for g: g itself when no clipping applies,
 // otherwise a clipped copy in the reused scratch buffer (the caller's
 // gradient is never modified).
-func (c *core) clip(g []float32, gscale float32) []float32 {
+func (c *core) clip(be backend.Backend, g backend.Buffer, gscale float32) backend.Buffer {
 	switch {
 	case c.cfg.ClipNorm > 0:
-		n := math.Sqrt(kernels.SumSquares(g))
+		n := math.Sqrt(be.SumSquares(g))
 		if n <= float64(c.cfg.ClipNorm) {
 			return g
 		}
-		s := c.buf(len(g))
-		kernels.ScaleTo(s, g, float32(float64(c.cfg.ClipNorm)/n))
+		s := c.buf(be, g.Len())
+		be.Unary(backend.MulScalar, s, g, float32(float64(c.cfg.ClipNorm)/n), 0)
 		return s
 	case c.cfg.GlobalClipNorm > 0:
 		if gscale == 1 {
 			return g
 		}
-		s := c.buf(len(g))
-		kernels.ScaleTo(s, g, gscale)
+		s := c.buf(be, g.Len())
+		be.Unary(backend.MulScalar, s, g, gscale, 0)
 		return s
 	case c.cfg.ClipValue > 0:
-		s := c.buf(len(g))
-		kernels.ClipTo(s, g, -c.cfg.ClipValue, c.cfg.ClipValue)
+		s := c.buf(be, g.Len())
+		be.Unary(backend.Clip, s, g, -c.cfg.ClipValue, c.cfg.ClipValue)
 		return s
 	}
 	return g
 }
 
-func (c *core) buf(n int) []float32 {
-	if cap(c.scratch) < n {
-		c.scratch = make([]float32, n)
+// buf returns the reused scratch buffer, n elements long, from backend be.
+func (c *core) buf(be backend.Backend, n int) backend.Buffer {
+	if c.scratch.Len() < n {
+		if !c.scratch.IsNil() {
+			be.Free(c.scratch)
+		}
+		c.scratch = be.Alloc(n)
 	}
-	return c.scratch[:n]
+	return c.scratch.Slice(0, n)
 }
 
 // State returns copies of the slots keyed "<param name>/<slot>" plus

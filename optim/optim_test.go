@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tensile-ml/tensile/internal/kernels"
 	"github.com/tensile-ml/tensile/tensor"
 )
 
@@ -418,9 +419,9 @@ func TestStepDoesNotAllocate(t *testing.T) {
 }
 
 func TestLargeParameterParallel(t *testing.T) {
-	// Above parallelMin the update is split across workers; the result must
-	// equal the single-range update.
-	n := parallelMin*2 + 17
+	// A large update is split across workers by the backend; the result
+	// must equal the single-range kernel.
+	n := 1<<17 + 17
 	mk := func() *tensor.Tensor {
 		return tensor.RandNormal(tensor.NewRNG(9), 0, 1, n).SetName("big").SetRequiresGrad(true)
 	}
@@ -432,9 +433,8 @@ func TestLargeParameterParallel(t *testing.T) {
 	o := MustNewAdam(AdamConfig{BaseConfig: BaseConfig{LearningRate: 0.1}})
 	setGrad(b, g)
 	o.Build([]*tensor.Tensor{b})
-	o.cur = adamArgs{p: b.Data(), g: b.Grad().Data(), m: o.states["big"].slots[0], v: o.states["big"].slots[1],
-		alpha: float32(0.1 * math.Sqrt(1-0.999) / (1 - 0.9))}
-	o.kernel(0, n)
+	kernels.AdamUpdate(b.Data(), b.Grad().Data(), o.states["big"].slots[0], o.states["big"].slots[1],
+		float32(0.1*math.Sqrt(1-0.999)/(1-0.9)), 0.9, 0.999, 1e-7)
 	for i := range a.Data() {
 		if math.Abs(float64(a.Data()[i]-b.Data()[i])) > 1e-6 {
 			t.Fatalf("element %d: %g vs %g", i, a.Data()[i], b.Data()[i])

@@ -3,8 +3,7 @@ package optim
 import (
 	"fmt"
 
-	"github.com/tensile-ml/tensile/internal/kernels"
-	"github.com/tensile-ml/tensile/internal/parallel"
+	"github.com/tensile-ml/tensile/backend"
 	"github.com/tensile-ml/tensile/tensor"
 )
 
@@ -36,13 +35,6 @@ type SGD struct {
 	core
 	momentum float32
 	nesterov bool
-	cur      sgdArgs
-	run      func(lo, hi int)
-}
-
-type sgdArgs struct {
-	p, g, m []float32
-	lr      float32
 }
 
 // NewSGD returns an SGD optimizer, or an error for an invalid config.
@@ -60,9 +52,8 @@ func NewSGD(cfg SGDConfig) (*SGD, error) {
 		slots = []string{"momentum"}
 	}
 	o := &SGD{core: newCore("sgd", c, slots, nil), momentum: cfg.Momentum, nesterov: cfg.Nesterov}
-	o.run = func(lo, hi int) { o.kernel(lo, hi) }
 	if cfg.Momentum == 0 || cfg.Lazy {
-		o.sparse = o.rows
+		o.sparse = o.rule
 	}
 	return o, nil
 }
@@ -70,25 +61,20 @@ func NewSGD(cfg SGDConfig) (*SGD, error) {
 // MustNewSGD is NewSGD that panics on an invalid config.
 func MustNewSGD(cfg SGDConfig) *SGD { return must(NewSGD(cfg)) }
 
-func (o *SGD) kernel(lo, hi int) {
-	a := &o.cur
-	if a.m == nil {
-		kernels.SGDUpdate(a.p[lo:hi], a.g[lo:hi], a.lr)
-		return
-	}
-	kernels.MomentumUpdate(a.p[lo:hi], a.g[lo:hi], a.m[lo:hi], a.lr, o.momentum, o.nesterov)
-}
-
 // Step updates every parameter that has a gradient.
 func (o *SGD) Step(params []*tensor.Tensor) {
-	o.step(params, func(st *paramState, p, g []float32, lr float32) {
-		o.cur = sgdArgs{p: p, g: g, lr: lr}
-		if len(st.slots) > 0 {
-			o.cur.m = st.slots[0]
-		}
-		runUpdate(len(p), o.run)
-		o.cur = sgdArgs{}
+	o.step(params, func(st *paramState, p, g backend.Buffer, lr float32) {
+		applyRule(o.rule(st, lr), st, p, g)
 	})
+}
+
+// rule is the update of a parameter with state st: plain SGD, or momentum
+// (Nesterov's when set) when the optimizer keeps a momentum slot.
+func (o *SGD) rule(st *paramState, lr float32) backend.Update {
+	if len(st.slots) > 0 {
+		return backend.Update{Op: backend.Momentum, LR: lr, Momentum: o.momentum, Nesterov: o.nesterov}
+	}
+	return backend.Update{Op: backend.SGD, LR: lr}
 }
 
 // Config returns the name "sgd" and the hyperparameters.
@@ -103,14 +89,6 @@ func (o *SGD) Config() map[string]any {
 // runUpdate runs fn over [0, n), split across the worker pool for large n.
 // fn is created once per optimizer, so the step allocates nothing for small
 // parameters.
-func runUpdate(n int, fn func(lo, hi int)) {
-	if n < parallelMin {
-		fn(0, n)
-		return
-	}
-	parallel.For(n, parallelMin/2, fn)
-}
-
 func must[T any](v T, err error) T {
 	if err != nil {
 		panic(err)

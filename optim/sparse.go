@@ -1,9 +1,7 @@
 package optim
 
 import (
-	"math"
-
-	"github.com/tensile-ml/tensile/internal/kernels"
+	"github.com/tensile-ml/tensile/backend"
 	"github.com/tensile-ml/tensile/tensor"
 )
 
@@ -37,9 +35,11 @@ import (
 // correct dense update at dense cost. So does every optimizer when the
 // table also has a dense gradient, e.g. from an L2 regularizer.
 
-// rowUpdate updates the rows rows of the parameter p (row width dim) with
-// their gradients g (len(rows)·dim values) and the slots of st.
-type rowUpdate func(st *paramState, p []float32, rows []int32, g []float32, dim int, lr float32)
+// rowUpdate returns the backend update rule an optimizer applies to the
+// parameter whose state is st at learning rate lr. The dense path applies it
+// to the whole parameter, the row path to each touched row and the same rows
+// of the slots, so a row gets exactly the arithmetic of the dense update.
+type rowUpdate func(st *paramState, lr float32) backend.Update
 
 // rowGrad returns p's row-sparse gradient when this optimizer updates rows
 // and p's gradient is purely row-sparse; nil otherwise.
@@ -50,65 +50,41 @@ func (c *core) rowGrad(p *tensor.Tensor) *tensor.RowGrad {
 	return p.RowGrad()
 }
 
+// applyRule applies u to parameter p with gradient g and st's slots (up to
+// three, in order).
+func applyRule(u backend.Update, st *paramState, p, g backend.Buffer) {
+	var s [3]backend.Buffer
+	for k := range min(len(st.slots), 3) {
+		s[k] = backend.Host(st.slots[k])
+	}
+	tensor.Backend().ApplyUpdate(u, p, g, s[0], s[1], s[2])
+}
+
 // stepRows is step's body for a parameter with a row-sparse gradient.
 func (c *core) stepRows(p *tensor.Tensor, rg *tensor.RowGrad, gscale, lr float32) {
 	sh := p.Shape()
 	if len(sh) != 2 || sh[1] != rg.Dim || !p.IsContiguous() {
 		c.opErr("parameter %q %v cannot take a row-sparse gradient of width %d (need a contiguous [V, %d] table)", p.Name(), sh, rg.Dim, rg.Dim)
 	}
-	pd := p.Data()
-	st := c.state(p, len(pd))
+	be := tensor.Backend()
+	pd := p.Buffer()
+	st := c.state(p, pd.Len())
 	if st.last == c.iters && st.owner != p {
 		c.opErr("two parameters are named %q; names must be unique", p.Name())
 	}
 	st.owner, st.last = p, c.iters
-	g := c.clip(rg.Values, gscale)
+	g := c.clip(be, backend.Host(rg.Values), gscale)
 	if c.cfg.WeightDecay > 0 && st.decay {
-		kernels.ScaleInPlace(pd, 1-lr*c.cfg.WeightDecay)
+		be.Unary(backend.MulScalar, pd, pd, 1-lr*c.cfg.WeightDecay, 0)
 	}
-	c.sparse(st, pd, rg.Rows, g, rg.Dim, lr)
-}
-
-// eachRow calls f with each row's offset in p, its slice of p and its
-// gradient.
-func eachRow(p []float32, rows []int32, g []float32, dim int, f func(r int, pr, gr []float32)) {
-	for i, r := range rows {
-		f(int(r)*dim, p[int(r)*dim:int(r)*dim+dim], g[i*dim:i*dim+dim])
+	u := c.sparse(st, lr)
+	dim := rg.Dim
+	var s [3]backend.Buffer
+	for i, r := range rg.Rows {
+		off := int(r) * dim
+		for k := range min(len(st.slots), 3) {
+			s[k] = backend.Host(st.slots[k][off : off+dim])
+		}
+		be.ApplyUpdate(u, pd.Slice(off, off+dim), g.Slice(i*dim, i*dim+dim), s[0], s[1], s[2])
 	}
-}
-
-func (o *SGD) rows(st *paramState, p []float32, rows []int32, g []float32, dim int, lr float32) {
-	if len(st.slots) == 0 {
-		eachRow(p, rows, g, dim, func(_ int, pr, gr []float32) { kernels.SGDUpdate(pr, gr, lr) })
-		return
-	}
-	m := st.slots[0]
-	eachRow(p, rows, g, dim, func(off int, pr, gr []float32) {
-		kernels.MomentumUpdate(pr, gr, m[off:off+dim], lr, o.momentum, o.nesterov)
-	})
-}
-
-func (o *Adagrad) rows(st *paramState, p []float32, rows []int32, g []float32, dim int, lr float32) {
-	acc := st.slots[0]
-	eachRow(p, rows, g, dim, func(off int, pr, gr []float32) {
-		kernels.AdagradUpdate(pr, gr, acc[off:off+dim], lr, o.eps)
-	})
-}
-
-func (o *Adam) rows(st *paramState, p []float32, rows []int32, g []float32, dim int, lr float32) {
-	t := float64(o.iters + 1)
-	alpha := float32(float64(lr) * math.Sqrt(1-math.Pow(float64(o.b2), t)) / (1 - math.Pow(float64(o.b1), t)))
-	m, v := st.slots[0], st.slots[1]
-	if o.amsgrad {
-		vh := st.slots[2]
-		eachRow(p, rows, g, dim, func(off int, pr, gr []float32) {
-			e := off + dim
-			kernels.AMSGradUpdate(pr, gr, m[off:e], v[off:e], vh[off:e], alpha, o.b1, o.b2, o.eps)
-		})
-		return
-	}
-	eachRow(p, rows, g, dim, func(off int, pr, gr []float32) {
-		e := off + dim
-		kernels.AdamUpdate(pr, gr, m[off:e], v[off:e], alpha, o.b1, o.b2, o.eps)
-	})
 }
