@@ -52,7 +52,7 @@ type Config struct {
 func DefaultConfig(kind string) Config {
 	switch kind {
 	case KindMF:
-		return Config{Kind: kind, Factors: 100, Epochs: 40, LR: 0.01, Reg: 0.06, RegBias: 0.02,
+		return Config{Kind: kind, Factors: 50, Epochs: 40, LR: 0.01, Reg: 0.04, RegBias: 0.02,
 			InitStd: 0.05, Batch: 256, Decay: 0.96, Optimizer: "sgd", Seed: 1}
 	case KindSVDPP:
 		return Config{Kind: kind, Factors: 50, Epochs: 30, LR: 0.007, Reg: 0.06, RegBias: 0.02,
