@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/tensile-ml/tensile/model"
 )
 
 func synthetic(t testing.TB) *Ratings {
@@ -409,5 +411,41 @@ func TestGenresLearn(t *testing.T) {
 	}
 	if a, b := m.Scores(3, []int32{0, 1, 2}), m2.Scores(3, []int32{0, 1, 2}); !slices.Equal(a, b) {
 		t.Fatalf("scores %v after loading, %v before", b, a)
+	}
+}
+
+// TestNCFSequentialFit trains NCF's MLP as an ordinary Sequential model
+// with model.Fit and checks its leave-one-out ranking.
+func TestNCFSequentialFit(t *testing.T) {
+	r := implicitData()
+	tr, te := LeaveOneOut(r)
+	train := r.Subset(tr)
+	m, err := NCFSequential(r.NumUsers(), r.NumItems(), Config{Factors: 8, LR: 0.01, Layers: []int{16, 8}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pop := EvalLeaveOneOut(Popularity(newModel(Config{}, train).ItemCount), r, te, 99, 10, 1)
+	var first, last float64
+	for e := 0; e < 30; e++ {
+		ds, err := PairDataset(train, 4, uint64(e+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := m.Fit(ds, model.FitConfig{Epochs: 1, BatchSize: 256, Seed: uint64(e + 1), Verbose: model.VerboseSilent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = h.Values["loss"][0]
+		if e == 0 {
+			first = last
+		}
+	}
+	res := EvalLeaveOneOut(SequentialScorer{m, r.NumUsers()}, r, te, 99, 10, 1)
+	t.Logf("Sequential MLP via Fit: loss %.4f -> %.4f, HR@10 %.3f NDCG@10 %.3f; popularity HR@10 %.3f", first, last, res.HR, res.NDCG, pop.HR)
+	if !(last < first) || !(res.HR > 0.45) || !(res.HR > pop.HR+0.3) {
+		t.Errorf("loss %.4f -> %.4f, HR@10 %.3f: want a falling loss and HR > 0.45 and > popularity %.3f + 0.3", first, last, res.HR, pop.HR)
+	}
+	if _, err := NCFSequential(0, 5, Config{}); err == nil {
+		t.Error("0 users accepted")
 	}
 }
