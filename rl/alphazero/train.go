@@ -27,6 +27,7 @@ type Config struct {
 	Window       int     // most recent positions trained on (after symmetries) [20000 / 100000]
 	TempMoves    int     // opening moves sampled ∝ visit counts, later ones greedy [3 / 8]
 	Dirichlet    float64 // root-noise α [1.0 / 0.5]
+	MaxMoves     int     // stop after the round in which self-play reached this many moves [no limit]
 	Seed         uint64
 
 	Log io.Writer // one line per round, or nil
@@ -176,6 +177,9 @@ func Train(cfg Config) (*Result, error) {
 		if cfg.Log != nil {
 			fmt.Fprintf(cfg.Log, "round %3d/%d  games %5d  self-play (first/second/draw) %d/%d/%d  positions %6d  loss %.4f  %.0fs\n",
 				it, cfg.Iterations, res.Games, rec[0], rec[1], rec[2], len(window), lossSum/float64(cfg.TrainSteps), time.Since(start).Seconds())
+		}
+		if cfg.MaxMoves > 0 && res.Moves >= cfg.MaxMoves {
+			break
 		}
 	}
 	return res, nil
