@@ -27,7 +27,6 @@ type Config struct {
 	Window       int     // most recent positions trained on (after symmetries) [20000 / 100000]
 	TempMoves    int     // opening moves sampled ∝ visit counts, later ones greedy [3 / 8]
 	Dirichlet    float64 // root-noise α [1.0 / 0.5]
-	RandomFrac   float64 // fraction of games in which one side (alternating) plays uniformly random moves [0]
 	MaxMoves     int     // stop after the round in which self-play reached this many moves [no limit]
 	Seed         uint64
 
@@ -133,12 +132,8 @@ func Train(cfg Config) (*Result, error) {
 	na, d := g0.NumActions(), g0.EncodedSize()
 	for it := 1; it <= cfg.Iterations; it++ {
 		var rec [3]int // first-player wins, second-player wins, draws
-		for gi := range cfg.GamesPerIter {
-			randomSide := -1
-			if cfg.RandomFrac > 0 && rng.Float64() < cfg.RandomFrac {
-				randomSide = gi % 2
-			}
-			samples, winner, moves, err := selfPlay(net, newGame(), cfg, rng, randomSide)
+		for range cfg.GamesPerIter {
+			samples, winner, moves, err := selfPlay(net, newGame(), cfg, rng)
 			if err != nil {
 				return nil, err
 			}
@@ -220,7 +215,7 @@ func trainStep(m *model.Model, opt optim.Optimizer, x, pi, z []float32, B, na in
 
 // selfPlay plays one game of the network against itself and returns its
 // positions labelled with visit distributions and the outcome.
-func selfPlay(net *Net, g game.Game, cfg Config, rng *rand.Rand, randomSide int) ([]sample, int, int, error) {
+func selfPlay(net *Net, g game.Game, cfg Config, rng *rand.Rand) ([]sample, int, int, error) {
 	type pos struct {
 		x      []float32
 		pi     []float32
@@ -243,14 +238,6 @@ func selfPlay(net *Net, g game.Game, cfg Config, rng *rand.Rand, randomSide int)
 				out[i] = sample{h.x, h.pi, z}
 			}
 			return out, w, moves, nil
-		}
-		if g.ToMove() == randomSide {
-			legal := game.LegalMoves(g)
-			if err := g.Play(legal[rng.IntN(len(legal))]); err != nil {
-				return nil, 0, 0, err
-			}
-			moves++
-			continue
 		}
 		visits, err := Search(net, g, sc, rng)
 		if err != nil {
