@@ -157,6 +157,9 @@ func runRLWatch(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o644); err != nil {
+		return err
+	}
 	res, frames, err := runner.Watch(m, tmp, *seed, *sims)
 	if err == nil {
 		err = tmp.Sync()
