@@ -3,6 +3,7 @@ package alphazero
 import (
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 // defaults (tic-tac-toe / Connect Four) in brackets.
 type Config struct {
 	Game         string  // "tictactoe" or "connect4"
-	Iterations   int     // rounds of self-play then training [20 / 30]
+	Iterations   int     // rounds of self-play then training [20 / 30; unlimited when MaxMoves is set]
 	GamesPerIter int     // self-play games per round [50 / 40]
 	Simulations  int     // MCTS simulations per self-play move [50 / 100]
 	Hidden       []int   // hidden widths of the MLP [128 128 / 256 256]
@@ -46,6 +47,9 @@ func (c *Config) defaults() error {
 				*p = b
 			}
 		}
+	}
+	if c.MaxMoves > 0 && c.Iterations == 0 {
+		c.Iterations = math.MaxInt32 // rounds until MaxMoves
 	}
 	pick(&c.Iterations, 20, 30)
 	pick(&c.GamesPerIter, 50, 40)
@@ -175,8 +179,8 @@ func Train(cfg Config) (*Result, error) {
 		}
 		net.Reset()
 		if cfg.Log != nil {
-			fmt.Fprintf(cfg.Log, "round %3d/%d  games %5d  self-play (first/second/draw) %d/%d/%d  positions %6d  loss %.4f  %.0fs\n",
-				it, cfg.Iterations, res.Games, rec[0], rec[1], rec[2], len(window), lossSum/float64(cfg.TrainSteps), time.Since(start).Seconds())
+			fmt.Fprintf(cfg.Log, "round %3d  games %5d  self-play (first/second/draw) %d/%d/%d  positions %6d  loss %.4f  %.0fs\n",
+				it, res.Games, rec[0], rec[1], rec[2], len(window), lossSum/float64(cfg.TrainSteps), time.Since(start).Seconds())
 		}
 		if cfg.MaxMoves > 0 && res.Moves >= cfg.MaxMoves {
 			break
