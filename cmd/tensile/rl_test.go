@@ -136,3 +136,22 @@ func TestPlayRefusesIllegalMoves(t *testing.T) {
 		t.Fatalf("early end of input: exit %d: %s", code, errs)
 	}
 }
+
+// FuzzPlayInput feeds arbitrary terminal input to "tensile play": it must
+// end with a message or an error, never a panic.
+func FuzzPlayInput(f *testing.F) {
+	f.Add("4\n4\nx\n9\n0\n1\n2\n3\n5\n6\n7\n8\n", false)
+	f.Add("-1\n99999999999999999999\n 3 \nq\n", true)
+	f.Fuzz(func(t *testing.T, input string, c4 bool) {
+		stdin = strings.NewReader(input)
+		defer func() { stdin = os.Stdin }()
+		g := "tictactoe"
+		if c4 {
+			g = "connect4"
+		}
+		code, _, errs := run(t, "play", g, "--seed", "1")
+		if code != 0 && !strings.Contains(errs, "input ended") {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+	})
+}
