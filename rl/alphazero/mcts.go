@@ -20,11 +20,18 @@ import (
 )
 
 // Net wraps a policy-value model with a cache of its evaluations per
-// position (the network is deterministic between updates).
+// position (the network is deterministic between updates). It evaluates
+// every position under all the board's symmetries in one batch (8 for
+// tic-tac-toe, 2 for Connect Four) and averages the outputs mapped back,
+// so that its priors and values are exactly symmetric and an error the
+// network makes in one orientation is diluted by the others (AlphaGo Zero
+// evaluates a random symmetry; averaging all is the deterministic form).
 type Net struct {
 	Model *model.Model
 	cache map[string]eval
 	buf   []float32
+	syms  []symmetry
+	sname string
 }
 
 type eval struct {
@@ -45,14 +52,31 @@ func (n *Net) Evaluate(g game.Game) ([]float32, float32, error) {
 	if e, ok := n.cache[key]; ok {
 		return e.prior, e.value, nil
 	}
-	n.buf = g.Encode(n.buf)
-	out, err := rl.Forward(n.Model, n.buf, 1)
+	if n.sname != g.Name() {
+		n.syms, n.sname = symmetries(g), g.Name()
+	}
+	x := g.Encode(nil)
+	d, k := len(x), len(n.syms)
+	n.buf = n.buf[:0]
+	for _, sy := range n.syms {
+		n.buf = append(n.buf, make([]float32, d)...)
+		sy.applyX(n.buf[len(n.buf)-d:], x)
+	}
+	outs, err := rl.Forward(n.Model, n.buf, k)
 	if err != nil {
 		return nil, 0, err
 	}
 	na := g.NumActions()
-	if len(out) != na+1 {
-		return nil, 0, fmt.Errorf("alphazero: the network has %d outputs, %s needs %d", len(out), g.Name(), na+1)
+	if len(outs) != k*(na+1) {
+		return nil, 0, fmt.Errorf("alphazero: the network has %d outputs, %s needs %d", len(outs)/k, g.Name(), na+1)
+	}
+	out := make([]float32, na+1)
+	for i, sy := range n.syms {
+		o := outs[i*(na+1) : (i+1)*(na+1)]
+		for a := range na {
+			out[a] += o[sy.action[a]] / float32(k)
+		}
+		out[na] += o[na] / float32(k)
 	}
 	legal := g.Legal()
 	prior := make([]float32, na)

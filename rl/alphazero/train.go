@@ -18,7 +18,7 @@ import (
 // defaults (tic-tac-toe / Connect Four) in brackets.
 type Config struct {
 	Game         string  // "tictactoe" or "connect4"
-	Iterations   int     // rounds of self-play then training [20 / 30; unlimited when MaxMoves is set]
+	Iterations   int     // rounds of self-play then training [100 / 30; unlimited when MaxMoves is set]
 	GamesPerIter int     // self-play games per round [50 / 40]
 	Simulations  int     // MCTS simulations per self-play move [50 / 100]
 	Hidden       []int   // hidden widths of the MLP [128 128 / 256 256]
@@ -27,6 +27,7 @@ type Config struct {
 	TrainSteps   int     // minibatch updates per round [150 / 300]
 	Window       int     // most recent positions trained on (after symmetries) [20000 / 100000]
 	TempMoves    int     // opening moves sampled ∝ visit counts, later ones greedy [3 / 8]
+	RandomMoves  int     // opening moves played uniformly at random (still searched and recorded) [0]
 	Dirichlet    float64 // root-noise α [1.0 / 0.5]
 	MaxMoves     int     // stop after the round in which self-play reached this many moves [no limit]
 	Seed         uint64
@@ -51,7 +52,7 @@ func (c *Config) defaults() error {
 	if c.MaxMoves > 0 && c.Iterations == 0 {
 		c.Iterations = math.MaxInt32 // rounds until MaxMoves
 	}
-	pick(&c.Iterations, 20, 30)
+	pick(&c.Iterations, 100, 30)
 	pick(&c.GamesPerIter, 50, 40)
 	pick(&c.Simulations, 50, 100)
 	pick(&c.BatchSize, 64, 128)
@@ -257,7 +258,10 @@ func selfPlay(net *Net, g game.Game, cfg Config, rng *rand.Rand) ([]sample, int,
 		}
 		hist = append(hist, pos{g.Encode(nil), pi, g.ToMove()})
 		var a int
-		if moves < cfg.TempMoves {
+		if moves < cfg.RandomMoves {
+			legal := game.LegalMoves(g)
+			a = legal[rng.IntN(len(legal))]
+		} else if moves < cfg.TempMoves {
 			u, c := rng.Float64()*total, 0.0
 			for a = range visits {
 				c += visits[a]
@@ -283,16 +287,21 @@ func selfPlay(net *Net, g game.Game, cfg Config, rng *rand.Rand) ([]sample, int,
 type symmetry struct{ cell, action []int }
 
 func (s symmetry) apply(in sample) sample {
-	n := len(s.cell)
 	x := make([]float32, len(in.x))
-	for i, j := range s.cell {
-		x[j], x[n+j] = in.x[i], in.x[n+i]
-	}
+	s.applyX(x, in.x)
 	pi := make([]float32, len(in.pi))
 	for a, b := range s.action {
 		pi[b] = in.pi[a]
 	}
 	return sample{x, pi, in.z}
+}
+
+// applyX writes the image of encoded board x into dst.
+func (s symmetry) applyX(dst, x []float32) {
+	n := len(s.cell)
+	for i, j := range s.cell {
+		dst[j], dst[n+j] = x[i], x[n+i]
+	}
 }
 
 // symmetries returns the board symmetries that preserve the rules: the 8
