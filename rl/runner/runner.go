@@ -23,7 +23,7 @@ import (
 type Options struct {
 	Env   string // cartpole, acrobot, tictactoe, connect4
 	Algo  string // dqn, ppo, alphazero
-	Steps int    // environment steps (self-play moves for alphazero); 0: the algorithm's default
+	Steps int    // environment steps (self-play moves for alphazero); 0: the algorithm's default (connect4: 200000 moves)
 	Seed  uint64
 	Log   io.Writer // progress, or nil
 
@@ -77,7 +77,11 @@ func Train(o Options) (*model.Model, *Report, error) {
 		if o.Algo != "alphazero" {
 			return nil, nil, fmt.Errorf("--algo %s: board games train with alphazero", o.Algo)
 		}
-		res, err := alphazero.Train(alphazero.Config{Game: o.Env, MaxMoves: o.Steps, Seed: o.Seed, Log: o.Log})
+		steps := o.Steps
+		if steps == 0 && o.Env == "connect4" {
+			steps = 200000 // about 7,500 games; the 30 default rounds are too few to beat alpha-beta
+		}
+		res, err := alphazero.Train(alphazero.Config{Game: o.Env, MaxMoves: steps, Seed: o.Seed, Log: o.Log})
 		if err != nil {
 			return nil, nil, err
 		}
