@@ -12,7 +12,9 @@ import (
 )
 
 // DQNConfig configures DQN. Zero fields take the defaults in brackets,
-// which follow the rl-baselines3-zoo's tuned CartPole-v1 settings.
+// which follow the rl-baselines3-zoo's tuned CartPole-v1 settings except
+// for the network width (the zoo's [256 256] costs twice the time for the
+// same result here).
 type DQNConfig struct {
 	Steps           int     // environment steps [100000]
 	Hidden          []int   // hidden layer widths [256 256]
@@ -58,7 +60,7 @@ func (c *DQNConfig) defaults() {
 	def(&c.EvalEvery, 5000)
 	def(&c.EvalEpisodes, 10)
 	if c.Hidden == nil {
-		c.Hidden = []int{256, 256}
+		c.Hidden = []int{128, 128}
 	}
 	if c.LearningRate == 0 {
 		c.LearningRate = 2.3e-3
