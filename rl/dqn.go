@@ -137,7 +137,7 @@ func TrainDQN(env Env, evalEnv Env, cfg DQNConfig) (*DQNResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	opt, err := optim.NewAdam(optim.AdamConfig{LearningRate: cfg.LearningRate, GlobalClipNorm: cfg.MaxGradNorm})
+	opt, err := optim.NewAdam(optim.AdamConfig{BaseConfig: optim.BaseConfig{LearningRate: cfg.LearningRate, GlobalClipNorm: cfg.MaxGradNorm}})
 	if err != nil {
 		return nil, err
 	}

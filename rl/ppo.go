@@ -100,7 +100,7 @@ func TrainPPO(mk func() Env, cfg PPOConfig) (*PPOResult, error) {
 		return nil, err
 	}
 	newOpt := func() (*optim.Adam, error) {
-		return optim.NewAdam(optim.AdamConfig{LearningRate: cfg.LearningRate, Epsilon: 1e-5, GlobalClipNorm: cfg.MaxGradNorm})
+		return optim.NewAdam(optim.AdamConfig{BaseConfig: optim.BaseConfig{LearningRate: cfg.LearningRate, GlobalClipNorm: cfg.MaxGradNorm}, Epsilon: 1e-5})
 	}
 	optA, err := newOpt()
 	if err != nil {

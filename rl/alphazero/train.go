@@ -124,7 +124,7 @@ func Train(cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	opt, err := optim.NewAdam(optim.AdamConfig{LearningRate: cfg.LearningRate})
+	opt, err := optim.NewAdam(optim.AdamConfig{BaseConfig: optim.BaseConfig{LearningRate: cfg.LearningRate}})
 	if err != nil {
 		return nil, err
 	}
