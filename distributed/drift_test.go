@@ -6,7 +6,7 @@ import (
 
 	"github.com/tensile-ml/tensile/data"
 	"github.com/tensile-ml/tensile/datasets/mnist"
-	"github.com/tensile-ml/tensile/distributed/internal/wdiff"
+	"github.com/tensile-ml/tensile/internal/wdiff"
 	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/tensor"
 	"github.com/tensile-ml/tensile/zoo"

@@ -12,7 +12,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/tensile-ml/tensile/distributed/internal/wdiff"
+	"github.com/tensile-ml/tensile/internal/wdiff"
 )
 
 func main() {
