@@ -59,6 +59,11 @@ func runMain(args []string, stdout, stderr io.Writer) (code int) {
 	if wantsHelp(args[1:]) {
 		return commandHelp(c, args[1:], stdout)
 	}
+	if err := kernels.TierError(); err != nil {
+		// A forced SIMD tier this machine cannot run is never ignored.
+		fmt.Fprintf(stderr, "tensile %s: %v\n", c.name, err)
+		return 2
+	}
 	// The recover boundary of package model: a panic anywhere in the
 	// command (a shape error from data that does not fit a model, a bug)
 	// becomes one error line, never a stack trace.
@@ -128,7 +133,7 @@ func versionString() string {
 			}
 		}
 	}
-	return fmt.Sprintf("tensile %s (%s %s/%s, SIMD %s, %d CPUs)", v, runtime.Version(), runtime.GOOS, runtime.GOARCH, kernels.SIMD(), runtime.NumCPU())
+	return fmt.Sprintf("tensile %s (%s %s/%s, SIMD %s, %d CPUs)", v, runtime.Version(), runtime.GOOS, runtime.GOARCH, kernels.Tier(), runtime.NumCPU())
 }
 
 func usage(w io.Writer) {

@@ -141,9 +141,11 @@ func runGemmCase(t *testing.T, f gemmFunc, tc gemmCase, transA, transB bool) {
 }
 
 func TestSgemmKernels(t *testing.T) {
-	for _, g := range gemmKernels {
+	for _, tier := range availableTiers() {
+		g := tier.gemm
 		for _, threads := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/threads=%d", g.name, threads), func(t *testing.T) {
+				defer useTier(tier.name)() // the tier's epilogue with its GEMM
 				defer parallel.SetThreads(parallel.SetThreads(threads))
 				defer setSerialWork(64)()
 				f := func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
@@ -165,7 +167,7 @@ func TestSgemmKernels(t *testing.T) {
 // dimension, with small blocking parameters so that the test stays fast.
 func TestSgemmBlocking(t *testing.T) {
 	for _, g0 := range gemmKernels {
-		g := &gemmKernel{name: g0.name, mr: g0.mr, nr: g0.nr, kc: 19, mc: 2*g0.mr + 1, nc: 3*g0.nr - 5, fn: g0.fn, fastPack: g0.fastPack, edge: g0.edge}
+		g := &gemmKernel{name: g0.name, mr: g0.mr, nr: g0.nr, kc: 19, mc: 2*g0.mr + 1, nc: 3*g0.nr - 5, fn: g0.fn, packTrans: g0.packTrans, packCopy: g0.packCopy, edge: g0.edge}
 		for _, threads := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/threads=%d", g.name, threads), func(t *testing.T) {
 				defer parallel.SetThreads(parallel.SetThreads(threads))
@@ -232,7 +234,9 @@ func TestSgemmConcurrent(t *testing.T) {
 	}
 }
 
-func TestSgemmDefault(t *testing.T) {
+func TestSgemmDefault(t *testing.T) { forEachTier(t, testSgemmDefault) }
+
+func testSgemmDefault(t *testing.T) {
 	for _, tc := range []gemmCase{{m: 130, n: 70, k: 90, padC: 2, alpha: 1, beta: 0, nanC: true}, {m: 3, n: 4, k: 5, alpha: 1, beta: 1}} {
 		runGemmCase(t, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
 			Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -240,7 +244,9 @@ func TestSgemmDefault(t *testing.T) {
 	}
 }
 
-func TestSgemmEpilogueDefault(t *testing.T) {
+func TestSgemmEpilogueDefault(t *testing.T) { forEachTier(t, testSgemmEpilogueDefault) }
+
+func testSgemmEpilogueDefault(t *testing.T) {
 	runGemmCase(t, SgemmEpilogue, gemmCase{m: 100, n: 40, k: 30, alpha: 1, beta: 0, nanC: true, bias: true, relu: true}, true, false)
 }
 

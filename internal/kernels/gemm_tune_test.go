@@ -28,8 +28,8 @@ func TestGemmTune(t *testing.T) {
 		kc, _ := strconv.Atoi(f[0])
 		mc, _ := strconv.Atoi(f[1])
 		nc, _ := strconv.Atoi(f[2])
-		g0 := gemmDefault
-		gs = append(gs, &gemmKernel{name: v, mr: g0.mr, nr: g0.nr, kc: kc, mc: mc, nc: nc, fn: g0.fn, fastPack: g0.fastPack, edge: g0.edge})
+		g0 := simd.gemm
+		gs = append(gs, &gemmKernel{name: v, mr: g0.mr, nr: g0.nr, kc: kc, mc: mc, nc: nc, fn: g0.fn, packTrans: g0.packTrans, packCopy: g0.packCopy, edge: g0.edge})
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	a, b, c := randSlice(r, n*n), randSlice(r, n*n), make([]float32, n*n)
