@@ -118,6 +118,7 @@ type Model struct {
 	stop       bool
 	trainArena *tensor.Arena     // TrainStep's activations and gradients (one training loop)
 	stepIn     [1]*tensor.Tensor // Fit's reused one-input slice
+	replicas   Replicas          // data-parallel peers (SetReplicas), or nil
 	arenas     sync.Pool         // *tensor.Arena for concurrent Evaluate/Predict calls
 	metricMu   sync.Mutex        // serialises Evaluate calls sharing uncloneable metrics
 }

@@ -47,6 +47,8 @@ type report struct {
 	TestLoss              *float64 `json:"test_loss,omitempty"`
 	TestAccuracy          *float64 `json:"test_accuracy,omitempty"`
 	Output                string   `json:"output,omitempty"`
+	WorldSize             int      `json:"world_size"`                  // processes that trained (--distributed)
+	AllReduceSeconds      *float64 `json:"allreduce_seconds,omitempty"` // rank 0's time in gradient all-reduce
 }
 
 // parseFlags parses args into fs. "-h" prints the usage to the flag set's
@@ -87,7 +89,7 @@ func splitArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	return append(pos, rest...), nil
 }
 
-func runTrain(args []string, stdout io.Writer) error {
+func runTrain(args []string, stdout io.Writer) (err error) {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	epochs := fs.Int("epochs", 5, "training epochs")
 	batch := fs.Int("batch-size", 32, "batch size")
@@ -98,7 +100,8 @@ func runTrain(args []string, stdout io.Writer) error {
 	limit := fs.Int("train-limit", 0, "train on the first N samples only (0: all)")
 	out := fs.String("out", "", "save the trained model to FILE")
 	reportPath := fs.String("report", "", "write a JSON report to FILE")
-	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
+	threads := fs.Int("threads", 0, "worker threads (0: all cores; with --distributed, the cores over the ranks on each machine)")
+	dist := fs.Bool("distributed", false, "data-parallel training over MPI: run under mpirun -np N with a tensile built with -tags mpi; --batch-size is the global batch")
 	verbose := fs.Int("verbose", -1, "0 silent, 1 progress bar, 2 one line per epoch (default: bar on a terminal)")
 	var df dataFlags
 	df.add(fs, "training data (SPEC or MODEL training): mnist, DIR, .csv, .npz, .npy, IDX")
@@ -127,6 +130,12 @@ func runTrain(args []string, stdout io.Writer) error {
 	if err := setThreads(*threads); err != nil {
 		return err
 	}
+	cl, err := startCluster(*dist, *threads)
+	if err != nil {
+		return err
+	}
+	defer func() { err = cl.finish(err, recover()) }()
+	stdout = cl.output(stdout) // only rank 0 prints and writes files
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
@@ -204,6 +213,9 @@ func runTrain(args []string, stdout io.Writer) error {
 	if err := recordClasses(m, train); err != nil {
 		return err
 	}
+	if err := cl.attach(m, train.XShape); err != nil {
+		return err
+	}
 	start := time.Now()
 	if test != nil {
 		if err := alignClasses(m, test, *testData); err != nil {
@@ -227,6 +239,10 @@ func runTrain(args []string, stdout io.Writer) error {
 		TrainSamplesPerSecond: float64(nTrain**epochs) / secs,
 		TrainLoss:             finite(hist.Last("loss")), TrainAccuracy: finite(hist.Last("accuracy")),
 		ValLoss: finite(hist.Last("val_loss")), ValAccuracy: finite(hist.Last("val_accuracy")),
+		WorldSize: cl.size(), AllReduceSeconds: cl.allReduceSeconds(),
+	}
+	if !cl.leader() {
+		return nil
 	}
 	fmt.Fprintf(stdout, "trained %d samples × %d epochs in %.1fs (%.0f samples/s)\n", nTrain, *epochs, secs, rep.TrainSamplesPerSecond)
 	if test != nil {
