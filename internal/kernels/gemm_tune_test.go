@@ -30,7 +30,7 @@ func TestGemmTune(t *testing.T) {
 		mc, _ := strconv.Atoi(f[1])
 		nc, _ := strconv.Atoi(f[2])
 		g0 := simd.gemm
-		gs = append(gs, &gemmKernel{name: v, mr: g0.mr, nr: g0.nr, kc: kc, mc: mc, nc: nc, fn: g0.fn, packTrans: g0.packTrans, packCopy: g0.packCopy, edge: g0.edge})
+		gs = append(gs, &gemmKernel{name: v, mr: g0.mr, nr: g0.nr, kc: kc, mc: mc, nc: nc, fn: g0.fn, packTrans: g0.packTrans, packCopy: g0.packCopy, edge: g0.edge, edgeVec: g0.edgeVec})
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	a, b, c := randSlice(r, n*n), randSlice(r, n*n), make([]float32, n*n)
