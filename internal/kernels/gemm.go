@@ -49,9 +49,11 @@ type gemmKernel struct {
 	// from packed panels; C is not read when beta is 0. k >= 1.
 	fn func(k int, a, b, c *float32, ldc int, alpha, beta float32)
 	// edge, when not nil, computes edge tiles in place: edge[v-1][r-1]
-	// handles r rows and v 16-float vectors of columns, writing only the
-	// columns in mask. Otherwise edge tiles go through a scratch tile.
-	edge *[2][14]func(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)
+	// handles r rows and v vectors of edgeVec floats of columns, writing
+	// only the columns in mask. Otherwise edge tiles go through a scratch
+	// tile.
+	edge    *[2][14]func(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)
+	edgeVec int
 	// packTrans and packCopy, when not nil, are fast paths for packing:
 	// packTrans sets panel[p*w+i] = src[off+i*ld+p] and packCopy sets
 	// panel[p*w+i] = src[off+p*ld+i], for i < rows (cols), p < kc, and
@@ -218,7 +220,7 @@ func (g *gemmKernel) block(j *gemmJob, i0, i1, j0, j1 int) {
 						if mrEff == mr && nrEff == nr {
 							g.fn(kc, pa, pb, &j.c[ci], j.ldc, j.alpha, beta)
 						} else if g.edge != nil {
-							g.edge[(nrEff-1)/16][mrEff-1](kc, pa, pb, &j.c[ci], j.ldc, j.alpha, beta, uint32(1<<nrEff-1))
+							g.edge[(nrEff-1)/g.edgeVec][mrEff-1](kc, pa, pb, &j.c[ci], j.ldc, j.alpha, beta, uint32(1<<nrEff-1))
 						} else {
 							g.fn(kc, pa, pb, &buf.tile[0], nr, 1, 0)
 							storeTile(j.c[ci:], j.ldc, buf.tile, nr, mrEff, nrEff, j.alpha, beta)

@@ -14,8 +14,8 @@ func sgemmKernelAVX512(k int, a, b, c *float32, ldc int, alpha, beta float32)
 func sgemmKernelAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32)
 
 var (
-	gemmKernelAVX512 = &gemmKernel{name: "avx512", mr: 14, nr: 32, kc: 512, mc: 14 * 12, nc: 4096, fn: sgemmKernelAVX512, packTrans: packTransFastAVX512, packCopy: packCopyFastAVX512, edge: &gemmEdgeAVX512}
-	gemmKernelAVX2   = &gemmKernel{name: "avx2", mr: 6, nr: 16, kc: 256, mc: 6 * 24, nc: 2048, fn: sgemmKernelAVX2, packTrans: packTransFastAVX2, packCopy: packCopyFastAVX2}
+	gemmKernelAVX512 = &gemmKernel{name: "avx512", mr: 14, nr: 32, kc: 512, mc: 14 * 12, nc: 4096, fn: sgemmKernelAVX512, packTrans: packTransFastAVX512, packCopy: packCopyFastAVX512, edge: &gemmEdgeAVX512, edgeVec: 16}
+	gemmKernelAVX2   = &gemmKernel{name: "avx2", mr: 6, nr: 16, kc: 256, mc: 6 * 24, nc: 2048, fn: sgemmKernelAVX2, packTrans: packTransFastAVX2, packCopy: packCopyFastAVX2, edge: &gemmEdgeAVX2, edgeVec: 8}
 )
 
 // packTransAVX512 transposes 16-column chunks of up to 16 rows:
