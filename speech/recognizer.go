@@ -319,4 +319,3 @@ func (r *Recognizer) Accuracy(waves [][]float32, labels []int) (float64, error) 
 	}
 	return float64(ok) / float64(max(1, len(preds))), nil
 }
-
