@@ -183,7 +183,7 @@ type Augment struct {
 }
 
 // DefaultAugment is the augmentation train-audio uses.
-var DefaultAugment = Augment{Shift: true, GainDB: 6, NoiseProb: 0.5, SNRMin: 10, SNRMax: 40, FreqMasks: 2, FreqWidth: 5, TimeMasks: 2, TimeWidth: 8}
+var DefaultAugment = Augment{Shift: true, GainDB: 6, NoiseProb: 0.3, SNRMin: 20, SNRMax: 40, FreqMasks: 1, FreqWidth: 4, TimeMasks: 1, TimeWidth: 6}
 
 // Dataset computes the features of every waveform (placed with Fit) into an
 // in-memory data set with the given labels (nil: unlabelled). With aug
@@ -241,13 +241,15 @@ func (r *Recognizer) features(dst, wave []float32, aug *Augment, seed uint64) er
 	if aug.Shift && len(wave) < r.Settings.Samples {
 		off = rng.IntN(r.Settings.Samples - len(wave) + 1)
 	}
-	w := r.Settings.Fit(wave, off)
+	wave = append([]float32(nil), wave...)
 	if aug.GainDB > 0 {
-		audio.Gain(w, (2*rng.Float64()-1)*aug.GainDB)
+		audio.Gain(wave, (2*rng.Float64()-1)*aug.GainDB)
 	}
 	if aug.NoiseProb > 0 && rng.Float64() < aug.NoiseProb {
-		audio.AddNoise(w, aug.SNRMin+rng.Float64()*(aug.SNRMax-aug.SNRMin), rng)
+		// SNR relative to the clip, before it is padded with silence.
+		audio.AddNoise(wave, aug.SNRMin+rng.Float64()*(aug.SNRMax-aug.SNRMin), rng)
 	}
+	w := r.Settings.Fit(wave, off)
 	fd, err := r.ex.Features(w, r.Settings.Features.SampleRate)
 	if err != nil {
 		return err

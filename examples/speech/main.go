@@ -21,6 +21,8 @@ func main() {
 	arch := flag.String("arch", "cnn", "cnn or crnn")
 	epochs := flag.Int("epochs", 12, "training epochs")
 	out := flag.String("out", "", "save the model to FILE")
+	noAug := flag.Bool("no-augment", false, "train without augmentation")
+	lr := flag.Float64("lr", 2e-3, "Adam learning rate")
 	flag.Parse()
 
 	clips, err := speech.ListFSDD(*dir)
@@ -43,7 +45,7 @@ func main() {
 	teW, teL := load(test)
 	fmt.Printf("%d training clips, %d test clips\n", len(trW), len(teW))
 	start := time.Now()
-	r, _, err := speech.Train(trW, trL, speech.DigitClasses, speech.Config{Arch: *arch, Epochs: *epochs, Seed: 1, Verbose: model.VerboseEpoch, Output: os.Stdout})
+	r, _, err := speech.Train(trW, trL, speech.DigitClasses, speech.Config{Arch: *arch, Epochs: *epochs, Seed: 1, NoAugment: *noAug, LearningRate: float32(*lr), Verbose: model.VerboseEpoch, Output: os.Stdout})
 	if err != nil {
 		log.Fatal(err)
 	}
