@@ -122,7 +122,7 @@ func Strings(clips [][]float32, labels []int, n, rate, maxSamples int, cfg Strin
 
 // BuildCTCModel returns the uncompiled CRNN for CTC over inputs [T, F, 1]
 // and k symbols (the output has k+1 logits per step, the last the blank):
-// input batch normalisation, conv(3×3, same, ReLU) + batch norm + max-pool
+// conv(3×3, same, ReLU) + batch norm + max-pool
 // blocks of 16, 32 and 32 filters pooling time by 8 and frequency by 4, the
 // frequency and channel axes merged per step, a bidirectional 64-unit GRU
 // returning every step, and a dense layer of logits.
@@ -131,11 +131,11 @@ func BuildCTCModel(inShape []int, k int) *model.Model {
 	block := func(filters int, pool [2]int) []nn.Layer {
 		return []nn.Layer{
 			nn.NewConv2D(filters, [2]int{3, 3}, nn.Conv2DConfig{Padding: "same", Activation: "relu"}),
-			nn.NewBatchNormalization(nn.BatchNormConfig{}),
+			nn.NewBatchNormalization(nn.BatchNormConfig{Momentum: 0.9}),
 			nn.NewMaxPooling2D(pool, nn.PoolConfig{}),
 		}
 	}
-	layers := []nn.Layer{model.InputShape(inShape...), nn.NewBatchNormalization(nn.BatchNormConfig{})}
+	layers := []nn.Layer{model.InputShape(inShape...)}
 	layers = append(layers, block(16, [2]int{2, 2})...)
 	layers = append(layers, block(32, [2]int{2, 2})...)
 	layers = append(layers, block(32, [2]int{2, 1})...)
@@ -215,6 +215,13 @@ func TrainCTC(clips [][]float32, labels []int, classes []string, cfg CTCConfig) 
 		trimmed[i] = TrimSilence(c, cfg.Features.SampleRate)
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0xc7c))
+	sample, _, err := Strings(trimmed, labels, 200, cfg.Features.SampleRate, s.Samples, cfg.StringConfig, rng)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := r.SetStandardization(sample); err != nil {
+		return nil, nil, err
+	}
 	hist := &model.History{Values: map[string][]float64{}}
 	sc := cfg.StringConfig
 	if sc.NoiseProb == 0 {

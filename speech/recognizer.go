@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -30,6 +31,10 @@ type Settings struct {
 	// CTC marks a sequence model: its output is per-frame logits over
 	// Classes plus a final blank symbol, decoded to a string of classes.
 	CTC bool `json:"ctc,omitempty"`
+	// Mean and Std standardise each feature dimension (computed from the
+	// training data by Train); empty means none.
+	Mean []float32 `json:"mean,omitempty"`
+	Std  []float32 `json:"std,omitempty"`
 }
 
 // Frames returns the number of feature frames per input.
@@ -54,6 +59,14 @@ func (s Settings) Validate() error {
 	}
 	if len(s.Classes) < 1 {
 		return errors.New("speech: no class names")
+	}
+	if len(s.Mean) != len(s.Std) || len(s.Mean) != 0 && len(s.Mean) != s.Features.Dim() {
+		return fmt.Errorf("speech: %d means and %d deviations for %d features", len(s.Mean), len(s.Std), s.Features.Dim())
+	}
+	for _, v := range s.Std {
+		if !(v > 0) {
+			return fmt.Errorf("speech: feature deviation %v is not positive", v)
+		}
 	}
 	return nil
 }
@@ -165,13 +178,55 @@ func (r *Recognizer) Features(window []float32) ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.standardize(f)
 	return f.Data, nil
+}
+
+// standardize applies Settings.Mean and Std in place.
+func (r *Recognizer) standardize(f *audio.Spectrogram) {
+	if len(r.Settings.Mean) != f.Bins {
+		return
+	}
+	for t := 0; t < f.Frames; t++ {
+		row := f.Row(t)
+		for j := range row {
+			row[j] = (row[j] - r.Settings.Mean[j]) / r.Settings.Std[j]
+		}
+	}
+}
+
+// SetStandardization computes per-feature means and deviations over the
+// features of waves (placed with Fit, not augmented) and stores them in the
+// settings.
+func (r *Recognizer) SetStandardization(waves [][]float32) error {
+	r.Settings.Mean, r.Settings.Std = nil, nil
+	ds, err := r.Dataset(waves, nil, nil, nil, nil)
+	if err != nil {
+		return err
+	}
+	d := r.Settings.Features.Dim()
+	sum := make([]float64, d)
+	sq := make([]float64, d)
+	n := len(ds.X) / d
+	for i, v := range ds.X {
+		sum[i%d] += float64(v)
+		sq[i%d] += float64(v) * float64(v)
+	}
+	mean := make([]float32, d)
+	std := make([]float32, d)
+	for j := range mean {
+		m := sum[j] / float64(n)
+		mean[j] = float32(m)
+		std[j] = float32(math.Sqrt(max(sq[j]/float64(n)-m*m, 0)) + 1e-3)
+	}
+	r.Settings.Mean, r.Settings.Std = mean, std
+	return nil
 }
 
 // Augment holds the training-time augmentation ranges; the zero value
 // turns augmentation off.
 type Augment struct {
-	Shift     bool    // place short clips at a random offset instead of centred
+	Shift     float64 // move short clips up to ±Shift seconds from the centre
 	GainDB    float64 // random gain in ±GainDB
 	NoiseProb float64 // probability of adding white noise
 	SNRMin    float64 // noise SNR range in dB
@@ -183,7 +238,7 @@ type Augment struct {
 }
 
 // DefaultAugment is the augmentation train-audio uses.
-var DefaultAugment = Augment{Shift: true, GainDB: 6, NoiseProb: 0.3, SNRMin: 20, SNRMax: 40, FreqMasks: 1, FreqWidth: 4, TimeMasks: 1, TimeWidth: 6}
+var DefaultAugment = Augment{Shift: 0.1, GainDB: 6, NoiseProb: 0.3, SNRMin: 20, SNRMax: 40, FreqMasks: 1, FreqWidth: 4, TimeMasks: 1, TimeWidth: 6}
 
 // Dataset computes the features of every waveform (placed with Fit) into an
 // in-memory data set with the given labels (nil: unlabelled). With aug
@@ -238,8 +293,10 @@ func (r *Recognizer) features(dst, wave []float32, aug *Augment, seed uint64) er
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x5eec))
 	off := -1
-	if aug.Shift && len(wave) < r.Settings.Samples {
-		off = rng.IntN(r.Settings.Samples - len(wave) + 1)
+	if aug.Shift > 0 && len(wave) < r.Settings.Samples {
+		c := (r.Settings.Samples - len(wave)) / 2
+		d := int(aug.Shift * float64(r.Settings.Features.SampleRate))
+		off = max(0, min(2*c, c-d+rng.IntN(2*d+1)))
 	}
 	wave = append([]float32(nil), wave...)
 	if aug.GainDB > 0 {
@@ -254,6 +311,7 @@ func (r *Recognizer) features(dst, wave []float32, aug *Augment, seed uint64) er
 	if err != nil {
 		return err
 	}
+	r.standardize(fd)
 	var mean float64
 	for _, v := range fd.Data {
 		mean += float64(v)

@@ -60,7 +60,7 @@ func (c *Config) defaults() {
 // BuildClassifier returns the uncompiled network for arch ("cnn" or
 // "crnn") over inputs of shape [T, F, 1] with k classes.
 //
-// cnn: input batch normalisation, three conv(3×3, same, ReLU) + batch norm
+// Inputs are standardised features (Settings.Mean, Std). cnn: three conv(3×3, same, ReLU) + batch norm
 // + 2×2 max-pool blocks of 32, 64 and 64 filters, dropout, a 128-unit dense
 // layer and the softmax. crnn: two such blocks, the frequency and channel
 // axes merged per frame, a 96-unit GRU and the softmax.
@@ -69,11 +69,11 @@ func BuildClassifier(arch string, inShape []int, k int) (*model.Model, error) {
 	block := func(filters int) []nn.Layer {
 		return []nn.Layer{
 			nn.NewConv2D(filters, [2]int{3, 3}, nn.Conv2DConfig{Padding: "same", Activation: "relu"}),
-			nn.NewBatchNormalization(nn.BatchNormConfig{}),
+			nn.NewBatchNormalization(nn.BatchNormConfig{Momentum: 0.9}),
 			nn.NewMaxPooling2D([2]int{2, 2}, nn.PoolConfig{}),
 		}
 	}
-	layers := []nn.Layer{model.InputShape(inShape...), nn.NewBatchNormalization(nn.BatchNormConfig{})}
+	layers := []nn.Layer{model.InputShape(inShape...)}
 	switch arch {
 	case "cnn":
 		layers = append(layers, block(32)...)
@@ -125,6 +125,9 @@ func Train(waves [][]float32, labels []int, classes []string, cfg Config) (*Reco
 	}
 	if err := m.Compile(opt, losses.NewSparseCategoricalCrossentropy(losses.Options{}),
 		[]metrics.Metric{metrics.NewSparseCategoricalAccuracy()}); err != nil {
+		return nil, nil, err
+	}
+	if err := r.SetStandardization(waves); err != nil {
 		return nil, nil, err
 	}
 	y := make([]float32, len(labels))
