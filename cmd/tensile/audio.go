@@ -6,12 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/tensile-ml/tensile/audio"
 	"github.com/tensile-ml/tensile/internal/parallel"
 	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/speech"
@@ -441,4 +443,62 @@ func evaluateAudio(m *model.Model, modelPath, dir string, asJSON bool, stdout io
 	}
 	fmt.Fprintf(stdout, "accuracy=%.4f (%d samples)\n", acc, len(clips))
 	return true, nil
+}
+
+func init() {
+	benchTargets["logmel"] = benchLogMel
+}
+
+// benchLogMel times log-mel extraction (the default 8 kHz front end: 32 ms
+// Hann windows every 10 ms, 40 mel bands) of every WAV in a folder, after
+// reading them all into memory, on one goroutine.
+func benchLogMel(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench logmel", flag.ContinueOnError)
+	dir := fs.String("data", "", "folder of WAV files (e.g. FSDD's recordings)")
+	repeat := fs.Int("repeat", 3, "passes over the files; the fastest is reported")
+	fs.SetOutput(stdout)
+	if _, err := splitArgs(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return errors.New("--data DIR is required")
+	}
+	if *repeat < 1 {
+		return errors.New("--repeat must be positive")
+	}
+	files, err := filepath.Glob(filepath.Join(*dir, "*.wav"))
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("%s: no .wav files", *dir)
+	}
+	clips := make([]speech.Clip, len(files))
+	for i, f := range files {
+		clips[i].Path = f
+	}
+	waves, err := speech.LoadMono(clips, 8000)
+	if err != nil {
+		return err
+	}
+	ex, err := audio.NewExtractor(audio.DefaultFeatures(8000))
+	if err != nil {
+		return err
+	}
+	best := math.Inf(1)
+	frames := 0
+	for range *repeat {
+		frames = 0
+		start := time.Now()
+		for _, w := range waves {
+			f, err := ex.Features(w, 8000)
+			if err != nil {
+				return err
+			}
+			frames += f.Frames
+		}
+		best = min(best, time.Since(start).Seconds())
+	}
+	fmt.Fprintf(stdout, "logmel: %d files, %d frames, best of %d: %.3f s (%.0f files/s)\n", len(waves), frames, *repeat, best, float64(len(waves))/best)
+	return nil
 }

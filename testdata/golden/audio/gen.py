@@ -101,41 +101,46 @@ def stft(x, n_fft, hop, win_length, window, center, pad_mode):
                       pad_mode=pad_mode, return_complex=True).T.numpy()  # frames x bins
 
 
-out = {"stft": [], "mel": [], "features": []}
-x8 = signal(2000, 8000)
-x16 = signal(3001, 16000)
-for name, x, n_fft, hop, wl, win, center, pad in [
-    ("hann_256_80", x8, 256, 80, 0, "hann", True, "reflect"),
-    ("hamming_256_64_win200", x8, 256, 64, 200, "hamming", True, "reflect"),
-    ("hann_512_160_nocenter", x16, 512, 160, 0, "hann", False, "reflect"),
-    ("hann_400_100_constant", x16, 400, 100, 0, "hann", True, "constant"),
-]:
-    s = stft(x, n_fft, hop, wl, win, center, pad)
-    out["stft"].append({"name": name, "x": x.tolist(), "n_fft": n_fft, "hop": hop, "win_length": wl,
-                        "window": win, "center": center, "pad_mode": pad,
-                        "real": s.real.ravel().tolist(), "imag": s.imag.ravel().tolist(),
-                        "frames": s.shape[0], "bins": s.shape[1]})
+def main():
+    out = {"stft": [], "mel": [], "features": []}
+    x8 = signal(2000, 8000)
+    x16 = signal(3001, 16000)
+    for name, x, n_fft, hop, wl, win, center, pad in [
+        ("hann_256_80", x8, 256, 80, 0, "hann", True, "reflect"),
+        ("hamming_256_64_win200", x8, 256, 64, 200, "hamming", True, "reflect"),
+        ("hann_512_160_nocenter", x16, 512, 160, 0, "hann", False, "reflect"),
+        ("hann_400_100_constant", x16, 400, 100, 0, "hann", True, "constant"),
+    ]:
+        s = stft(x, n_fft, hop, wl, win, center, pad)
+        out["stft"].append({"name": name, "x": x.tolist(), "n_fft": n_fft, "hop": hop, "win_length": wl,
+                            "window": win, "center": center, "pad_mode": pad,
+                            "real": s.real.ravel().tolist(), "imag": s.imag.ravel().tolist(),
+                            "frames": s.shape[0], "bins": s.shape[1]})
 
-for sr, n_fft, n_mels, fmin, fmax, htk, norm in [
-    (8000, 256, 40, 20.0, 0.0, False, True),
-    (8000, 256, 40, 20.0, 0.0, True, True),
-    (16000, 512, 64, 0.0, 7600.0, False, False),
-    (22050, 2048, 128, 0.0, 0.0, False, True),
-    (16000, 400, 80, 50.0, 8000.0, True, False),
-]:
-    w = mel_filters(sr, n_fft, n_mels, fmin, fmax, htk, norm)
-    out["mel"].append({"sr": sr, "n_fft": n_fft, "n_mels": n_mels, "fmin": fmin, "fmax": fmax, "htk": htk,
-                       "norm": norm, "weights": w.ravel().tolist()})
+    for sr, n_fft, n_mels, fmin, fmax, htk, norm in [
+        (8000, 256, 40, 20.0, 0.0, False, True),
+        (8000, 256, 40, 20.0, 0.0, True, True),
+        (16000, 512, 64, 0.0, 7600.0, False, False),
+        (22050, 2048, 128, 0.0, 0.0, False, True),
+        (16000, 400, 80, 50.0, 8000.0, True, False),
+    ]:
+        w = mel_filters(sr, n_fft, n_mels, fmin, fmax, htk, norm)
+        out["mel"].append({"sr": sr, "n_fft": n_fft, "n_mels": n_mels, "fmin": fmin, "fmax": fmax, "htk": htk,
+                           "norm": norm, "weights": w.ravel().tolist()})
 
-# Features of x8: power spectrogram (torch.stft) -> Slaney mel -> ln with
-# floor (log-mel), power_to_db -> DCT (MFCC, librosa.feature.mfcc), deltas.
-p = np.abs(stft(x8, 256, 80, 0, "hann", True, "reflect")) ** 2
-fb = mel_filters(8000, 256, 40, 20.0, 0.0, False, True)
-mel = p @ fb.T
-logmel = np.log(np.maximum(mel, 1e-6))
-mfcc = dct_ortho(power_to_db(mel, 1e-10, 80.0), 13)
-out["features"] = {"x": x8.tolist(), "sr": 8000, "n_fft": 256, "hop": 80, "n_mels": 40, "fmin": 20.0,
-                   "frames": mel.shape[0], "mel": mel.ravel().tolist(), "logmel": logmel.ravel().tolist(),
-                   "mfcc": mfcc.ravel().tolist(), "n_mfcc": 13,
-                   "deltas": deltas(mfcc, 2).ravel().tolist()}
-json.dump(out, open("audio.json", "w"))
+    # Features of x8: power spectrogram (torch.stft) -> Slaney mel -> ln with
+    # floor (log-mel), power_to_db -> DCT (MFCC, librosa.feature.mfcc), deltas.
+    p = np.abs(stft(x8, 256, 80, 0, "hann", True, "reflect")) ** 2
+    fb = mel_filters(8000, 256, 40, 20.0, 0.0, False, True)
+    mel = p @ fb.T
+    logmel = np.log(np.maximum(mel, 1e-6))
+    mfcc = dct_ortho(power_to_db(mel, 1e-10, 80.0), 13)
+    out["features"] = {"x": x8.tolist(), "sr": 8000, "n_fft": 256, "hop": 80, "n_mels": 40, "fmin": 20.0,
+                       "frames": mel.shape[0], "mel": mel.ravel().tolist(), "logmel": logmel.ravel().tolist(),
+                       "mfcc": mfcc.ravel().tolist(), "n_mfcc": 13,
+                       "deltas": deltas(mfcc, 2).ravel().tolist()}
+    json.dump(out, open("audio.json", "w"))
+
+
+if __name__ == "__main__":
+    main()

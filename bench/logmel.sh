@@ -1,0 +1,19 @@
+#!/bin/sh
+# Log-mel feature extraction of every FSDD file (3,000 WAVs): tensile's
+# default 8 kHz front end ("tensile bench logmel") beside torch.stft + the
+# same mel matrix (bench/logmel_torch.py), both on one thread after reading
+# the files into memory, and the ratio tensile/PyTorch (< 1: tensile faster).
+# Usage: bench/logmel.sh [DIR] (from the repository root; default
+# ../shared/datasets/fsdd/recordings). Needs python3-torch.
+set -e
+cd "$(dirname "$0")/.."
+DIR=${1:-../shared/datasets/fsdd/recordings}
+PY=${PYTHON:-/usr/bin/python3}
+go build -o /tmp/tensile-bench-logmel ./cmd/tensile
+ts=$(GOMAXPROCS=1 /tmp/tensile-bench-logmel bench logmel --data "$DIR" --repeat 3)
+pt=$(OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE "$PY" bench/logmel_torch.py "$DIR" --repeat 3)
+echo "tensile: $ts"
+echo "pytorch: $pt"
+a=$(echo "$ts" | sed -n 's/.*: \([0-9.]*\) s (.*/\1/p')
+b=$(echo "$pt" | sed -n 's/.*: \([0-9.]*\) s (.*/\1/p')
+echo "ratio tensile/pytorch $(echo "$a $b" | awk '{ printf "%.2f", $1 / $2 }')x"
