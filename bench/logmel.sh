@@ -9,8 +9,10 @@ set -e
 cd "$(dirname "$0")/.."
 DIR=${1:-../shared/datasets/fsdd/recordings}
 PY=${PYTHON:-/usr/bin/python3}
-go build -o /tmp/tensile-bench-logmel ./cmd/tensile
-ts=$(GOMAXPROCS=1 /tmp/tensile-bench-logmel bench logmel --data "$DIR" --repeat 3)
+BIN=$(mktemp -d)/tensile
+go build -o "$BIN" ./cmd/tensile
+ts=$(GOMAXPROCS=1 "$BIN" bench logmel --data "$DIR" --repeat 3)
+rm -rf "$(dirname "$BIN")"
 pt=$(OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE "$PY" bench/logmel_torch.py "$DIR" --repeat 3)
 echo "tensile: $ts"
 echo "pytorch: $pt"
