@@ -3,9 +3,11 @@ package speech
 import (
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"os"
 	"testing"
 
+	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/tensor"
 	"github.com/tensile-ml/tensile/tensor/tensortest"
 )
@@ -155,6 +157,45 @@ func TestEditDistance(t *testing.T) {
 	} {
 		if got := EditDistance(tc.a, tc.b); got != tc.want {
 			t.Errorf("EditDistance(%v, %v) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+// TestTrainCTCLearnsTones trains the CTC recogniser on strings of three
+// tone "words" (300, 900 and 2000 Hz) and checks the digit error rate on
+// fresh strings.
+func TestTrainCTCLearnsTones(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	freqs := []float64{300, 900, 2000}
+	var clips [][]float32
+	var labels []int
+	for i := range 30 {
+		c := i % 3
+		x := make([]float32, 1600+rng.IntN(800))
+		for j := range x {
+			x[j] = float32(0.5*math.Sin(2*math.Pi*freqs[c]*float64(j)/8000) + 0.02*rng.NormFloat64())
+		}
+		clips, labels = append(clips, x), append(labels, c)
+	}
+	sc := StringConfig{MinLen: 2, MaxLen: 4}
+	r, _, err := TrainCTC(clips, labels, []string{"a", "b", "c"}, CTCConfig{Epochs: 6, Strings: 160, Seconds: 2, Seed: 1,
+		StringConfig: sc, Verbose: model.VerboseSilent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waves, refs, err := Strings(clips, labels, 40, 8000, r.Settings.Samples, sc, rand.New(rand.NewPCG(9, 9)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, beam := range []int{1, 4} {
+		hyp, err := r.Transcribe(waves, beam)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der := ErrorRate(hyp, refs)
+		t.Logf("beam %d: error rate %.3f; %v → %v", beam, der, refs[0], hyp[0])
+		if der > 0.2 {
+			t.Errorf("beam %d: error rate %.3f on tone strings, want <= 0.2", beam, der)
 		}
 	}
 }
