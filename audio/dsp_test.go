@@ -163,3 +163,21 @@ func TestFeatureConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLogMel times the default 8 kHz front end on one second of audio.
+func BenchmarkLogMel(b *testing.B) {
+	ex, err := NewExtractor(DefaultFeatures(8000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := make([]float32, 8000)
+	for i := range x {
+		x[i] = float32(math.Sin(float64(i) * 0.1))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ex.Features(x, 8000); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -3,6 +3,9 @@ package audio
 import (
 	"fmt"
 	"math"
+	"sync"
+
+	"gonum.org/v1/gonum/dsp/fourier"
 )
 
 // HzToMel converts a frequency to mels: the HTK scale 2595·log10(1+f/700)
@@ -268,9 +271,12 @@ func (c FeatureConfig) Dim() int {
 // Extractor computes features with a fixed FeatureConfig, caching the
 // filterbank. It is safe for concurrent use.
 type Extractor struct {
-	cfg FeatureConfig
-	fb  []float64
-	dct []float64
+	cfg    FeatureConfig
+	fb     []float64
+	dct    []float64
+	win    []float64
+	lo, hi []int     // each mel band's non-zero bins [lo, hi)
+	ffts   sync.Pool // *fourier.FFT of size n_fft (not safe for concurrent use)
 }
 
 // NewExtractor validates cfg and precomputes its matrices.
@@ -282,7 +288,21 @@ func NewExtractor(cfg FeatureConfig) (*Extractor, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Extractor{cfg: cfg, fb: fb}
+	c := cfg.STFT.norm()
+	e := &Extractor{cfg: cfg, fb: fb, win: c.window()}
+	bins := cfg.STFT.NFFT/2 + 1
+	for m := 0; m < cfg.Mel.NMels; m++ {
+		lo, hi := bins, 0
+		for k, v := range fb[m*bins : (m+1)*bins] {
+			if v != 0 {
+				lo, hi = min(lo, k), k+1
+			}
+		}
+		if hi == 0 {
+			lo = 0
+		}
+		e.lo, e.hi = append(e.lo, lo), append(e.hi, hi)
+	}
 	if cfg.Kind == "mfcc" {
 		e.dct = DCTMatrix(cfg.NMFCC, cfg.Mel.NMels)
 	}
@@ -304,16 +324,48 @@ func (e *Extractor) Features(x []float32, rate int) (*Spectrogram, error) {
 			return nil, err
 		}
 	}
-	st, err := ComputeSTFT(x, e.cfg.STFT)
-	if err != nil {
-		return nil, err
+	// The STFT, power, mel and log in one pass per frame (the same
+	// arithmetic as ComputeSTFT, Power(2), ApplyFilterbank and LogFloor).
+	cfg := e.cfg.STFT.norm()
+	xp := cfg.pad(x)
+	if len(xp) < cfg.NFFT {
+		return nil, fmt.Errorf("audio: signal of %d samples is shorter than n_fft %d", len(x), cfg.NFFT)
 	}
-	mel := ApplyFilterbank(st.Power(2), e.fb, e.cfg.Mel.NMels)
+	frames := (len(xp)-cfg.NFFT)/cfg.Hop + 1
+	bins := cfg.NFFT/2 + 1
+	nm := e.cfg.Mel.NMels
+	fft, _ := e.ffts.Get().(*fourier.FFT)
+	if fft == nil {
+		fft = fourier.NewFFT(cfg.NFFT)
+	}
+	defer e.ffts.Put(fft)
+	buf := make([]float64, cfg.NFFT)
+	coef := make([]complex128, bins)
+	pow := make([]float64, bins)
 	floor := e.cfg.LogFloor
 	if floor <= 0 {
 		floor = 1e-6
 	}
-	LogFloor(mel, floor)
+	mel := &Spectrogram{Frames: frames, Bins: nm, Data: make([]float32, frames*nm)}
+	for t := 0; t < frames; t++ {
+		seg := xp[t*cfg.Hop : t*cfg.Hop+cfg.NFFT]
+		for i, v := range seg {
+			buf[i] = v * e.win[i]
+		}
+		fft.Coefficients(coef, buf)
+		for k, c := range coef {
+			pow[k] = real(c)*real(c) + imag(c)*imag(c)
+		}
+		out := mel.Data[t*nm : (t+1)*nm]
+		for m := range out {
+			row := e.fb[m*bins:]
+			var acc float64
+			for k := e.lo[m]; k < e.hi[m]; k++ {
+				acc += row[k] * float64(float32(pow[k]))
+			}
+			out[m] = float32(math.Log(math.Max(float64(float32(acc)), floor)))
+		}
+	}
 	if e.dct != nil {
 		return ApplyFilterbank(mel, e.dct, e.cfg.NMFCC), nil
 	}
