@@ -165,6 +165,9 @@ func TestEditDistance(t *testing.T) {
 // tone "words" (300, 900 and 2000 Hz) and checks the digit error rate on
 // fresh strings.
 func TestTrainCTCLearnsTones(t *testing.T) {
+	if testing.Short() || purego {
+		t.Skip("CTC learning test: skipped with -short and with -tags purego (slow pure-Go kernels)")
+	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	freqs := []float64{300, 900, 2000}
 	var clips [][]float32

@@ -195,6 +195,9 @@ func fsddDir(t *testing.T) string {
 // TestLearnsDigitsSubset trains the CNN on three digits of two speakers
 // (a few seconds) and checks their test takes.
 func TestLearnsDigitsSubset(t *testing.T) {
+	if testing.Short() || purego {
+		t.Skip("FSDD learning test: skipped with -short and with -tags purego (slow pure-Go kernels)")
+	}
 	clips, err := ListFSDD(fsddDir(t))
 	if err != nil {
 		t.Fatal(err)

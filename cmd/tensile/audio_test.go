@@ -40,6 +40,9 @@ func toneFolders(t *testing.T, dir string, perClass int) {
 }
 
 func TestTrainAudioPredictEvaluate(t *testing.T) {
+	if purego {
+		t.Skip("training round trip: skipped with -tags purego (slow pure-Go kernels; the default build runs it)")
+	}
 	dir := t.TempDir()
 	data := filepath.Join(dir, "tones")
 	toneFolders(t, data, 20)
