@@ -24,7 +24,7 @@ import (
 
 func init() {
 	register(&command{name: "evaluate", summary: "evaluate a saved model: evaluate MODEL|m.onnx --data PATH", run: runEvaluate})
-	register(&command{name: "predict", summary: "classify inputs: predict MODEL FILE.png|FILE.jpg|FILE.npy ... | predict TEXT-MODEL \"raw text\" ...", run: runPredict})
+	register(&command{name: "predict", summary: "classify inputs: predict MODEL FILE.png|FILE.jpg|FILE.npy ... | predict TEXT-MODEL \"raw text\" ... | predict AUDIO-MODEL FILE.wav ...", run: runPredict})
 }
 
 func runEvaluate(args []string, stdout io.Writer) error {
@@ -47,6 +47,9 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	}
 	m, err := loadModelFile(pos[0])
 	if err != nil {
+		return err
+	}
+	if ok, err := evaluateAudio(m, pos[0], df.path, *asJSON, stdout); ok {
 		return err
 	}
 	var logs map[string]float64
@@ -184,6 +187,9 @@ func runPredict(args []string, stdout io.Writer) error {
 	}
 	m, err := loadModelFile(pos[0])
 	if err != nil {
+		return err
+	}
+	if ok, err := predictAudio(m, pos[0], pos[1:], *asJSON, stdout); ok {
 		return err
 	}
 	// A text classifier (saved by train-text) takes raw strings.
