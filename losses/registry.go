@@ -2,9 +2,8 @@ package losses
 
 import (
 	"fmt"
-	"sort"
-	"strings"
-	"sync"
+
+	"github.com/tensile-ml/tensile/internal/registry"
 )
 
 // Factory builds a loss from a config map: the keys a loss's Config
@@ -14,16 +13,7 @@ import (
 // are ignored.
 type Factory func(config map[string]any) (Loss, error)
 
-var (
-	registryMu sync.RWMutex
-	registry   = map[string]Factory{}
-	canonical  = map[string]string{} // key -> the name as registered
-)
-
-// regKey is the lookup key of a name: lower case without underscores, so
-// "sparse_categorical_crossentropy" and Keras's class name
-// "SparseCategoricalCrossentropy" are one entry.
-func regKey(name string) string { return strings.ReplaceAll(strings.ToLower(name), "_", "") }
+var registered = registry.New[Factory]("losses", "loss")
 
 // Register makes a loss available to ByName and FromConfig under name and
 // any aliases. Names match ignoring case and underscores. Registering an
@@ -33,39 +23,13 @@ func Register(name string, f Factory, aliases ...string) {
 	if name == "" || f == nil {
 		panic("losses: Register needs a name and a factory")
 	}
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	for _, n := range append([]string{name}, aliases...) {
-		k := regKey(n)
-		if _, dup := registry[k]; dup || k == "" {
-			panic("losses: Register called twice for " + n)
-		}
-		registry[k] = f
-		canonical[k] = n
-	}
+	registered.Register(name, f, aliases...)
 }
 
 // Names returns the registered names and aliases, sorted.
-func Names() []string {
-	registryMu.RLock()
-	defer registryMu.RUnlock()
-	n := make([]string, 0, len(canonical))
-	for _, v := range canonical {
-		n = append(n, v)
-	}
-	sort.Strings(n)
-	return n
-}
+func Names() []string { return registered.Names() }
 
-func lookup(name string) (Factory, error) {
-	registryMu.RLock()
-	f, ok := registry[regKey(name)]
-	registryMu.RUnlock()
-	if !ok {
-		return nil, fmt.Errorf("losses: unknown loss %q (registered: %s)", name, strings.Join(Names(), ", "))
-	}
-	return f, nil
-}
+func lookup(name string) (Factory, error) { return registered.Lookup(name) }
 
 // ByName returns the loss for a registered name or alias, with default
 // options (probabilities, not logits). Built in: "mean_squared_error" /

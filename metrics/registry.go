@@ -2,9 +2,9 @@ package metrics
 
 import (
 	"fmt"
-	"sort"
 	"strings"
-	"sync"
+
+	"github.com/tensile-ml/tensile/internal/registry"
 )
 
 // Spec is what a metric Factory receives: the name the metric reports
@@ -20,16 +20,7 @@ type Spec struct {
 // Factory builds a fresh metric from a Spec.
 type Factory func(s Spec) (Metric, error)
 
-var (
-	registryMu sync.RWMutex
-	registry   = map[string]Factory{}
-	canonical  = map[string]string{}
-)
-
-// regKey is the lookup key of a name: lower case without underscores, so
-// "sparse_categorical_accuracy" and the Keras class name
-// "SparseCategoricalAccuracy" are one entry.
-func regKey(name string) string { return strings.ReplaceAll(strings.ToLower(name), "_", "") }
+var registered = registry.New[Factory]("metrics", "metric")
 
 // Register makes a metric available to ByName and FromConfig under name and
 // any aliases (matched ignoring case and underscores). Registering an empty
@@ -39,36 +30,16 @@ func Register(name string, f Factory, aliases ...string) {
 	if name == "" || f == nil {
 		panic("metrics: Register needs a name and a factory")
 	}
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	for _, n := range append([]string{name}, aliases...) {
-		k := regKey(n)
-		if _, dup := registry[k]; dup || k == "" {
-			panic("metrics: Register called twice for " + n)
-		}
-		registry[k] = f
-		canonical[k] = n
-	}
+	registered.Register(name, f, aliases...)
 }
 
 // Names returns the registered names and aliases, sorted.
-func Names() []string {
-	registryMu.RLock()
-	defer registryMu.RUnlock()
-	n := make([]string, 0, len(canonical))
-	for _, v := range canonical {
-		n = append(n, v)
-	}
-	sort.Strings(n)
-	return n
-}
+func Names() []string { return registered.Names() }
 
 func build(key string, s Spec) (Metric, error) {
-	registryMu.RLock()
-	f, ok := registry[regKey(key)]
-	registryMu.RUnlock()
-	if !ok {
-		return nil, fmt.Errorf("metrics: unknown metric %q (registered: %s)", key, strings.Join(Names(), ", "))
+	f, err := registered.Lookup(key)
+	if err != nil {
+		return nil, err
 	}
 	if s.Config == nil {
 		s.Config = map[string]any{}

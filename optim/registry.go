@@ -2,9 +2,8 @@ package optim
 
 import (
 	"fmt"
-	"sort"
-	"strings"
-	"sync"
+
+	"github.com/tensile-ml/tensile/internal/registry"
 )
 
 // Factory builds an optimizer from a config map: the keys an optimizer's
@@ -13,16 +12,7 @@ import (
 // empty map gives the optimizer with its default hyperparameters.
 type Factory func(config map[string]any) (Optimizer, error)
 
-var (
-	registryMu sync.RWMutex
-	registry   = map[string]Factory{}
-	canonical  = map[string]string{} // key -> the name as registered
-)
-
-// regKey is the registry's lookup key: names match ignoring case and
-// underscores, so the Keras name "adam" and the class name "Adam" are one
-// entry, as are "lazy_adam" and "LazyAdam".
-func regKey(name string) string { return strings.ReplaceAll(strings.ToLower(name), "_", "") }
+var registered = registry.New[Factory]("optim", "optimizer")
 
 // Register makes an optimizer available to ByName and FromConfig under name
 // (matched ignoring case and underscores). Registering an empty name, a nil factory or a name
@@ -31,37 +21,13 @@ func Register(name string, f Factory) {
 	if name == "" || f == nil {
 		panic("optim: Register needs a name and a factory")
 	}
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	k := regKey(name)
-	if _, dup := registry[k]; dup || k == "" {
-		panic("optim: Register called twice for " + name)
-	}
-	registry[k] = f
-	canonical[k] = name
+	registered.Register(name, f)
 }
 
 // Names returns the registered optimizer names, sorted.
-func Names() []string {
-	registryMu.RLock()
-	defer registryMu.RUnlock()
-	n := make([]string, 0, len(canonical))
-	for _, v := range canonical {
-		n = append(n, v)
-	}
-	sort.Strings(n)
-	return n
-}
+func Names() []string { return registered.Names() }
 
-func lookup(name string) (Factory, error) {
-	registryMu.RLock()
-	f, ok := registry[regKey(name)]
-	registryMu.RUnlock()
-	if !ok {
-		return nil, fmt.Errorf("optim: unknown optimizer %q (registered: %s)", name, strings.Join(Names(), ", "))
-	}
-	return f, nil
-}
+func lookup(name string) (Factory, error) { return registered.Lookup(name) }
 
 // ByName returns an optimizer with its default hyperparameters for a
 // registered name, matched ignoring case: the built-in "sgd", "adam",
