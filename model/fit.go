@@ -22,9 +22,13 @@ type Logs map[string]float64
 // Compile sets the optimizer, the loss and the metrics used by Fit and
 // Evaluate. When the model was loaded with optimizer state and opt has the
 // same name, the state is restored into opt so training resumes.
+//
+// The loss may be nil for a model trained only with TrainStepLoss, whose
+// caller computes the loss (as Keras's compile(optimizer) for a custom
+// train_step); Fit, TrainStep and Evaluate then report that it has none.
 func (m *Model) Compile(opt optim.Optimizer, loss losses.Loss, ms []metrics.Metric) error {
-	if opt == nil || loss == nil {
-		return errors.New("model: Compile needs an optimizer and a loss")
+	if opt == nil {
+		return errors.New("model: Compile needs an optimizer")
 	}
 	for i, mt := range ms {
 		if mt == nil {
@@ -203,7 +207,7 @@ func (m *Model) checkData(what string, ds *data.Dataset, labeled bool) error {
 }
 
 func isSparse(l losses.Loss) bool {
-	return l.Name() == "sparse_categorical_crossentropy"
+	return l != nil && l.Name() == "sparse_categorical_crossentropy"
 }
 
 // TrainSplit returns how many of n samples Fit trains on with a validation

@@ -116,7 +116,7 @@ func (m *Model) Save(path string) error {
 		seen[w.Name()] = true
 		entries = append(entries, entry{w.Name(), w.Shape(), w.Data()})
 	}
-	if m.opt != nil {
+	if m.opt != nil && m.loss != nil {
 		comp := map[string]any{"optimizer": m.opt.Config(), "loss": m.loss.Config()}
 		var mn []string
 		for _, mt := range m.metrics {

@@ -102,7 +102,7 @@ func (m *Model) checkStep(what string, xs []*tensor.Tensor, y, w *tensor.Tensor,
 	if !m.built {
 		return fmt.Errorf("model: %s: the model is not built", what)
 	}
-	if len(m.outputs) != 1 {
+	if labeled && len(m.outputs) != 1 {
 		return fmt.Errorf("model: %s: needs a model with one output, this one has %d", what, len(m.outputs))
 	}
 	if len(xs) != len(m.inputs) {
@@ -151,6 +151,68 @@ func isInputLayer(l nn.Layer) bool {
 	return ok
 }
 
+// TrainStepLoss runs one training step whose loss the caller computes from
+// the model's outputs: forward pass on xs in training mode, loss(outs) (a
+// scalar tensor built with tensor ops, so that it has a gradient), plus the
+// layers' weight penalties, backward pass, gradient reduction across
+// replicas (SetReplicas) and one update of the compiled optimizer. It
+// returns the loss value. It is TrainStep for objectives that are not a
+// loss over (x, y) pairs, such as DQN's Huber loss on the actions taken,
+// PPO's clipped surrogate or AlphaZero's policy-value loss; the model needs
+// only an optimizer (Compile with a nil loss is enough) and its compiled
+// metrics are not updated.
+//
+// Unlike TrainStep the inputs are used as given (not copied into the
+// training arena) and the loss function may capture tensors of its own.
+// Panics inside layers or inside loss come back as errors (see Guard).
+// TrainStepLoss must not run concurrently with other training of the model.
+func (m *Model) TrainStepLoss(xs []*tensor.Tensor, loss func(outs []*tensor.Tensor) *tensor.Tensor) (lossVal float64, err error) {
+	if m.opt == nil {
+		return 0, errors.New("model: TrainStepLoss: the model has no optimizer (Compile it; the loss may be nil)")
+	}
+	if loss == nil {
+		return 0, errors.New("model: TrainStepLoss: nil loss function")
+	}
+	if err := m.checkStep("TrainStepLoss", xs, nil, nil, false); err != nil {
+		return 0, err
+	}
+	var cur *Node
+	defer guard(&cur, &err)
+	outs := m.run(xs, true, false, &cur)
+	cur = nil
+	total := loss(outs)
+	if total == nil || total.Size() != 1 {
+		return 0, errors.New("model: TrainStepLoss: the loss function must return a scalar tensor")
+	}
+	return m.descend(total, xs[0].Shape()[0])
+}
+
+// descend adds the layers' weight penalties to total, backpropagates it,
+// reduces the gradients across replicas (batch samples on this replica) and
+// takes one optimizer step: the part of a training step after the loss,
+// shared by every step. It returns the value of the whole loss.
+func (m *Model) descend(total *tensor.Tensor, batch int) (float64, error) {
+	for _, l := range m.layers {
+		if r, ok := l.(nn.Regularized); ok {
+			if rl := r.RegularizationLoss(); rl != nil {
+				total = tensor.Add(total, rl)
+			}
+		}
+	}
+	params := m.Params()
+	for _, p := range params {
+		p.ZeroGrad()
+	}
+	total.Backward()
+	if m.replicas != nil {
+		if err := m.replicas.ReduceGradients(params, batch); err != nil {
+			return 0, fmt.Errorf("model: training step: %w", err)
+		}
+	}
+	m.opt.Step(params)
+	return float64(total.Item()), nil
+}
+
 // step runs forward, backward and one optimizer step on one batch whose
 // tensors live in the training arena, updates the metrics and returns the
 // batch loss. The arena is reset at the end.
@@ -165,25 +227,10 @@ func (m *Model) step(xs []*tensor.Tensor, y, w *tensor.Tensor) (lossVal float64,
 	if w != nil {
 		per = tensor.Mul(per, w)
 	}
-	total := tensor.Mean(per, nil, false)
-	for _, l := range m.layers {
-		if r, ok := l.(nn.Regularized); ok {
-			if rl := r.RegularizationLoss(); rl != nil {
-				total = tensor.Add(total, rl)
-			}
-		}
+	lossVal, err = m.descend(tensor.Mean(per, nil, false), xs[0].Shape()[0])
+	if err != nil {
+		return 0, err
 	}
-	params := m.Params()
-	for _, p := range params {
-		p.ZeroGrad()
-	}
-	total.Backward()
-	if m.replicas != nil {
-		if err := m.replicas.ReduceGradients(params, xs[0].Shape()[0]); err != nil {
-			return 0, fmt.Errorf("model: training step: %w", err)
-		}
-	}
-	m.opt.Step(params)
 	if len(m.metrics) > 0 {
 		// Detached outputs record no graph.
 		pred := out.Detach()
@@ -194,7 +241,7 @@ func (m *Model) step(xs []*tensor.Tensor, y, w *tensor.Tensor) (lossVal float64,
 			mt.Update(y, pred)
 		}
 	}
-	return float64(total.Item()), nil
+	return lossVal, nil
 }
 
 // batchTensors copies a data.Batch into tensors of arena a.

@@ -141,6 +141,9 @@ func TrainDQN(env Env, evalEnv Env, cfg DQNConfig) (*DQNResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := q.Compile(opt, nil, nil); err != nil { // the loss is built per batch
+		return nil, err
+	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0xd9))
 	buf := newReplay(cfg.BufferSize, d)
 	tr := newTracker(cfg.Log, cfg.LogEvery)
@@ -182,15 +185,12 @@ func TrainDQN(env Env, evalEnv Env, cfg DQNConfig) (*DQNResult, error) {
 			y[i] = buf.rew[j] + float32(cfg.Gamma)*(1-buf.done[j])*nextV
 			onehot[i*na+buf.act[j]] = 1
 		}
-		out, err := trainForward(q, xb, B)
-		if err != nil {
-			return err
-		}
-		qa := tensor.Sum(tensor.Mul(out, tensor.FromSlice(onehot, B, na)), []int{1}, false)
-		diff := tensor.Abs(tensor.Sub(qa, tensor.FromSlice(y, B)))
-		lin := tensor.Minimum(diff, one) // Huber with δ = 1: ½m² + (|d| − m), m = min(|d|, 1)
-		loss := tensor.Mean(tensor.Add(tensor.MulScalar(tensor.Square(lin), 0.5), tensor.Sub(diff, lin)), nil, false)
-		return update(q, opt, loss)
+		return trainStep(q, xb, B, func(out *tensor.Tensor) *tensor.Tensor {
+			qa := tensor.Sum(tensor.Mul(out, tensor.FromSlice(onehot, B, na)), []int{1}, false)
+			diff := tensor.Abs(tensor.Sub(qa, tensor.FromSlice(y, B)))
+			lin := tensor.Minimum(diff, one) // Huber with δ = 1: ½m² + (|d| − m), m = min(|d|, 1)
+			return tensor.Mean(tensor.Add(tensor.MulScalar(tensor.Square(lin), 0.5), tensor.Sub(diff, lin)), nil, false)
+		})
 	}
 
 	obs := env.Reset(int64(cfg.Seed))

@@ -5,7 +5,6 @@ import (
 
 	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/nn"
-	"github.com/tensile-ml/tensile/optim"
 	"github.com/tensile-ml/tensile/tensor"
 )
 
@@ -44,26 +43,13 @@ func Forward(m *model.Model, x []float32, b int) ([]float32, error) {
 	return out[0].Data(), nil
 }
 
-// trainForward runs m in training mode, recording the graph for Backward.
-func trainForward(m *model.Model, x []float32, b int) (*tensor.Tensor, error) {
-	out, err := m.Call([]*tensor.Tensor{tensor.FromSlice(x, b, len(x)/b)}, true)
-	if err != nil {
-		return nil, err
-	}
-	return out[0], nil
-}
-
-// update backpropagates loss into m's parameters and takes one step of opt.
-func update(m *model.Model, opt optim.Optimizer, loss *tensor.Tensor) error {
-	ps := m.Params()
-	for _, p := range ps {
-		p.ZeroGrad()
-	}
-	return model.Guard(func() error {
-		loss.Backward()
-		opt.Step(ps)
-		return nil
-	})
+// trainStep runs one training step of m (model.TrainStepLoss, with the
+// optimizer m was compiled with) on the batch x of b rows, with the loss
+// that lossOf builds from m's output.
+func trainStep(m *model.Model, x []float32, b int, lossOf func(out *tensor.Tensor) *tensor.Tensor) error {
+	_, err := m.TrainStepLoss([]*tensor.Tensor{tensor.FromSlice(x, b, len(x)/b)},
+		func(outs []*tensor.Tensor) *tensor.Tensor { return lossOf(outs[0]) })
+	return err
 }
 
 // copyWeights copies src's weights into dst (same architecture).

@@ -110,6 +110,13 @@ func TrainPPO(mk func() Env, cfg PPOConfig) (*PPOResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The losses are built per minibatch (TrainStepLoss): no compiled loss.
+	if err := actor.Compile(optA, nil, nil); err != nil {
+		return nil, err
+	}
+	if err := critic.Compile(optC, nil, nil); err != nil {
+		return nil, err
+	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x990))
 	vec := NewVec(mk, cfg.NumEnvs, int64(cfg.Seed)*1000)
 	tr := newTracker(cfg.Log, cfg.LogEvery)
@@ -195,7 +202,7 @@ func TrainPPO(mk func() Env, cfg PPOConfig) (*PPOResult, error) {
 				adv[k], ret[k] = float32(gae), float32(gae+float64(vals[k]))
 			}
 		}
-		if err := ppoEpochs(cfg, rng, actor, critic, optA, optC, obs, acts, logp, adv, ret, d, na, clip); err != nil {
+		if err := ppoEpochs(cfg, rng, actor, critic, obs, acts, logp, adv, ret, d, na, clip); err != nil {
 			return nil, err
 		}
 	}
@@ -203,7 +210,7 @@ func TrainPPO(mk func() Env, cfg PPOConfig) (*PPOResult, error) {
 }
 
 // ppoEpochs runs the minibatch updates over one rollout.
-func ppoEpochs(cfg PPOConfig, rng *rand.Rand, actor, critic *model.Model, optA, optC optim.Optimizer,
+func ppoEpochs(cfg PPOConfig, rng *rand.Rand, actor, critic *model.Model,
 	obs []float32, acts []int, logp, adv, ret []float32, d, na int, clip float64) error {
 	R := len(acts)
 	B := min(cfg.BatchSize, R)
@@ -233,29 +240,26 @@ func ppoEpochs(cfg PPOConfig, rng *rand.Rand, actor, critic *model.Model, optA, 
 			for i, k := range idx {
 				advB[i] = float32((float64(adv[k]) - mean) / std)
 			}
-			logits, err := trainForward(actor, xb, B)
+			err := trainStep(actor, xb, B, func(logits *tensor.Tensor) *tensor.Tensor {
+				lpAll := tensor.LogSoftmax(logits, 1)
+				lp := tensor.Sum(tensor.Mul(lpAll, tensor.FromSlice(onehot, B, na)), []int{1}, false)
+				ratio := tensor.Exp(tensor.Sub(lp, tensor.FromSlice(oldLp, B)))
+				a := tensor.FromSlice(advB, B)
+				surr := tensor.Minimum(tensor.Mul(ratio, a), tensor.Mul(tensor.Clip(ratio, float32(1-clip), float32(1+clip)), a))
+				loss := tensor.Neg(tensor.Mean(surr, nil, false))
+				if cfg.EntCoef != 0 {
+					ent := tensor.Neg(tensor.Mean(tensor.Sum(tensor.Mul(tensor.Exp(lpAll), lpAll), []int{1}, false), nil, false))
+					loss = tensor.Sub(loss, tensor.MulScalar(ent, float32(cfg.EntCoef)))
+				}
+				return loss
+			})
 			if err != nil {
 				return err
 			}
-			lpAll := tensor.LogSoftmax(logits, 1)
-			lp := tensor.Sum(tensor.Mul(lpAll, tensor.FromSlice(onehot, B, na)), []int{1}, false)
-			ratio := tensor.Exp(tensor.Sub(lp, tensor.FromSlice(oldLp, B)))
-			a := tensor.FromSlice(advB, B)
-			surr := tensor.Minimum(tensor.Mul(ratio, a), tensor.Mul(tensor.Clip(ratio, float32(1-clip), float32(1+clip)), a))
-			loss := tensor.Neg(tensor.Mean(surr, nil, false))
-			if cfg.EntCoef != 0 {
-				ent := tensor.Neg(tensor.Mean(tensor.Sum(tensor.Mul(tensor.Exp(lpAll), lpAll), []int{1}, false), nil, false))
-				loss = tensor.Sub(loss, tensor.MulScalar(ent, float32(cfg.EntCoef)))
-			}
-			if err := update(actor, optA, loss); err != nil {
-				return err
-			}
-			v, err := trainForward(critic, xb, B)
+			err = trainStep(critic, xb, B, func(v *tensor.Tensor) *tensor.Tensor {
+				return tensor.MulScalar(tensor.Mean(tensor.Square(tensor.Sub(v.Reshape(B), tensor.FromSlice(retB, B))), nil, false), float32(cfg.VfCoef))
+			})
 			if err != nil {
-				return err
-			}
-			vl := tensor.MulScalar(tensor.Mean(tensor.Square(tensor.Sub(v.Reshape(B), tensor.FromSlice(retB, B))), nil, false), float32(cfg.VfCoef))
-			if err := update(critic, optC, vl); err != nil {
 				return err
 			}
 		}

@@ -128,6 +128,9 @@ func Train(cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := m.Compile(opt, nil, nil); err != nil { // policy-value loss per batch (TrainStepLoss)
+		return nil, err
+	}
 	net := NewNet(m)
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0xa0))
 	syms := symmetries(g0)
@@ -172,7 +175,7 @@ func Train(cfg Config) (*Result, error) {
 				copy(pi[i*na:], s.pi)
 				z[i] = s.z
 			}
-			l, err := trainStep(m, opt, x, pi, z, B, na)
+			l, err := trainStep(m, x, pi, z, B, na)
 			if err != nil {
 				return nil, err
 			}
@@ -193,29 +196,15 @@ func Train(cfg Config) (*Result, error) {
 // trainStep takes one optimizer step on a minibatch: policy cross-entropy
 // against the visit distributions pi plus the squared value error. The
 // loss mixes two heads of one output, so it is built from tensor ops.
-func trainStep(m *model.Model, opt optim.Optimizer, x, pi, z []float32, B, na int) (float64, error) {
-	var lv float64
-	err := model.Guard(func() error {
-		outs, err := m.Call([]*tensor.Tensor{tensor.FromSlice(x, B, len(x)/B)}, true)
-		if err != nil {
-			return err
-		}
+func trainStep(m *model.Model, x, pi, z []float32, B, na int) (float64, error) {
+	return m.TrainStepLoss([]*tensor.Tensor{tensor.FromSlice(x, B, len(x)/B)}, func(outs []*tensor.Tensor) *tensor.Tensor {
 		out := outs[0]
 		logits := out.Slice(1, 0, na)
 		v := tensor.Tanh(out.Slice(1, na, na+1)).Reshape(B)
 		ce := tensor.Neg(tensor.Mean(tensor.Sum(tensor.Mul(tensor.FromSlice(pi, B, na), tensor.LogSoftmax(logits, 1)), []int{1}, false), nil, false))
 		mse := tensor.Mean(tensor.Square(tensor.Sub(v, tensor.FromSlice(z, B))), nil, false)
-		loss := tensor.Add(ce, mse)
-		ps := m.Params()
-		for _, p := range ps {
-			p.ZeroGrad()
-		}
-		loss.Backward()
-		opt.Step(ps)
-		lv = float64(loss.Item())
-		return nil
+		return tensor.Add(ce, mse)
 	})
-	return lv, err
 }
 
 // selfPlay plays one game of the network against itself and returns its
