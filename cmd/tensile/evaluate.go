@@ -32,6 +32,7 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	fs.BoolVar(&df.grayscale, "grayscale", false, "load images as one channel (image folders)")
 	batch := fs.Int("batch-size", 256, "batch size")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
+	plotPath := fs.String("plot", "", "draw a confusion matrix to FILE (.png, .svg, .pdf)")
 	fs.SetOutput(stdout)
 	pos, err := splitArgs(fs, args)
 	if err != nil {
@@ -39,6 +40,9 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	}
 	if len(pos) != 1 {
 		return errors.New("want one MODEL file")
+	}
+	if err := checkPlotPath("--plot", *plotPath); err != nil {
+		return err
 	}
 	m, err := model.Load(pos[0])
 	if err != nil {
@@ -64,6 +68,9 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	}
 	logs, err := m.Evaluate(ds, model.EvalConfig{BatchSize: *batch, Verbose: model.VerboseSilent})
 	if err != nil {
+		return err
+	}
+	if err := plotConfusion(*plotPath, m, ds, stdout); err != nil {
 		return err
 	}
 	if *asJSON {
