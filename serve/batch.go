@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tensile-ml/tensile/data"
@@ -38,21 +39,28 @@ type batcher struct {
 	jobs     chan *job
 	wg       sync.WaitGroup
 	observe  func(samples int) // called with each batch's size
+	// arriving counts requests that are decoding their input and will
+	// submit soon; nil counts none.
+	arriving *atomic.Int64
 }
 
-func newBatcher(m *model.Model, in []int, outPer, maxBatch int, maxDelay time.Duration, workers int, observe func(int)) *batcher {
+func newBatcher(m *model.Model, in []int, outPer, maxBatch int, maxDelay time.Duration, workers int, arriving *atomic.Int64, observe func(int)) *batcher {
 	per := 1
 	for _, d := range in {
 		per *= d
 	}
 	b := &batcher{m: m, in: in, per: per, outPer: outPer, maxBatch: max(maxBatch, 1),
-		maxDelay: maxDelay, jobs: make(chan *job), observe: observe}
+		maxDelay: maxDelay, jobs: make(chan *job), arriving: arriving, observe: observe}
 	for range max(workers, 1) {
 		b.wg.Add(1)
 		go b.loop()
 	}
 	return b
 }
+
+// testBeforeBatch, when set (by tests, before a server starts), runs
+// before each batch: tests hold requests in flight with it.
+var testBeforeBatch func()
 
 // errStopped is returned for work submitted to a closed batcher (never
 // expected: the server retires a batcher only when no request holds it).
@@ -89,37 +97,41 @@ func (b *batcher) loop() {
 	for first := range b.jobs {
 		batch := []*job{first}
 		n := first.n
-		if n < b.maxBatch && b.maxDelay > 0 {
-			timer := time.NewTimer(b.maxDelay)
-		gather:
-			for n < b.maxBatch {
-				select {
-				case j, ok := <-b.jobs:
-					if !ok {
-						break gather
-					}
-					batch = append(batch, j)
-					n += j.n
-				case <-timer.C:
+		var timer *time.Timer
+	gather:
+		for n < b.maxBatch {
+			// Take what is already queued.
+			select {
+			case j, ok := <-b.jobs:
+				if !ok {
 					break gather
 				}
+				batch = append(batch, j)
+				n += j.n
+				continue
+			default:
 			}
-			timer.Stop()
-		} else if n < b.maxBatch {
-			// No delay: take only what is already waiting.
-		drain:
-			for n < b.maxBatch {
-				select {
-				case j, ok := <-b.jobs:
-					if !ok {
-						break drain
-					}
-					batch = append(batch, j)
-					n += j.n
-				default:
-					break drain
+			// Wait for more only while requests are on their way, and at
+			// most maxDelay after the first: a lone client is not delayed.
+			if b.maxDelay <= 0 || b.arriving == nil || b.arriving.Load() == 0 {
+				break
+			}
+			if timer == nil {
+				timer = time.NewTimer(b.maxDelay)
+			}
+			select {
+			case j, ok := <-b.jobs:
+				if !ok {
+					break gather
 				}
+				batch = append(batch, j)
+				n += j.n
+			case <-timer.C:
+				break gather
 			}
+		}
+		if timer != nil {
+			timer.Stop()
 		}
 		b.run(batch)
 	}
@@ -128,6 +140,9 @@ func (b *batcher) loop() {
 // run predicts one batch and hands each job its rows. Jobs whose request
 // has already ended are left out.
 func (b *batcher) run(batch []*job) {
+	if testBeforeBatch != nil {
+		testBeforeBatch()
+	}
 	live := batch[:0]
 	n := 0
 	for _, j := range batch {

@@ -123,6 +123,7 @@ func (s *Server) handle(mux *http.ServeMux, pattern, proto string, h func(http.R
 		case s.sem <- struct{}{}:
 			r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBody)
 			ctx, cancel := context.WithTimeout(r.Context(), s.opts.Timeout)
+			ctx = context.WithValue(ctx, arrivalKey{}, new(arrival))
 			err = model.Guard(func() error { return h(w, r.WithContext(ctx)) })
 			cancel()
 			<-s.sem
@@ -195,18 +196,46 @@ func writeJSON(w http.ResponseWriter, v any) error {
 func (s *Server) withModel(h func(http.ResponseWriter, *http.Request, *loaded) error) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		name := r.PathValue("name")
-		return s.useModel(name, func(l *loaded) error { return h(w, r, l) })
+		return s.useModel(r.Context(), name, func(l *loaded) error { return h(w, r, l) })
 	}
 }
 
-func (s *Server) useModel(name string, f func(*loaded) error) error {
+func (s *Server) useModel(ctx context.Context, name string, f func(*loaded) error) error {
 	e, ok := s.models[name]
 	if !ok {
 		return errf(http.StatusNotFound, "no model %q (serving %s)", name, strings.Join(s.names, ", "))
 	}
 	l := e.acquire()
 	defer l.release()
+	if a, _ := ctx.Value(arrivalKey{}).(*arrival); a != nil {
+		l.arriving.Add(1)
+		a.l = l
+		defer a.done()
+	}
 	return f(l)
+}
+
+// arrival marks a request on its way to a model's batcher (reading and
+// decoding its body): while some are, a batch waits for them, up to
+// MaxDelay; when none is, a batch runs at once.
+type arrival struct{ l *loaded }
+
+type arrivalKey struct{}
+
+// done marks the request as arrived (or given up); later calls do nothing.
+func (a *arrival) done() {
+	if a != nil && a.l != nil {
+		a.l.arriving.Add(-1)
+		a.l = nil
+	}
+}
+
+// predict runs n samples through the model's batcher.
+func (l *loaded) predict(ctx context.Context, x []float32, n int) ([]float32, error) {
+	if a, _ := ctx.Value(arrivalKey{}).(*arrival); a != nil {
+		a.done()
+	}
+	return l.b.predict(ctx, x, n)
 }
 
 // readBody reads the whole (size-limited) body.
@@ -320,7 +349,7 @@ func (s *Server) v2Infer(w http.ResponseWriter, r *http.Request, l *loaded) erro
 		if n <= 0 || len(x) != n*l.b.per {
 			return errf(http.StatusBadRequest, "input %q: %d values do not fill shape %v", in.Name, len(x), in.Shape)
 		}
-		if y, err = l.b.predict(r.Context(), x, n); err != nil {
+		if y, err = l.predict(r.Context(), x, n); err != nil {
 			return err
 		}
 	}
@@ -339,6 +368,9 @@ func dims(d []int) string {
 // numbers reads a JSON array of numbers, flat or nested to any depth, in
 // row-major order.
 func numbers(raw json.RawMessage) ([]float32, error) {
+	if x, ok := fastNumbers(raw); ok {
+		return x, nil
+	}
 	var flat []float32
 	if err := json.Unmarshal(raw, &flat); err == nil {
 		return flat, nil
@@ -388,7 +420,7 @@ func (l *loaded) predictTexts(ctx context.Context, texts []string) ([]float32, e
 	if len(shape) != 2 || shape[1] != l.in[0] {
 		return nil, fmt.Errorf("vectorized texts have shape %v, the model takes [N %d]", shape, l.in[0])
 	}
-	return l.b.predict(ctx, x, len(texts))
+	return l.predict(ctx, x, len(texts))
 }
 
 // v1 answers TensorFlow Serving's POST /v1/models/NAME:predict with
@@ -399,10 +431,19 @@ func (s *Server) v1(w http.ResponseWriter, r *http.Request) error {
 	if verb != "predict" {
 		return errf(http.StatusNotFound, "unsupported TensorFlow Serving verb %q (want :predict)", verb)
 	}
-	return s.useModel(name, func(l *loaded) error {
+	return s.useModel(r.Context(), name, func(l *loaded) error {
 		body, err := readBody(r)
 		if err != nil {
 			return err
+		}
+		if l.kind != KindText {
+			if x, n, ok := fastV1(body, l.b.per); ok {
+				y, err := l.predict(r.Context(), x, n)
+				if err != nil {
+					return err
+				}
+				return writeV1(w, y, n, l)
+			}
 		}
 		var req struct {
 			Instances []json.RawMessage `json:"instances"`
@@ -441,16 +482,21 @@ func (s *Server) v1(w http.ResponseWriter, r *http.Request) error {
 				}
 				x = append(x, v...)
 			}
-			if y, err = l.b.predict(r.Context(), x, len(inst)); err != nil {
+			if y, err = l.predict(r.Context(), x, len(inst)); err != nil {
 				return err
 			}
 		}
-		preds := make([]any, len(inst))
-		for i := range preds {
-			preds[i] = nest(y[i*l.outPer:(i+1)*l.outPer], l.out)
-		}
-		return writeJSON(w, map[string]any{"predictions": preds})
+		return writeV1(w, y, len(inst), l)
 	})
+}
+
+// writeV1 answers a predict request with {"predictions": [...]}.
+func writeV1(w http.ResponseWriter, y []float32, n int, l *loaded) error {
+	preds := make([]any, n)
+	for i := range preds {
+		preds[i] = nest(y[i*l.outPer:(i+1)*l.outPer], l.out)
+	}
+	return writeJSON(w, map[string]any{"predictions": preds})
 }
 
 // nest shapes flat values as nested lists of shape.
@@ -492,7 +538,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, l *loaded) error
 		if err != nil {
 			return errf(http.StatusBadRequest, "%v", err)
 		}
-		if y, err = l.b.predict(r.Context(), x, 1); err != nil {
+		if y, err = l.predict(r.Context(), x, 1); err != nil {
 			return err
 		}
 	case KindText:

@@ -73,18 +73,19 @@ const (
 // its batcher. Requests hold it (refs) while they run so that a reload
 // retires it only when they are done.
 type loaded struct {
-	m       *model.Model
-	tc      *textclf.Classifier // text models only
-	kind    Kind
-	in      []int // per-sample input shape
-	out     []int // per-sample output shape
-	outPer  int
-	classes []string
-	b       *batcher
-	refs    sync.WaitGroup
-	modTime time.Time
-	size    int64
-	version int
+	m        *model.Model
+	tc       *textclf.Classifier // text models only
+	kind     Kind
+	in       []int // per-sample input shape
+	out      []int // per-sample output shape
+	outPer   int
+	classes  []string
+	b        *batcher
+	arriving atomic.Int64 // requests decoding their input for this version
+	refs     sync.WaitGroup
+	modTime  time.Time
+	size     int64
+	version  int
 }
 
 // entry is one served model name; cur changes on reload.
@@ -200,7 +201,7 @@ func (s *Server) load(name, path string, version int) (*loaded, error) {
 			_ = json.Unmarshal(b, &l.classes) // names are optional
 		}
 	}
-	l.b = newBatcher(m, l.in, l.outPer, s.opts.MaxBatch, s.opts.MaxDelay, s.opts.Workers,
+	l.b = newBatcher(m, l.in, l.outPer, s.opts.MaxBatch, s.opts.MaxDelay, s.opts.Workers, &l.arriving,
 		func(n int) { s.met.batch.WithLabelValues(name).Observe(float64(n)) })
 	return l, nil
 }

@@ -316,16 +316,22 @@ func TestErrors(t *testing.T) {
 	r.Body.Close()
 }
 
-// TestBatching sends concurrent single-image requests with a long batch
-// delay and checks in the metrics that they ran as batches of more than one
+// TestBatching sends concurrent single-image requests and checks in the metrics that they ran as batches of more than one
 // and that each got its own answer.
 func TestBatching(t *testing.T) {
 	mp, _ := fixtures(t)
-	s := newServer(t, Options{MaxBatch: 8, MaxDelay: 200 * time.Millisecond, Workers: 1}, map[string]string{"mnist": mp})
+	s := newServer(t, Options{MaxBatch: 8, Workers: 1}, map[string]string{"mnist": mp})
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 	m, _ := model.Load(mp)
 	const n = 24
+	// The first batch waits until every request is in flight; the others
+	// queue behind it and run in batches of up to 8.
+	release := holdBatches(t)
+	go func() {
+		waitFor(t, "requests in flight", func() bool { return s.met.inflightN.Load() == n })
+		release()
+	}()
 	sub := mnistTest.Take(n)
 	want, _ := m.Predict(sub, model.EvalConfig{})
 	var wg sync.WaitGroup
@@ -372,12 +378,13 @@ func TestBatching(t *testing.T) {
 	t.Error("no tensile_batch_size metric")
 }
 
-// TestDrainOnShutdown holds requests in the batcher (long delay), ends the
+// TestDrainOnShutdown holds requests in the batcher, ends the
 // server's context as SIGTERM does while they are in flight, and checks
 // that every one of them is answered.
 func TestDrainOnShutdown(t *testing.T) {
 	mp, _ := fixtures(t)
-	s, err := New(map[string]string{"mnist": mp}, Options{MaxBatch: 64, MaxDelay: 300 * time.Millisecond, Workers: 1})
+	release := holdBatches(t)
+	s, err := New(map[string]string{"mnist": mp}, Options{MaxBatch: 64, Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -407,12 +414,18 @@ func TestDrainOnShutdown(t *testing.T) {
 			codes <- r.StatusCode
 		}()
 	}
-	// Wait until every request is accepted: in flight, or (on a slow
-	// machine, after the batch delay) already answered.
-	for s.met.inflightN.Load()+int64(len(codes)) < n {
-		time.Sleep(time.Millisecond)
-	}
+	waitFor(t, "requests in flight", func() bool { return s.met.inflightN.Load() == n })
 	cancel()
+	// Shutdown has begun when the server stops accepting connections;
+	// then let the held batch run.
+	waitFor(t, "shutdown", func() bool {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
+	release()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
@@ -441,7 +454,7 @@ func TestReload(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "m.tsm")
 	copyFile(t, mp, path)
-	s := newServer(t, Options{MaxBatch: 64, MaxDelay: 300 * time.Millisecond, Workers: 1}, map[string]string{"m": path})
+	s := newServer(t, Options{MaxBatch: 64, Workers: 1}, map[string]string{"m": path})
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 	old, _ := model.Load(mp)
@@ -464,6 +477,7 @@ func TestReload(t *testing.T) {
 		}
 		return v.Predictions[0], nil
 	}
+	release := holdBatches(t)
 	res := make(chan []float32, 1)
 	go func() {
 		p, err := ask()
@@ -472,13 +486,12 @@ func TestReload(t *testing.T) {
 		}
 		res <- p
 	}()
-	for s.met.inflightN.Load() < 1 {
-		time.Sleep(time.Millisecond)
-	}
+	waitFor(t, "a request in flight", func() bool { return s.met.inflightN.Load() == 1 })
 	if err := nm.Save(path); err != nil {
 		t.Fatal(err)
 	}
 	s.Reload()
+	release()
 	if p := <-res; !close32(p, pOld.Data()) {
 		t.Errorf("in-flight request got %v, want the old model's %v", p, pOld.Data())
 	}
@@ -490,6 +503,27 @@ func TestReload(t *testing.T) {
 	s.Reload()
 	if p, err := ask(); err != nil || !close32(p, pNew.Data()) {
 		t.Errorf("after a corrupt file got %v %v, want the new model's %v", p, err, pNew.Data())
+	}
+}
+
+// holdBatches makes every batch wait until release is called (or the
+// test ends), to keep requests in flight.
+func holdBatches(t *testing.T) (release func()) {
+	gate := make(chan struct{})
+	var once sync.Once
+	release = func() { once.Do(func() { close(gate) }) }
+	testBeforeBatch = func() { <-gate }
+	t.Cleanup(func() { release(); testBeforeBatch = nil })
+	return release
+}
+
+// waitFor polls cond until it holds, failing the test after a minute.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
 	}
 }
 
