@@ -37,6 +37,7 @@ import (
 	"gonum.org/v1/plot/vg/vgpdf"
 	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/tensile-ml/tensile/internal/atomicfile"
 	"github.com/tensile-ml/tensile/model"
 )
 
@@ -281,22 +282,14 @@ func save(path string, plots [][]*gplot.Plot, w, h vg.Length) error {
 
 // writeAtomic writes through a temporary file renamed into place.
 func writeAtomic(path string, w io.WriterTo) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".plot-*")
-	if err != nil {
+	err := atomicfile.Write(path, func(f io.Writer) error {
+		_, err := w.WriteTo(f)
 		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := w.WriteTo(tmp); err != nil {
-		tmp.Close()
+	})
+	if err != nil {
 		return fmt.Errorf("plot: %s: %w", path, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil { // CreateTemp makes it private
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }
 
 // Confusion counts predictions: m[t][p] is how many samples of class t

@@ -25,7 +25,7 @@ import (
 func TestServeAgreesWithPredict(t *testing.T) {
 	dir := t.TempDir()
 	mf := filepath.Join(dir, "digits.tsm")
-	if code, out, errs := run(t, "train", "mnist-cnn", "--epochs", "1", "--train-limit", "512", "--verbose", "0", "--out", mf); code != 0 {
+	if code, out, errs := run(t, "train", "mnist-cnn", "--epochs", "1", "--train-limit", "64", "--verbose", "0", "--out", mf); code != 0 {
 		t.Fatalf("train: exit %d: %s%s", code, out, errs)
 	}
 	_, test, err := mnist.Load()
