@@ -75,13 +75,15 @@ func runServe(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Catch SIGTERM before announcing the address: a signal after the
+	// announcement drains instead of killing the process.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		s.Close()
 		return err
 	}
 	fmt.Fprintf(stdout, "serving %v on http://%s/\n", s.Names(), ln.Addr())
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
 	return s.Run(ctx, ln, *drain)
 }

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tensile-ml/tensile/data"
 	"github.com/tensile-ml/tensile/datasets/mnist"
@@ -128,6 +131,106 @@ func TestServeFlagErrors(t *testing.T) {
 		code, _, errs := run(t, c.args...)
 		if code != 1 || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q; want one line with %q", c.args, code, errs, c.want)
+		}
+	}
+}
+
+// lineWriter sends what is written to it, as strings, to c.
+type lineWriter struct{ c chan string }
+
+func (w lineWriter) Write(b []byte) (int, error) {
+	select {
+	case w.c <- string(b):
+	default:
+	}
+	return len(b), nil
+}
+
+// TestServeSIGTERMDrains runs "tensile serve" in-process, starts slow
+// requests (256 images each), sends the process SIGTERM while they are in
+// flight, and checks that every one of them is answered and the command
+// exits cleanly.
+func TestServeSIGTERMDrains(t *testing.T) {
+	dir := t.TempDir()
+	mf := filepath.Join(dir, "digits.tsm")
+	if code, out, errs := run(t, "train", "mnist-cnn", "--epochs", "1", "--train-limit", "64", "--verbose", "0", "--out", mf); code != 0 {
+		t.Fatalf("train: exit %d: %s%s", code, out, errs)
+	}
+	out := lineWriter{make(chan string, 16)}
+	var stderr bytes.Buffer
+	exit := make(chan int, 1)
+	go func() {
+		exit <- runMain([]string{"serve", mf, "--addr", "127.0.0.1:0", "--quiet", "--max-batch", "256"}, out, &stderr)
+	}()
+	var base string
+	select {
+	case line := <-out.c:
+		_, rest, ok := strings.Cut(line, " on ")
+		if !ok {
+			t.Fatalf("serve printed %q", line)
+		}
+		base = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "/"))
+	case code := <-exit:
+		t.Fatalf("serve exited %d: %s", code, stderr.String())
+	}
+	_, test, err := mnist.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inst [][]float32
+	for i := range 256 {
+		inst = append(inst, test.Sample(i))
+	}
+	body, _ := json.Marshal(map[string]any{"instances": inst})
+	const n = 6
+	codes := make(chan int, n)
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	for range n {
+		go func() {
+			r, err := client.Post(base+"/v1/models/digits:predict", "application/json", bytes.NewReader(body))
+			if err != nil {
+				t.Errorf("request lost: %v", err)
+				codes <- 0
+				return
+			}
+			var v struct{ Predictions [][]float32 }
+			if err := json.NewDecoder(r.Body).Decode(&v); err != nil || len(v.Predictions) != 256 {
+				t.Errorf("status %d: %d predictions, %v", r.StatusCode, len(v.Predictions), err)
+			}
+			r.Body.Close()
+			codes <- r.StatusCode
+		}()
+	}
+	// Wait until the server has the requests in flight (or answered), then
+	// signal.
+	for answered := 0; ; {
+		r, err := http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		inflight := 0
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "tensile_requests_in_flight "); ok {
+				fmt.Sscan(v, &inflight)
+			}
+		}
+		answered = len(codes)
+		if inflight+answered >= n {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := <-exit; code != 0 {
+		t.Errorf("serve exited %d after SIGTERM: %s", code, stderr.String())
+	}
+	for range n {
+		if c := <-codes; c != 200 {
+			t.Errorf("a request in flight at SIGTERM got status %d", c)
 		}
 	}
 }
