@@ -596,3 +596,34 @@ func TestMetricsEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeoutAndConcurrencyLimits holds a request in the batcher: a
+// second one over the concurrency limit gets 503 and the held one gets
+// 504 when its time is up; both as JSON errors.
+func TestTimeoutAndConcurrencyLimits(t *testing.T) {
+	mp, _ := fixtures(t)
+	release := holdBatches(t)
+	s := newServer(t, Options{MaxConcurrent: 1, Timeout: 300 * time.Millisecond}, map[string]string{"mnist": mp})
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	defer release() // before the server's cleanup waits for its batcher
+	req, _ := json.Marshal(map[string]any{"instances": [][]float32{mnistTest.Sample(0)}})
+	type answer struct {
+		code int
+		v    map[string]any
+	}
+	first := make(chan answer, 1)
+	go func() {
+		code, v := post(t, ts.URL+"/v1/models/mnist:predict", "application/json", req)
+		first <- answer{code, v}
+	}()
+	waitFor(t, "a request in flight", func() bool { return s.met.inflightN.Load() == 1 })
+	code, v := post(t, ts.URL+"/v1/models/mnist:predict", "application/json", req)
+	if msg, _ := v["error"].(string); code != 503 || !strings.Contains(msg, "too many concurrent requests") {
+		t.Errorf("second request: %d %v, want 503", code, v)
+	}
+	a := <-first
+	if msg, _ := a.v["error"].(string); a.code != 504 || !strings.Contains(msg, "timed out") {
+		t.Errorf("held request: %d %v, want 504", a.code, a.v)
+	}
+}
