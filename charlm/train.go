@@ -67,7 +67,7 @@ func Train(corpus string, cfg Config, log io.Writer) (*LM, Report, error) {
 	if err != nil {
 		return nil, Report{}, err
 	}
-	opt, err := optim.NewAdam(optim.AdamConfig{LearningRate: cfg.LearningRate, GlobalClipNorm: cfg.ClipNorm})
+	opt, err := optim.NewAdam(optim.AdamConfig{BaseConfig: optim.BaseConfig{LearningRate: cfg.LearningRate, GlobalClipNorm: cfg.ClipNorm}})
 	if err != nil {
 		return nil, Report{}, err
 	}

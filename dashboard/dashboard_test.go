@@ -27,7 +27,7 @@ import (
 func toy(t testing.TB) (*model.Model, *data.Dataset) {
 	m := model.NewSequential(model.InputShape(2), nn.NewDense(16, nn.DenseConfig{Activation: "tanh"}), nn.NewDense(2, nn.DenseConfig{Activation: "softmax"}))
 	m.SetSeed(1)
-	opt, err := optim.NewAdam(optim.AdamConfig{LearningRate: 0.05})
+	opt, err := optim.NewAdam(optim.AdamConfig{BaseConfig: optim.BaseConfig{LearningRate: 0.05}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -164,12 +164,25 @@ func ReadCSV(name string, r io.Reader, opt CSVOptions) (*Dataset, error) {
 
 	y := make([]float32, len(rows))
 	var classes []string
-	numeric := true
-	for _, rec := range rows {
-		if _, err := parseCell(rec[label]); err != nil {
-			numeric = false
-			break
+	// Labels are all numbers or all text: one stray text label among
+	// numbers would otherwise renumber every class by name.
+	nNum, firstNum, firstText := 0, -1, -1
+	for i, rec := range rows {
+		if _, err := parseCell(rec[label]); err == nil {
+			nNum++
+			if firstNum < 0 {
+				firstNum = i
+			}
+		} else if firstText < 0 {
+			firstText = i
 		}
+	}
+	numeric := firstText < 0
+	if firstNum >= 0 && firstText >= 0 && opt.Label != LabelFloat {
+		if nNum*2 >= len(rows) {
+			return nil, fmt.Errorf("%s:%d: %s (the label column): label %q is not a number, but %d of the %d labels are", name, lines[firstText], colName(label), rows[firstText][label], nNum, len(rows))
+		}
+		return nil, fmt.Errorf("%s:%d: %s (the label column): label %q is a number, but %d of the %d labels are text", name, lines[firstNum], colName(label), rows[firstNum][label], len(rows)-nNum, len(rows))
 	}
 	if numeric {
 		for i, rec := range rows {

@@ -88,3 +88,15 @@ func TestLoadCSVErrors(t *testing.T) {
 		t.Fatal("missing file: no error")
 	}
 }
+
+func TestCSVMixedLabelsRejected(t *testing.T) {
+	for _, tc := range []struct{ content, want string }{
+		{"1,0\n2,1\n3,cat\n4,1\n", `m.csv:3: column 2 (the label column): label "cat" is not a number`},
+		{"1,dog\n2,cat\n3,7\n", `m.csv:3: column 2 (the label column): label "7" is a number`},
+	} {
+		_, err := ReadCSV("m.csv", strings.NewReader(tc.content), CSVOptions{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("err = %v, want %q", err, tc.want)
+		}
+	}
+}

@@ -50,6 +50,14 @@
 //
 // The embedded MNIST set is in package datasets/mnist.
 //
+// # Limits
+//
+// What a file declares (array shapes, image sizes) is checked against the
+// file's size and against MaxElements and MaxImagePixels, with
+// overflow-safe arithmetic, before anything is allocated; see
+// docs/robustness.md. Datasets read from NPY, NPZ and IDX reject NaN and
+// infinite values, as CSV does.
+//
 // # Errors
 //
 // Anything a file can cause (I/O, truncation, corrupt or inconsistent

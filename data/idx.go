@@ -24,10 +24,6 @@ const (
 	IDXDouble byte = 0x0E // big-endian float64
 )
 
-// maxIDXBytes bounds the payload a header may announce (16 GiB), so that a
-// corrupt header cannot make the reader attempt an absurd allocation.
-const maxIDXBytes = 1 << 34
-
 // IDX is the content of an IDX file (the format of the MNIST files).
 // Unsigned-byte files keep their raw bytes in Raw and leave Data nil; all
 // other types are converted to float32 in Data.
@@ -77,10 +73,16 @@ func idxTypeSize(t byte) (int, string) {
 }
 
 // ReadIDX reads an (uncompressed) IDX file from r. It checks the magic
-// number, the type code, the number of dimensions, and that the payload is
-// exactly as long as the dimensions say: a truncated file or trailing data
-// is an error.
-func ReadIDX(r io.Reader) (*IDX, error) {
+// number, the type code, the number of dimensions, that the dimensions hold
+// at most MaxElements values, and that the payload is exactly as long as
+// the dimensions say: a truncated file or trailing data is an error. The
+// payload buffer grows as data arrives, so a header that claims more than
+// the stream holds costs no more memory than the stream.
+func ReadIDX(r io.Reader) (*IDX, error) { return readIDX(r, -1) }
+
+// readIDX is ReadIDX; avail, when not negative, is the number of bytes the
+// stream holds, checked against the header before reading the payload.
+func readIDX(r io.Reader, avail int64) (*IDX, error) {
 	var magic [4]byte
 	if n, err := io.ReadFull(r, magic[:]); err != nil {
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
@@ -107,15 +109,18 @@ func ReadIDX(r io.Reader) (*IDX, error) {
 		return nil, err
 	}
 	dims := make([]int, nd)
-	want := int64(size)
 	for i := range dims {
 		dims[i] = int(binary.BigEndian.Uint32(hdr[4*i:]))
-		want *= int64(dims[i])
-		if want > maxIDXBytes {
-			return nil, fmt.Errorf("implausible size: header says %s %s values", dimString(dims[:i+1]), tname)
-		}
 	}
-	payload, err := readExactly(r, int(want))
+	count, err := elements(dims)
+	if err != nil {
+		return nil, fmt.Errorf("header says %s %s values: %w", dimString(dims), tname, err)
+	}
+	want := count * size
+	if rest := avail - int64(4+4*nd); avail >= 0 && int64(want) > rest {
+		return nil, fmt.Errorf("truncated: header says %s, file has %d", sizeString(dims, size), rest)
+	}
+	payload, err := readExactly(r, want)
 	if err != nil {
 		if err == io.ErrUnexpectedEOF {
 			return nil, fmt.Errorf("truncated: header says %s, file has %d", sizeString(dims, size), len(payload))
@@ -134,7 +139,7 @@ func ReadIDX(r io.Reader) (*IDX, error) {
 		out.Raw = payload
 		return out, nil
 	}
-	n := int(want) / size
+	n := count
 	out.Data = make([]float32, n)
 	for i := range n {
 		p := payload[i*size:]
@@ -158,7 +163,7 @@ func ReadIDX(r io.Reader) (*IDX, error) {
 // trusting n up front. On a short read it returns what it got and
 // io.ErrUnexpectedEOF.
 func readExactly(r io.Reader, n int) ([]byte, error) {
-	buf := make([]byte, 0, min(n, 64<<20))
+	buf := make([]byte, 0, min(n, 1<<20))
 	for len(buf) < n {
 		if len(buf) == cap(buf) {
 			grown := make([]byte, len(buf), min(2*cap(buf), n))
@@ -209,7 +214,15 @@ func LoadIDX(path string) (*IDX, error) {
 		return nil, err
 	}
 	defer f.Close()
-	x, err := readIDXMaybeGzip(f, strings.HasSuffix(path, ".gz"))
+	var x *IDX
+	if strings.HasSuffix(path, ".gz") {
+		x, err = readIDXMaybeGzip(f, true)
+	} else {
+		var st os.FileInfo
+		if st, err = f.Stat(); err == nil {
+			x, err = readIDX(bufio.NewReaderSize(f, 1<<16), st.Size())
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -268,6 +281,9 @@ func IDXDataset(images, labels *IDX) (*Dataset, error) {
 		shape = append(shape, 1)
 	}
 	x := images.Float32(1.0 / 255)
+	if err := checkFinite("samples", x, prod(shape)); err != nil {
+		return nil, err
+	}
 	var y []float32
 	var yShape []int
 	if labels != nil {
@@ -275,6 +291,9 @@ func IDXDataset(images, labels *IDX) (*Dataset, error) {
 			return nil, fmt.Errorf("%d samples (%s) but labels are %s", images.Dims[0], dimString(images.Dims), dimString(labels.Dims))
 		}
 		y, yShape = labels.Float32(1), labels.Dims[1:]
+		if err := checkFinite("labels", y, prod(yShape)); err != nil {
+			return nil, err
+		}
 	}
 	return New(x, shape, y, yShape)
 }

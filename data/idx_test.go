@@ -98,7 +98,7 @@ func TestLoadIDXErrors(t *testing.T) {
 		{"wrong-type", append([]byte{0, 0, 0x0A}, good[3:]...), "unknown type code 0x0a"},
 		{"zero-dims", []byte{0, 0, 8, 0}, "0 dimensions"},
 		{"extra", append(append([]byte{}, good...), 1, 2, 3), "extra data: header says 3×2×2 = 12 bytes, file has 3 more"},
-		{"huge", encodeIDX(IDXDouble, []int{1 << 20, 1 << 20, 1 << 10}, nil), "implausible"},
+		{"huge", encodeIDX(IDXDouble, []int{1 << 20, 1 << 20, 1 << 10}, nil), "data.MaxElements"},
 		{"int-truncated", encodeIDX(IDXInt, []int{5}, []float64{1, 2}), "header says 5×4 = 20 bytes, file has 8"},
 		{"corrupt.gz", corruptGz, "corrupt gzip"},
 		{"notgzip.gz", good, "gzip"},

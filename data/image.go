@@ -2,6 +2,7 @@ package data
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
@@ -13,6 +14,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/tensile-ml/tensile/internal/limits"
 )
 
 // ImageOptions configures image loading.
@@ -68,6 +71,7 @@ func LoadImageFolder(root string, opt ImageOptions) (*Dataset, []string, error) 
 		if err != nil {
 			return nil, nil, err
 		}
+		before := len(y)
 		for _, f := range files {
 			name := f.Name()
 			if f.IsDir() || strings.HasPrefix(name, ".") || !imageExts[strings.ToLower(filepath.Ext(name))] {
@@ -85,8 +89,16 @@ func LoadImageFolder(root string, opt ImageOptions) (*Dataset, []string, error) 
 					opt.Height, opt.Width = s[0], s[1]
 				}
 			}
+			if int64(len(x))+int64(len(img)) > MaxElements {
+				return nil, nil, fmt.Errorf("%s: the images hold more than %d values (the limit, data.MaxElements)", root, MaxElements)
+			}
 			x = append(x, img...)
 			y = append(y, float32(id))
+		}
+		if len(y) == before {
+			// A class without samples would silently shift nothing but
+			// train a classifier that can never be right about it.
+			return nil, nil, fmt.Errorf("%s: class folder %q has no .png or .jpg images", dir, class)
 		}
 	}
 	if len(y) == 0 {
@@ -121,12 +133,30 @@ func loadImage(path string, opt ImageOptions) ([]float32, []int, error) {
 }
 
 // DecodeImage decodes a PNG or JPEG image from r into values in [0, 1] of
-// shape [H, W, C] (returned), converted and resized as opt says.
+// shape [H, W, C] (returned), converted and resized as opt says. The
+// image's size is read from its header first: more than MaxImagePixels
+// pixels is an error before any pixel memory is allocated.
 func DecodeImage(r io.Reader, opt ImageOptions) ([]float32, []int, error) {
 	if opt.Height < 0 || opt.Width < 0 || (opt.Height == 0) != (opt.Width == 0) {
 		return nil, nil, fmt.Errorf("image size %dx%d: give both height and width, or neither", opt.Height, opt.Width)
 	}
-	img, _, err := image.Decode(r)
+	if _, err := limits.Product([]int{opt.Height, opt.Width}, MaxImagePixels); err != nil {
+		return nil, nil, fmt.Errorf("resize to %dx%d: more than %d pixels (the limit, data.MaxImagePixels)", opt.Height, opt.Width, MaxImagePixels)
+	}
+	// Read the header through a buffer, then decode from the buffered
+	// header followed by the rest of the stream.
+	var head bytes.Buffer
+	cfg, _, err := image.DecodeConfig(io.TeeReader(r, &head))
+	if err != nil {
+		if errors.Is(err, image.ErrFormat) {
+			return nil, nil, errors.New("not a PNG or JPEG image")
+		}
+		return nil, nil, fmt.Errorf("corrupt image: %w", err)
+	}
+	if _, err := limits.Product([]int{cfg.Width, cfg.Height}, MaxImagePixels); err != nil {
+		return nil, nil, fmt.Errorf("header says %dx%d pixels, more than %d (the limit, data.MaxImagePixels)", cfg.Width, cfg.Height, MaxImagePixels)
+	}
+	img, _, err := image.Decode(io.MultiReader(&head, r))
 	if err != nil {
 		if errors.Is(err, image.ErrFormat) {
 			return nil, nil, errors.New("not a PNG or JPEG image")

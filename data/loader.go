@@ -1,6 +1,7 @@
 package data
 
 import (
+	"fmt"
 	"iter"
 	"math/rand/v2"
 	"sync"
@@ -22,6 +23,16 @@ type LoaderOptions struct {
 	// ahead of the consumer; 0 gathers each batch synchronously when it is
 	// requested.
 	Prefetch int
+	// Shards > 1 splits every batch among Shards readers, one per
+	// data-parallel replica: reader Shard (in [0, Shards)) gets its
+	// contiguous share of each batch of the global order (BatchSize is the
+	// global batch; the shares differ by at most one sample, the first
+	// ones larger). Every reader sees the same global order, so the
+	// union of the shards' batches k is the batch k one reader would get.
+	// A last batch with fewer samples than Shards is dropped, so that every
+	// reader has the same number of non-empty batches. 0 means 1.
+	Shards int
+	Shard  int
 }
 
 // Batch is a group of samples gathered into contiguous memory.
@@ -53,13 +64,18 @@ type Loader struct {
 
 // NewLoader returns a loader over ds. A BatchSize <= 0 means 32, one larger
 // than the dataset is clamped to its size (as Keras: one batch of every
-// sample), and a negative Prefetch means 0.
+// sample), and a negative Prefetch means 0. It panics when Shard is not in
+// [0, Shards).
 func NewLoader(ds *Dataset, opt LoaderOptions) *Loader {
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 32
 	}
 	opt.BatchSize = max(min(opt.BatchSize, ds.N), 1)
 	opt.Prefetch = max(opt.Prefetch, 0)
+	opt.Shards = max(opt.Shards, 1)
+	if opt.Shard < 0 || opt.Shard >= opt.Shards {
+		panic(fmt.Sprintf("data: NewLoader: shard %d is not in [0, %d)", opt.Shard, opt.Shards))
+	}
 	return &Loader{ds: ds, opt: opt}
 }
 
@@ -69,12 +85,28 @@ func (l *Loader) Options() LoaderOptions { return l.opt }
 // Dataset returns the loader's dataset.
 func (l *Loader) Dataset() *Dataset { return l.ds }
 
-// NumBatches returns the number of batches in one epoch.
+// NumBatches returns the number of batches in one epoch (the same for
+// every shard).
 func (l *Loader) NumBatches() int {
-	if l.opt.DropLast {
-		return l.ds.N / l.opt.BatchSize
+	n, bs := l.ds.N, l.opt.BatchSize
+	full := n / bs
+	if l.opt.DropLast || n%bs < l.opt.Shards {
+		return full
 	}
-	return (l.ds.N + l.opt.BatchSize - 1) / l.opt.BatchSize
+	return full + 1
+}
+
+// shardRange returns the part [lo, hi) of global batch positions [0, n)
+// that the loader's shard reads.
+func (l *Loader) shardRange(n int) (lo, hi int) {
+	s, k := l.opt.Shards, l.opt.Shard
+	q, r := n/s, n%s
+	lo = k*q + min(k, r)
+	hi = lo + q
+	if k < r {
+		hi++
+	}
+	return lo, hi
 }
 
 // Order returns the order in which epoch visits the samples: the identity
@@ -175,7 +207,7 @@ func (l *Loader) prefetch(yield func(*Batch) bool, order []int, nb int) {
 // ring returns n reusable batch buffers, growing the loader's ring if needed.
 func (l *Loader) ring(n int) []*Batch {
 	for len(l.bufs) < n {
-		bs := l.opt.BatchSize
+		bs := (l.opt.BatchSize + l.opt.Shards - 1) / l.opt.Shards
 		b := &Batch{
 			X:      make([]float32, bs*l.ds.SampleSize()),
 			XShape: append([]int{bs}, l.ds.XShape...),
@@ -195,6 +227,10 @@ func (l *Loader) gather(b *Batch, order []int, k int) {
 	bs := l.opt.BatchSize
 	lo := k * bs
 	hi := min(lo+bs, len(order))
+	if l.opt.Shards > 1 {
+		slo, shi := l.shardRange(hi - lo)
+		lo, hi = lo+slo, lo+shi
+	}
 	n := hi - lo
 	ss, ls := l.ds.SampleSize(), l.ds.LabelSize()
 	b.N = n

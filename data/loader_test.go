@@ -201,3 +201,55 @@ func BenchmarkLoaderEpochMNISTShape(b *testing.B) {
 		})
 	}
 }
+
+// TestLoaderShards checks that the shards of every batch, put together in
+// shard order, are the batch one unsharded loader gives (the same global
+// order), that the shares differ by at most one sample, and that a last
+// batch smaller than the number of shards is dropped by every shard.
+func TestLoaderShards(t *testing.T) {
+	for _, tc := range []struct{ n, bs, shards, prefetch int }{
+		{103, 10, 2, 0}, // last batch 3: 2 + 1
+		{103, 10, 3, 2}, // last batch 3: 1 + 1 + 1
+		{103, 10, 4, 0}, // last batch 3 < 4: dropped
+		{96, 32, 2, 1},
+		{5, 32, 5, 0}, // the batch clamps to 5 samples, one each
+	} {
+		t.Run(fmt.Sprintf("n%d/bs%d/shards%d", tc.n, tc.bs, tc.shards), func(t *testing.T) {
+			d := MustNew(seq(tc.n), []int{1}, seq(tc.n), nil)
+			whole := NewLoader(d, LoaderOptions{BatchSize: tc.bs, Shuffle: true, Seed: 3})
+			var want [][]int
+			for b := range whole.Epoch(4) {
+				if b.N >= tc.shards {
+					want = append(want, slices.Clone(b.Index))
+				}
+			}
+			got := make([][]int, len(want))
+			for s := range tc.shards {
+				l := NewLoader(d, LoaderOptions{BatchSize: tc.bs, Shuffle: true, Seed: 3, Shards: tc.shards, Shard: s, Prefetch: tc.prefetch})
+				if l.NumBatches() != len(want) {
+					t.Fatalf("shard %d: %d batches, want %d", s, l.NumBatches(), len(want))
+				}
+				k := 0
+				for b := range l.Epoch(4) {
+					full := len(want[k])
+					if lo, hi := full/tc.shards, (full+tc.shards-1)/tc.shards; b.N < lo || b.N > hi || b.N == 0 {
+						t.Fatalf("shard %d batch %d: %d samples of %d", s, k, b.N, full)
+					}
+					for j, i := range b.Index {
+						if b.X[j] != float32(i) || b.Y[j] != float32(i) {
+							t.Fatalf("shard %d batch %d: sample %d holds %v", s, k, i, b.X[j])
+						}
+					}
+					got[k] = append(got[k], b.Index...)
+					k++
+				}
+				if k != len(want) {
+					t.Fatalf("shard %d: %d batches, want %d", s, k, len(want))
+				}
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("shards put together: %v\nwant %v", got, want)
+			}
+		})
+	}
+}

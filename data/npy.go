@@ -38,7 +38,11 @@ func LoadNPY(path string) (data []float32, shape []int, err error) {
 		return nil, nil, err
 	}
 	defer f.Close()
-	a, err := ReadNPY(bufio.NewReaderSize(f, 1<<16))
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := readNPY(bufio.NewReaderSize(f, 1<<16), st.Size())
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -46,8 +50,15 @@ func LoadNPY(path string) (data []float32, shape []int, err error) {
 }
 
 // ReadNPY reads one .npy array from r; see LoadNPY. It reads exactly the
-// array's bytes, and does not check for data after them.
-func ReadNPY(r io.Reader) (*NPYArray, error) {
+// array's bytes, and does not check for data after them. A shape holding
+// more than MaxElements values is an error, and the data buffer grows as
+// data arrives, so a header that claims more than the stream holds costs no
+// more memory than the stream.
+func ReadNPY(r io.Reader) (*NPYArray, error) { return readNPY(r, -1) }
+
+// readNPY is ReadNPY; avail, when not negative, is the number of bytes the
+// stream holds, checked against the header before reading the data.
+func readNPY(r io.Reader, avail int64) (*NPYArray, error) {
 	var pre [8]byte
 	if n, err := io.ReadFull(r, pre[:]); err != nil {
 		return nil, npyShort(err, fmt.Sprintf("truncated header: %d of 8 preamble bytes", n))
@@ -91,14 +102,21 @@ func ReadNPY(r io.Reader) (*NPYArray, error) {
 	if err != nil {
 		return nil, err
 	}
-	count := int64(1)
-	for _, d := range shape {
-		count *= int64(d)
-		if count*int64(dt.size) > maxIDXBytes {
-			return nil, fmt.Errorf("implausible shape %v", shape)
-		}
+	count, err := elements(shape)
+	if err != nil {
+		return nil, fmt.Errorf("header: %w", err)
 	}
-	want := int(count) * dt.size
+	if count > math.MaxInt/dt.size {
+		return nil, fmt.Errorf("header: shape %v is too large", shape)
+	}
+	want := count * dt.size
+	hdrBytes := int64(len(npyMagic) + 2 + 2 + len(hdr))
+	if major != 1 {
+		hdrBytes += 2
+	}
+	if avail >= 0 && int64(want) > avail-hdrBytes {
+		return nil, fmt.Errorf("truncated data: shape %v of %s needs %d bytes, file has %d", shape, descr, want, max(avail-hdrBytes, 0))
+	}
 	payload, err := readExactly(r, want)
 	if err != nil {
 		return nil, npyShort(err, fmt.Sprintf("truncated data: shape %v of %s needs %d bytes, file has %d", shape, descr, want, len(payload)))
@@ -421,12 +439,30 @@ func SaveNPY(path string, data []float32, shape []int) error {
 // np.savez or np.savez_compressed), keyed by member name without ".npy".
 // Errors name the file and the member.
 func LoadNPZ(path string) (map[string]NPYArray, error) {
-	zr, err := zip.OpenReader(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return ReadNPZ(path, f, st.Size())
+}
+
+// ReadNPZ reads every array of an .npz archive of size bytes from r; see
+// LoadNPZ. Errors start with name. Each member's declared array must fit
+// in the member's uncompressed size, and all arrays together may hold at
+// most MaxElements values.
+func ReadNPZ(name string, r io.ReaderAt, size int64) (map[string]NPYArray, error) {
+	path := name
+	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable .npz (zip) archive: %w", path, err)
 	}
-	defer zr.Close()
 	out := map[string]NPYArray{}
+	var total int64
 	for _, f := range zr.File {
 		if !strings.HasSuffix(f.Name, ".npy") {
 			continue
@@ -435,7 +471,16 @@ func LoadNPZ(path string) (map[string]NPYArray, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: member %s: %w", path, f.Name, err)
 		}
-		a, err := ReadNPY(bufio.NewReaderSize(rc, 1<<16))
+		avail := int64(-1)
+		if f.UncompressedSize64 <= math.MaxInt64 {
+			avail = int64(f.UncompressedSize64)
+		}
+		a, err := readNPY(bufio.NewReaderSize(rc, 1<<16), avail)
+		if err == nil {
+			if total += int64(len(a.Data)); total > MaxElements {
+				err = fmt.Errorf("the archive's arrays hold more than %d values (data.MaxElements)", MaxElements)
+			}
+		}
 		if err == nil {
 			// Read to the end so that zip verifies the member's CRC.
 			if _, cerr := io.Copy(io.Discard, rc); cerr != nil {
@@ -554,6 +599,12 @@ func datasetFromArrays(x, y *NPYArray) (*Dataset, error) {
 			return nil, fmt.Errorf("%d samples (shape %v) but labels have shape %v", n, x.Shape, y.Shape)
 		}
 		yd, yShape = y.Data, y.Shape[1:]
+		if err := checkFinite("labels", yd, prod(yShape)); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkFinite("samples", x.Data, prod(xShape)); err != nil {
+		return nil, err
 	}
 	return New(x.Data, xShape, yd, yShape)
 }

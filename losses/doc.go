@@ -21,8 +21,12 @@
 //
 // ByName resolves Keras names and aliases ("mse", "mae", "huber",
 // "binary_crossentropy", "categorical_crossentropy",
-// "sparse_categorical_crossentropy"); FromConfig rebuilds a loss from
-// Config.
+// "sparse_categorical_crossentropy", and Keras class names such as
+// "SparseCategoricalCrossentropy": names match ignoring case and
+// underscores); FromConfig rebuilds a loss from Config or from Keras's
+// serialized {"class_name": ..., "config": {...}} form. Losses live in a
+// name registry, as nn's layers do: Register adds a user's loss, with
+// aliases.
 //
 // Errors: mismatched shapes and sparse class ids that are not integers in
 // [0, C) are programmer errors and panic with a *tensor.ShapeError naming

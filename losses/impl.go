@@ -311,11 +311,11 @@ func (l *SparseCategoricalCrossentropy) PerSample(yTrue, yPred *tensor.Tensor) *
 	if l.opt.FromLogits {
 		rows = tensor.SoftmaxCrossEntropy(yPred.Reshape(n, c), ids)
 	} else {
-		oh := tensor.Zeros(n, c)
-		d := oh.Data()
+		d := make([]float32, n*c)
 		for i, id := range ids {
 			d[i*c+id] = 1
 		}
+		oh := tensor.FromSlice(d, n, c)
 		lp := logProbs(yPred).Reshape(n, c)
 		rows = tensor.Neg(tensor.Sum(tensor.Mul(oh, lp), []int{-1}, false))
 	}

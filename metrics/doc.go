@@ -11,7 +11,11 @@
 // Names follow Keras ("accuracy", "sparse_categorical_accuracy",
 // "precision", "recall", "auc", "mae", "top_k_categorical_accuracy"), and
 // ByName(name, lossName) resolves "accuracy" to the right variant for the
-// loss, as Keras's compile does.
+// loss, as Keras's compile does. Metrics are registered by name (Register,
+// with aliases; names match ignoring case and underscores, so Keras class
+// names work), and FromConfig builds one from Keras's serialized
+// {"class_name": ..., "config": {...}} form with its options (k, threshold,
+// num_thresholds).
 //
 // Binary metrics treat yTrue > 0.5 as positive and yPred > 0.5 as a
 // positive prediction. AUC is Keras's ROC AUC over 200 evenly spaced

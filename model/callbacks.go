@@ -132,14 +132,14 @@ func snapshot(m *Model) [][]float32 {
 	ws := m.Weights()
 	out := make([][]float32, len(ws))
 	for i, w := range ws {
-		out[i] = append([]float32(nil), w.Data()...)
+		out[i] = w.Float32s()
 	}
 	return out
 }
 
 func restore(m *Model, s [][]float32) {
 	for i, w := range m.Weights() {
-		copy(w.Data(), s[i])
+		w.CopyFromSlice(s[i])
 	}
 }
 

@@ -80,7 +80,12 @@
 // training can resume. SetMetadata attaches further JSON values (a text
 // vectorizer, class names), stored under "tensile.meta.<key>" and restored
 // by Load (Metadata). Files are written to a temporary file, fsynced and
-// renamed. Load validates the header and names the file in errors.
+// renamed. Load validates the header and names the file in errors: shapes
+// against MaxWeightElements, overlapping offsets, NaN or infinite weights,
+// an architecture nested deeper than MaxSpecDepth, and an architecture
+// needing more weight values than the file holds (refused before its
+// weights are allocated). A save removes the temporary files that killed
+// earlier saves of the same file left behind.
 //
 // # Example
 //

@@ -23,7 +23,7 @@ func ExampleModel_TrainStep() {
 		nn.NewDense(2, nn.DenseConfig{Activation: "softmax"}),
 	)
 	m.SetSeed(1)
-	opt, err := optim.NewAdam(optim.AdamConfig{LearningRate: 0.05})
+	opt, err := optim.NewAdam(optim.AdamConfig{BaseConfig: optim.BaseConfig{LearningRate: 0.05}})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -34,10 +34,6 @@ func (m *Model) putArena(a *tensor.Arena) {
 	m.arenas.Put(a)
 }
 
-// cloner is implemented by metrics that can make a fresh copy of
-// themselves for a concurrent evaluation.
-type cloner interface{ Clone() metrics.Metric }
-
 // evalMetrics returns the metrics one evaluation uses and the function to
 // call when it is done: per-call clones when every metric can be cloned,
 // else the compiled metrics themselves, held under the model's lock.
@@ -47,7 +43,7 @@ func (m *Model) evalMetrics() ([]metrics.Metric, func()) {
 	}
 	ms := make([]metrics.Metric, len(m.metrics))
 	for i, mt := range m.metrics {
-		c, ok := mt.(cloner)
+		c, ok := mt.(metrics.Cloner)
 		if !ok {
 			m.metricMu.Lock()
 			return m.metrics, m.metricMu.Unlock

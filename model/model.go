@@ -1,6 +1,8 @@
 package model
 
 import (
+	"github.com/tensile-ml/tensile/internal/limits"
+
 	"errors"
 	"fmt"
 	"slices"
@@ -100,6 +102,7 @@ type Model struct {
 	outputs []*Node
 	nodes   []*Node // topological order
 	layers  []nn.Layer
+	pooled  map[*Node]*Node // a Conv2D node whose only consumer is this max pooling node
 
 	// compile state
 	opt          optim.Optimizer
@@ -110,9 +113,12 @@ type Model struct {
 
 	meta map[string][]byte // user metadata (SetMetadata)
 
+	maxWeights int64 // weight values Build may create; 0: MaxWeightElements
+
 	stop       bool
 	trainArena *tensor.Arena     // TrainStep's activations and gradients (one training loop)
 	stepIn     [1]*tensor.Tensor // Fit's reused one-input slice
+	replicas   Replicas          // data-parallel peers (SetReplicas), or nil
 	arenas     sync.Pool         // *tensor.Arena for concurrent Evaluate/Predict calls
 	metricMu   sync.Mutex        // serialises Evaluate calls sharing uncloneable metrics
 }
@@ -193,7 +199,13 @@ func (m *Model) SetSeed(seed uint64) { m.seed = seed }
 // output nodes (made by Apply). It reports the first shape error recorded
 // in the graph, naming the layer.
 func NewModel(inputs, outputs []*Node) (*Model, error) {
-	m := &Model{name: "functional", names: map[string]int{}}
+	return newModel(inputs, outputs, 0)
+}
+
+// newModel is NewModel with a bound on the weight values its build may
+// create (0: MaxWeightElements).
+func newModel(inputs, outputs []*Node, maxWeights int64) (*Model, error) {
+	m := &Model{name: "functional", names: map[string]int{}, maxWeights: maxWeights}
 	if err := m.setGraph(inputs, outputs); err != nil {
 		return nil, err
 	}
@@ -269,18 +281,64 @@ func (m *Model) setGraph(inputs, outputs []*Node) error {
 		}
 	}
 	m.inputs, m.outputs, m.nodes, m.layers = inputs, outputs, order, layers
+	m.pooled = convPoolPairs(order, outputs)
 	return nil
 }
 
+// convPoolPairs finds the Conv2D nodes whose output feeds only a pooling
+// node (and is not a model output): run computes each such pair with
+// nn.Conv2D.ForwardPooled, the explicit fused op.
+func convPoolPairs(order, outputs []*Node) map[*Node]*Node {
+	uses := map[*Node][]*Node{}
+	for _, n := range order {
+		for _, in := range n.inputs {
+			uses[in] = append(uses[in], n)
+		}
+	}
+	for _, o := range outputs {
+		uses[o] = append(uses[o], nil)
+	}
+	pairs := map[*Node]*Node{}
+	for _, n := range order {
+		if _, ok := n.layer.(*nn.Conv2D); !ok || len(uses[n]) != 1 || uses[n][0] == nil {
+			continue
+		}
+		if q := uses[n][0]; len(q.inputs) == 1 {
+			if _, ok := q.layer.(*nn.Pooling2D); ok {
+				pairs[n] = q
+			}
+		}
+	}
+	return pairs
+}
+
 // buildLayers builds every layer for its input shapes. A layer that
-// panics while building is reported like one that returns an error.
+// panics while building is reported like one that returns an error. The
+// weights all layers create together may hold at most m.maxWeights values
+// (or MaxWeightElements): a layer asking for more gets an error naming it,
+// before its weights are allocated. So does a layer whose per-sample output
+// shape holds more than nn.MaxSampleElements values.
 func (m *Model) buildLayers() (err error) {
 	rng := tensor.NewRNG(m.seed)
+	limit := m.maxWeights
+	if limit <= 0 {
+		limit = MaxWeightElements
+	}
+	defer nn.LimitWeights(rng, limit)()
 	var cur *Node
 	defer func() {
 		if err != nil {
 			var le *LayerError
 			if errors.As(err, &le) {
+				var we *nn.WeightLimitError
+				if errors.As(le.Err, &we) {
+					why := "model.MaxWeightElements"
+					if m.maxWeights > 0 {
+						why = "the values the model file holds"
+					}
+					err = fmt.Errorf("model: building layer %q (%s): weight of shape %v does not fit: the model may hold %d weight values (%s), %d are taken", le.Layer, le.Class, we.Shape, we.Limit, why, we.Used)
+					return
+				}
 				err = fmt.Errorf("model: building layer %q (%s): %w", le.Layer, le.Class, le.Err)
 			}
 		}
@@ -291,6 +349,9 @@ func (m *Model) buildLayers() (err error) {
 			continue
 		}
 		cur = n
+		if _, err := limits.Product(n.shape, nn.MaxSampleElements); err != nil {
+			return fmt.Errorf("model: layer %q (%s): output %w per sample (the limit, nn.MaxSampleElements)", n.layer.Name(), n.layer.ClassName(), err)
+		}
 		var err error
 		if ml, ok := n.layer.(nn.MultiInputLayer); ok {
 			shapes := make([][]int, len(n.inputs))
@@ -488,6 +549,7 @@ func (m *Model) run(xs []*tensor.Tensor, training, fuse bool, cur **Node) []*ten
 				mask = inMasks[0]
 			}
 			mc, consumes := l.(nn.MaskConsumer)
+			q := m.pooled[n]
 			switch {
 			case n.nout > 1:
 				if !consumes {
@@ -502,6 +564,12 @@ func (m *Model) run(xs []*tensor.Tensor, training, fuse bool, cur **Node) []*ten
 				}
 				multi[n] = ys
 				y = ys[0]
+			case q != nil && masks == nil && !(fuse && q == last):
+				if z, ok := l.(*nn.Conv2D).ForwardPooled(q.layer.(*nn.Pooling2D), x, training); ok {
+					vals[n], vals[q] = nil, z // q is n's only consumer
+					continue
+				}
+				y = l.Forward(x, training)
 			case fuse && n == last:
 				y = l.(nn.LogitsLayer).ForwardLogits(x, training)
 			case mask != nil && consumes:

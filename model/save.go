@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/tensile-ml/tensile/internal/atomicfile"
+	"github.com/tensile-ml/tensile/internal/limits"
 
 	"github.com/tensile-ml/tensile/nn"
 	"github.com/tensile-ml/tensile/tensor"
@@ -33,6 +34,19 @@ const (
 	metaFormat  = "format"
 	optPrefix   = "optimizer/"
 	maxHeader   = 100 << 20
+)
+
+// Limits on what a model file or spec may declare, checked before anything
+// is allocated. Raise them (before loading) for larger models.
+var (
+	// MaxWeightElements is the most weight values a model's build may
+	// create in all (default 2³⁰: 4 GiB as float32). A model read from a
+	// file may moreover create only as many as the file holds.
+	MaxWeightElements int64 = 1 << 30
+	// MaxSpecDepth is the deepest nesting of JSON objects and arrays an
+	// architecture (a spec file or a model file's "tensile.model") may
+	// have (default 64), e.g. of wrappers such as TimeDistributed.
+	MaxSpecDepth = 64
 )
 
 type tensorInfo struct {
@@ -232,28 +246,48 @@ func readHeader(b []byte) (map[string]tensorInfo, map[string]string, []byte, err
 		if ti.DType != "F32" {
 			return nil, nil, nil, fmt.Errorf("tensor %q has dtype %q; only F32 is supported", k, ti.DType)
 		}
-		n := int64(4)
-		for _, d := range ti.Shape {
-			if d < 0 {
-				return nil, nil, nil, fmt.Errorf("tensor %q has a negative dimension %v", k, ti.Shape)
-			}
-			n *= int64(d)
+		n, err := limits.Product(ti.Shape, MaxWeightElements)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("tensor %q: %w (the limit, model.MaxWeightElements)", k, err)
 		}
-		if ti.Offsets[0] < 0 || ti.Offsets[1]-ti.Offsets[0] != n || ti.Offsets[1] > int64(len(dataSec)) {
+		n *= 4
+		if ti.Offsets[0] < 0 || ti.Offsets[1] < ti.Offsets[0] || ti.Offsets[1]-ti.Offsets[0] != n || ti.Offsets[1] > int64(len(dataSec)) {
 			return nil, nil, nil, fmt.Errorf("tensor %q: offsets %v do not fit shape %v in %d data bytes (truncated?)", k, ti.Offsets, ti.Shape, len(dataSec))
 		}
 		infos[k] = ti
 	}
+	// Tensors may not share bytes: sorted by start, each must end before
+	// the next begins.
+	names := make([]string, 0, len(infos))
+	for k := range infos {
+		names = append(names, k)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		a, b := infos[names[i]].Offsets, infos[names[j]].Offsets
+		return a[0] < b[0] || a[0] == b[0] && names[i] < names[j]
+	})
+	for i := 1; i < len(names); i++ {
+		prev, cur := infos[names[i-1]], infos[names[i]]
+		if cur.Offsets[0] < prev.Offsets[1] && cur.Offsets[1] > cur.Offsets[0] {
+			return nil, nil, nil, fmt.Errorf("tensors %q and %q overlap (offsets %v and %v)", names[i-1], names[i], prev.Offsets, cur.Offsets)
+		}
+	}
 	return infos, meta, dataSec, nil
 }
 
-func floats(b []byte, ti tensorInfo) []float32 {
+// floats decodes tensor name's values; a NaN or infinite value is an error
+// naming it.
+func floats(b []byte, name string, ti tensorInfo) ([]float32, error) {
 	seg := b[ti.Offsets[0]:ti.Offsets[1]]
 	out := make([]float32, len(seg)/4)
 	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(seg[4*i:]))
+		v := math.Float32frombits(binary.LittleEndian.Uint32(seg[4*i:]))
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, fmt.Errorf("tensor %q: value %d is %v (a diverged training run?)", name, i, v)
+		}
+		out[i] = v
 	}
-	return out
+	return out, nil
 }
 
 type archJSON struct {
@@ -274,9 +308,23 @@ type archJSON struct {
 // architecture stored under "tensile.model" (weights are initialised
 // fresh).
 func FromArchitecture(archJSONText []byte) (*Model, error) {
+	return fromArchitecture(archJSONText, 0)
+}
+
+// fromArchitecture is FromArchitecture with a bound on the weight values
+// the build may create (0: MaxWeightElements).
+func fromArchitecture(archJSONText []byte, maxWeights int64) (*Model, error) {
+	if err := limits.CheckJSONDepth(archJSONText, MaxSpecDepth); err != nil {
+		return nil, fmt.Errorf("architecture: %w (model.MaxSpecDepth)", err)
+	}
 	var a archJSON
 	if err := json.Unmarshal(archJSONText, &a); err != nil {
-		return nil, fmt.Errorf("corrupt architecture: %w", err)
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			// Name the key, not the Go type encoding/json reports.
+			return nil, fmt.Errorf("corrupt architecture: %q holds %s, which is not what a model's architecture has there", te.Field, te.Value)
+		}
+		return nil, fmt.Errorf("corrupt architecture: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	var layers []nn.Layer
 	for _, lc := range a.Config.Layers {
@@ -290,6 +338,7 @@ func FromArchitecture(archJSONText []byte) (*Model, error) {
 	case "Sequential":
 		m := NewSequential(layers...)
 		m.name = a.Config.Name
+		m.maxWeights = maxWeights
 		// Without an InputLayer (a spec file may leave it out) the model
 		// stays unbuilt and Fit takes the input shape from the data.
 		if _, ok := firstLayer(layers).(*nn.Input); ok {
@@ -335,7 +384,7 @@ func FromArchitecture(archJSONText []byte) (*Model, error) {
 		if err != nil {
 			return nil, err
 		}
-		m, err := NewModel(ins, outs)
+		m, err := newModel(ins, outs, maxWeights)
 		if err != nil {
 			return nil, err
 		}
@@ -354,7 +403,15 @@ func decode(b []byte) (*Model, error) {
 	if !ok {
 		return nil, fmt.Errorf("no %q metadata: not a tensile model file (a bare weights file?)", metaModel)
 	}
-	m, err := FromArchitecture([]byte(arch))
+	// The architecture may create only as many weight values as the file
+	// holds, so a small file cannot make the build allocate a huge model.
+	var held int64
+	for k, ti := range infos {
+		if !strings.HasPrefix(k, optPrefix) {
+			held += (ti.Offsets[1] - ti.Offsets[0]) / 4
+		}
+	}
+	m, err := fromArchitecture([]byte(arch), max(held, 1))
 	if err != nil {
 		return nil, err
 	}
@@ -372,7 +429,11 @@ func decode(b []byte) (*Model, error) {
 		if !slices.Equal(ti.Shape, w.Shape()) {
 			return nil, fmt.Errorf("weight %q has shape %v, the architecture needs %v", w.Name(), ti.Shape, w.Shape())
 		}
-		w.CopyFrom(tensor.FromSlice(floats(dataSec, ti), ti.Shape...))
+		v, err := floats(dataSec, w.Name(), ti)
+		if err != nil {
+			return nil, err
+		}
+		w.CopyFrom(tensor.FromSlice(v, ti.Shape...))
 	}
 	if cj, ok := meta[metaCompile]; ok {
 		var comp struct {
@@ -385,7 +446,11 @@ func decode(b []byte) (*Model, error) {
 		m.pendingState = map[string][]float32{}
 		for k, ti := range infos {
 			if s, ok := strings.CutPrefix(k, optPrefix); ok {
-				m.pendingState[s] = floats(dataSec, ti)
+				v, err := floats(dataSec, k, ti)
+				if err != nil {
+					return nil, err
+				}
+				m.pendingState[s] = v
 			}
 		}
 	}

@@ -178,6 +178,11 @@ func (m *Model) step(xs []*tensor.Tensor, y, w *tensor.Tensor) (lossVal float64,
 		p.ZeroGrad()
 	}
 	total.Backward()
+	if m.replicas != nil {
+		if err := m.replicas.ReduceGradients(params, xs[0].Shape()[0]); err != nil {
+			return 0, fmt.Errorf("model: training step: %w", err)
+		}
+	}
 	m.opt.Step(params)
 	if len(m.metrics) > 0 {
 		// Detached outputs record no graph.
@@ -296,7 +301,14 @@ func (m *Model) Fit(src data.Source, cfg FitConfig) (*History, error) {
 			}
 			tr, val = ds.Split(cfg.ValidationSplit) // views, at TrainSplit
 		}
-		train = data.NewLoader(tr, data.LoaderOptions{BatchSize: cfg.BatchSize, Shuffle: !cfg.NoShuffle, Seed: cfg.Seed})
+		lo := data.LoaderOptions{BatchSize: cfg.BatchSize, Shuffle: !cfg.NoShuffle, Seed: cfg.Seed}
+		if r := m.replicas; r != nil { // each replica reads its shard of every batch
+			if r.Size() < 1 || r.Rank() < 0 || r.Rank() >= r.Size() {
+				return hist, fmt.Errorf("model: Fit: replica rank %d is not in [0, %d)", r.Rank(), r.Size())
+			}
+			lo.Shard, lo.Shards = r.Rank(), r.Size()
+		}
+		train = data.NewLoader(tr, lo)
 		checked = true
 	} else {
 		if src == nil {
@@ -374,6 +386,11 @@ func (m *Model) Fit(src data.Source, cfg FitConfig) (*History, error) {
 		logs := Logs{}
 		for k, v := range batchLogs {
 			logs[k] = v
+		}
+		if m.replicas != nil { // the epoch's values over all replicas' samples
+			if err := m.replicas.ReduceLogs(logs, seen); err != nil {
+				return hist, fmt.Errorf("model: Fit: epoch %d: %w", e+1, err)
+			}
 		}
 		if valSrc != nil {
 			vl, _, err := m.evaluate("Fit validation data", valSrc, valChecked)

@@ -96,12 +96,8 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 		v := tensor.Mean(tensor.Mul(xc, xc), axes, true)
 		y = tensor.Mul(xc, tensor.Rsqrt(tensor.AddScalar(v, float32(l.cfg.Epsilon))))
 		m := float32(l.cfg.Momentum)
-		mm, mv := l.MovingMean.Data(), l.MovingVar.Data()
-		bm, bv := mean.Data(), v.Data()
-		for i := range mm {
-			mm[i] = mm[i]*m + bm[i]*(1-m)
-			mv[i] = mv[i]*m + bv[i]*(1-m)
-		}
+		l.MovingMean.MovingAverage(mean, m)
+		l.MovingVar.MovingAverage(v, m)
 	} else {
 		y = tensor.Mul(tensor.Sub(x, l.MovingMean), tensor.Rsqrt(tensor.AddScalar(l.MovingVar, float32(l.cfg.Epsilon))))
 	}

@@ -134,6 +134,22 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	return l.apply(l.ForwardLogits(x, training))
 }
 
+// ForwardPooled computes p.Forward(l.Forward(x, training), training) as the
+// explicitly fused tensor.Conv2DMaxPool, whose backward pass feeds the
+// pooled gradient straight into the convolution's: models call it for a
+// Conv2D whose only consumer is a max pooling. It reports false, and
+// computes nothing, when the pair does not fuse (average pooling, or an
+// activation other than ReLU or linear).
+func (l *Conv2D) ForwardPooled(p *Pooling2D, x *tensor.Tensor, training bool) (*tensor.Tensor, bool) {
+	if !p.isMax || (l.actName != "" && l.actName != "relu") {
+		return nil, false
+	}
+	o := l.opts()
+	o.ReLU = l.actName == "relu"
+	po := tensor.Pool2DOptions{Size: p.spec.PoolSize, Strides: p.spec.Strides, Padding: p.spec.Padding}
+	return tensor.Conv2DMaxPool(x, l.Kernel, l.Bias, o, po), true
+}
+
 // OutputShape implements Layer.
 func (l *Conv2D) OutputShape(in []int) ([]int, error) {
 	if len(in) != 3 {

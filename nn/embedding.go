@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/tensile-ml/tensile/tensor"
 )
@@ -47,13 +48,27 @@ type embeddingSpec struct {
 	EmbeddingConfig
 }
 
-// Embedding maps integer ids to dense vectors: input [B, T] of ids (stored as
-// float32, which holds integers exactly up to 2²⁴), output [B, T, output_dim],
-// row id of the embeddings table [input_dim, output_dim]. An id that is not an
-// integer in [0, input_dim) makes Forward panic with a *tensor.ShapeError
-// naming the id and its position (a model returns it as an error).
+// Embedding maps integer ids to dense vectors: input [B, T] of ids, output
+// [B, T, output_dim], row id of the embeddings table [input_dim, output_dim].
 //
-// It is PyTorch's nn.Embedding with weight = embeddings (same layout).
+// Ids come in two ways. Forward, the Keras path that models use, takes them
+// as float32 values, which hold integers exactly only up to 2²⁴: an id that
+// is not an integer in [0, input_dim), or that is 2²⁴ or more (where float32
+// can no longer tell neighbouring ids apart), makes Forward panic with a
+// *tensor.ShapeError naming the layer, the id and its position (a model
+// returns it as an error). Lookup takes int32 ids, exact up to 2³¹-1, and
+// validates them the same way.
+//
+// The gradient of the table is row-sparse: the backward pass records only
+// the rows looked up (tensor.GatherRows), and SGD, Adagrad and, with
+// Lazy set, Adam and momentum SGD update only those rows, so a training
+// step costs O(rows touched), not O(input_dim). Anything that asks for the
+// dense gradient (Grad, other optimizers, an L2 regularizer on the table)
+// gets the correct dense sum.
+//
+// It is PyTorch's nn.Embedding with weight = embeddings (same layout);
+// with SGD, Adagrad or lazy Adam it matches nn.Embedding(sparse=True) with
+// torch.optim.SGD, Adagrad or SparseAdam.
 type Embedding struct {
 	base
 	spec       embeddingSpec
@@ -69,6 +84,9 @@ func NewEmbedding(inputDim, outputDim int, cfg EmbeddingConfig) *Embedding {
 func newEmbedding(s embeddingSpec, name string) (*Embedding, error) {
 	if s.InputDim <= 0 || s.OutputDim <= 0 {
 		return nil, fmt.Errorf("nn: Embedding: input_dim and output_dim must be positive, got %d and %d", s.InputDim, s.OutputDim)
+	}
+	if s.InputDim > math.MaxInt32 {
+		return nil, fmt.Errorf("nn: Embedding: input_dim %d exceeds the int32 id range", s.InputDim)
 	}
 	if err := firstErr(s.EmbeddingsInitializer.validate(), s.EmbeddingsRegularizer.validate()); err != nil {
 		return nil, fmt.Errorf("nn: Embedding: %w", err)
@@ -87,25 +105,69 @@ func (l *Embedding) Build(in []int, rng *rand.Rand) error {
 	return nil
 }
 
+// maxExactID is 2²⁴: from here on float32 cannot hold every integer, so a
+// float id there may be a rounded neighbour of the id meant.
+const maxExactID = 1 << 24
+
+func (l *Embedding) badID(shape []int, v any, pos int, why string) {
+	panic(&tensor.ShapeError{Op: "Embedding", Shapes: [][]int{slices.Clone(shape)},
+		Msg: fmt.Sprintf("layer %q: id %v at flat position %d %s", l.name, v, pos, why)})
+}
+
 // ids converts x's values to row indices, panicking on a bad id.
-func (l *Embedding) ids(x *tensor.Tensor) []int {
+func (l *Embedding) ids(x *tensor.Tensor) []int32 {
 	d := x.Contiguous().Data()
-	ids := make([]int, len(d))
+	ids := make([]int32, len(d))
 	for i, v := range d {
-		id := int(v)
-		if float32(id) != v || id < 0 || id >= l.spec.InputDim || math.IsNaN(float64(v)) {
-			panic(&tensor.ShapeError{Op: "Embedding", Shapes: [][]int{x.Shape()},
-				Msg: fmt.Sprintf("layer %q: id %v at flat position %d is not an integer in [0, %d)", l.name, v, i, l.spec.InputDim)})
+		if !(v >= 0 && v < float32(l.spec.InputDim)) || v != float32(math.Trunc(float64(v))) {
+			l.badID(x.Shape(), v, i, fmt.Sprintf("is not an integer in [0, %d)", l.spec.InputDim))
 		}
-		ids[i] = id
+		if v >= maxExactID {
+			l.badID(x.Shape(), v, i, "is 2^24 or more, beyond the integers float32 holds exactly; pass int32 ids to Lookup")
+		}
+		ids[i] = int32(v)
 	}
 	return ids
 }
 
-// Forward implements Layer.
+// Forward implements Layer: x holds float32 ids.
 func (l *Embedding) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {
 	out := append(cloneShape(x.Shape()), l.spec.OutputDim)
-	return tensor.Take(l.Embeddings, 0, l.ids(x)).Reshape(out...)
+	return tensor.GatherRows(l.Embeddings, l.ids(x)).Reshape(out...)
+}
+
+// Lookup is Forward for int32 ids: it returns the embeddings of ids, laid
+// out in shape (e.g. [B, T]), as a tensor of shape [shape..., output_dim].
+// len(ids) must equal the product of shape (a 1-d [len(ids)] when shape is
+// empty). An unbuilt layer is built for the per-sample shape shape[1:] with
+// the default initializer seed. A bad id panics as in Forward.
+func (l *Embedding) Lookup(ids []int32, shape ...int) *tensor.Tensor {
+	if len(shape) == 0 {
+		shape = []int{len(ids)}
+	}
+	n := 1
+	for _, s := range shape {
+		if s < 0 {
+			n = -1
+			break
+		}
+		n *= s
+	}
+	if n != len(ids) {
+		panic(&tensor.ShapeError{Op: "Embedding.Lookup", Shapes: [][]int{slices.Clone(shape)},
+			Msg: fmt.Sprintf("layer %q: %d ids do not fill the shape", l.name, len(ids))})
+	}
+	if !l.Built() {
+		if err := l.Build(shape[1:], nil); err != nil {
+			panic(err)
+		}
+	}
+	for i, id := range ids {
+		if id < 0 || int(id) >= l.spec.InputDim {
+			l.badID(shape, id, i, fmt.Sprintf("is not in [0, %d)", l.spec.InputDim))
+		}
+	}
+	return tensor.GatherRows(l.Embeddings, ids).Reshape(append(slices.Clone(shape), l.spec.OutputDim)...)
 }
 
 // ComputeMask implements MaskProducer: with MaskZero, 1 where the id is not 0

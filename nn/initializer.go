@@ -109,6 +109,7 @@ const truncStd = 0.87962566103423978
 // New returns a new heap tensor of the given shape initialised by i (the
 // zero Initializer gives zeros).
 func (i Initializer) New(rng *rand.Rand, shape ...int) *tensor.Tensor {
+	chargeWeights(rng, shape)
 	fanIn, fanOut := Fans(shape)
 	fi, fo := float64(fanIn), float64(fanOut)
 	switch i.Name {

@@ -3,9 +3,12 @@ package nn
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -95,7 +98,11 @@ func specConfig(l Layer, spec any) map[string]any {
 }
 
 // decodeSpec fills spec from a config map, rejecting unknown keys, and
-// returns the layer name it holds.
+// returns the layer name it holds. Keras spellings are accepted where a
+// field's type allows no doubt: a single number for a pair (kernel_size 3
+// for [3, 3]) and a one-element list for a number (Keras writes a Conv1D's
+// kernel_size as [3]). Errors name the key and the expected kind, not Go
+// types.
 func decodeSpec(cfg map[string]any, spec any) (string, error) {
 	c := make(map[string]any, len(cfg))
 	for k, v := range cfg {
@@ -103,6 +110,9 @@ func decodeSpec(cfg map[string]any, spec any) (string, error) {
 	}
 	name, _ := c["name"].(string)
 	delete(c, "name")
+	if err := normalizeKeras(c, reflect.TypeOf(spec).Elem()); err != nil {
+		return "", err
+	}
 	b, err := json.Marshal(c)
 	if err != nil {
 		return "", err
@@ -110,9 +120,97 @@ func decodeSpec(cfg map[string]any, spec any) (string, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(spec); err != nil {
-		return "", err
+		return "", plainJSONError(err)
 	}
 	return name, nil
+}
+
+// jsonFields returns the JSON keys of struct type t (with embedded structs'
+// keys) and their types.
+func jsonFields(t reflect.Type, out map[string]reflect.Type) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct {
+			jsonFields(f.Type, out)
+			continue
+		}
+		if tag == "-" || !f.IsExported() {
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		out[tag] = f.Type
+	}
+}
+
+// normalizeKeras rewrites the values of c that Keras spells differently
+// from the struct type t: a number where t wants a fixed-size array of ints
+// is repeated, and a one-element list where t wants an int is unwrapped. A
+// list of the wrong length for an array is an error (encoding/json would
+// silently drop or zero the difference).
+func normalizeKeras(c map[string]any, t reflect.Type) error {
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	fields := map[string]reflect.Type{}
+	jsonFields(t, fields)
+	for k, v := range c {
+		ft, ok := fields[k]
+		if !ok {
+			continue
+		}
+		switch {
+		case ft.Kind() == reflect.Array && ft.Elem().Kind() == reflect.Int:
+			if n, ok := v.(float64); ok {
+				a := make([]any, ft.Len())
+				for i := range a {
+					a[i] = n
+				}
+				c[k] = a
+			}
+			if a, ok := v.([]any); ok && len(a) != ft.Len() {
+				return fmt.Errorf("%s: got a list of %d, want a number or a list of %d", k, len(a), ft.Len())
+			}
+		case ft.Kind() == reflect.Int:
+			if a, ok := v.([]any); ok && len(a) == 1 {
+				c[k] = a[0]
+			}
+		}
+	}
+	return nil
+}
+
+// plainJSONError rewrites encoding/json's decode errors, which name Go
+// types ("Go struct field denseSpec.units of type int"), as errors about
+// the config's keys.
+func plainJSONError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		kind := map[reflect.Kind]string{
+			reflect.Int: "an integer", reflect.Int64: "an integer", reflect.Uint64: "an integer",
+			reflect.Float32: "a number", reflect.Float64: "a number", reflect.Bool: "true or false",
+			reflect.String: "a string", reflect.Slice: "a list", reflect.Array: "a list", reflect.Map: "an object",
+			reflect.Struct: "an object",
+		}[te.Type.Kind()]
+		if kind == "" {
+			kind = "another kind of value"
+		}
+		if te.Type.Kind() == reflect.Array {
+			kind = fmt.Sprintf("a list of %d", te.Type.Len())
+		}
+		field := te.Field
+		if field == "" {
+			return fmt.Errorf("got %s, want %s", te.Value, kind)
+		}
+		return fmt.Errorf("%s: got %s, want %s", field, te.Value, kind)
+	}
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return fmt.Errorf("unknown key %s", rest)
+	}
+	return errors.New(strings.TrimPrefix(msg, "json: "))
 }
 
 // registerSpec registers a class whose layers are made from a spec struct S

@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"github.com/tensile-ml/tensile/internal/limits"
+
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -99,6 +101,14 @@ func (l *Reshape) Config() map[string]any { return specConfig(l, l.spec) }
 
 type inputSpec struct {
 	Shape []int `json:"shape"`
+	// Keras's spellings: the shape with a leading batch axis (null), as
+	// Keras 3 (batch_shape) and Keras 2 (batch_input_shape) write it.
+	BatchShape      []*int `json:"batch_shape,omitempty"`
+	BatchInputShape []*int `json:"batch_input_shape,omitempty"`
+	// Keras writes these too; only their defaults are supported.
+	Dtype  string `json:"dtype,omitempty"`
+	Sparse bool   `json:"sparse,omitempty"`
+	Ragged bool   `json:"ragged,omitempty"`
 }
 
 // Input declares a model's per-sample input shape; it passes data through.
@@ -109,9 +119,32 @@ type Input struct {
 
 // NewInput returns an Input layer for per-sample shape (e.g. 28, 28, 1).
 // It panics when a dimension is not positive.
-func NewInput(shape ...int) *Input { return must(newInput(inputSpec{slices.Clone(shape)}, "")) }
+func NewInput(shape ...int) *Input { return must(newInput(inputSpec{Shape: slices.Clone(shape)}, "")) }
 
 func newInput(s inputSpec, name string) (*Input, error) {
+	for _, b := range [][]*int{s.BatchShape, s.BatchInputShape} {
+		if b == nil {
+			continue
+		}
+		if s.Shape != nil || len(b) < 2 {
+			return nil, fmt.Errorf("nn: Input: give one of shape, batch_shape and batch_input_shape (with the batch axis first)")
+		}
+		s.Shape = make([]int, len(b)-1)
+		for i, d := range b[1:] {
+			if d == nil {
+				return nil, fmt.Errorf("nn: Input: only the batch axis may be null (unknown), got dimension %d null", i+1)
+			}
+			s.Shape[i] = *d
+		}
+	}
+	s.BatchShape, s.BatchInputShape = nil, nil
+	if s.Dtype != "" && s.Dtype != "float32" {
+		return nil, fmt.Errorf("nn: Input: dtype %q: only float32 is supported", s.Dtype)
+	}
+	if s.Sparse || s.Ragged {
+		return nil, fmt.Errorf("nn: Input: sparse and ragged inputs are not supported")
+	}
+	s.Dtype = ""
 	if len(s.Shape) == 0 {
 		return nil, fmt.Errorf("nn: Input: empty shape")
 	}
@@ -119,6 +152,9 @@ func newInput(s inputSpec, name string) (*Input, error) {
 		if d <= 0 {
 			return nil, fmt.Errorf("nn: Input: dimensions must be positive, got %v", s.Shape)
 		}
+	}
+	if _, err := limits.Product(s.Shape, MaxSampleElements); err != nil {
+		return nil, fmt.Errorf("nn: Input: %w per sample (the limit, nn.MaxSampleElements)", err)
 	}
 	return &Input{base: newBase("InputLayer", name), spec: s}, nil
 }

@@ -3,27 +3,16 @@ package optim
 import (
 	"fmt"
 
-	"github.com/tensile-ml/tensile/internal/kernels"
+	"github.com/tensile-ml/tensile/backend"
 	"github.com/tensile-ml/tensile/tensor"
 )
 
 // AdagradConfig configures Adagrad. Zero fields take the Keras defaults; use
-// Zero for an explicit 0. The shared fields are described at SGDConfig.
+// Zero for an explicit 0. The shared fields are described at BaseConfig.
 type AdagradConfig struct {
-	LearningRate            float32  // default 1e-3
-	Schedule                Schedule // per-step learning rate instead of LearningRate
-	InitialAccumulatorValue float32  // default 0.1
-	Epsilon                 float32  // default 1e-7
-
-	ClipNorm               float32
-	GlobalClipNorm         float32
-	ClipValue              float32
-	WeightDecay            float32
-	ExcludeFromWeightDecay []string
-}
-
-func (c AdagradConfig) common() common {
-	return common{c.LearningRate, c.Schedule, c.ClipNorm, c.GlobalClipNorm, c.ClipValue, c.WeightDecay, c.ExcludeFromWeightDecay}
+	BaseConfig                      // LearningRate defaults to 1e-3
+	InitialAccumulatorValue float32 // default 0.1
+	Epsilon                 float32 // default 1e-7
 }
 
 // Adagrad is Keras's Adagrad:
@@ -35,18 +24,11 @@ func (c AdagradConfig) common() common {
 type Adagrad struct {
 	core
 	init, eps float32
-	cur       adagradArgs
-	run       func(lo, hi int)
-}
-
-type adagradArgs struct {
-	p, g, acc []float32
-	lr        float32
 }
 
 // NewAdagrad returns an Adagrad optimizer, or an error for an invalid config.
 func NewAdagrad(cfg AdagradConfig) (*Adagrad, error) {
-	c, err := cfg.common().validate("adagrad", 1e-3)
+	c, err := cfg.BaseConfig.validate("adagrad", 1e-3)
 	if err != nil {
 		return nil, err
 	}
@@ -55,25 +37,23 @@ func NewAdagrad(cfg AdagradConfig) (*Adagrad, error) {
 		return nil, fmt.Errorf("optim: adagrad: initial accumulator %g and epsilon %g must be >= 0", init, eps)
 	}
 	o := &Adagrad{core: newCore("adagrad", c, []string{"accumulator"}, []float32{init}), init: init, eps: eps}
-	o.run = func(lo, hi int) { o.kernel(lo, hi) }
+	o.sparse = o.rule
 	return o, nil
 }
 
 // MustNewAdagrad is NewAdagrad that panics on an invalid config.
 func MustNewAdagrad(cfg AdagradConfig) *Adagrad { return must(NewAdagrad(cfg)) }
 
-func (o *Adagrad) kernel(lo, hi int) {
-	a := &o.cur
-	kernels.AdagradUpdate(a.p[lo:hi], a.g[lo:hi], a.acc[lo:hi], a.lr, o.eps)
-}
-
 // Step updates every parameter that has a gradient.
 func (o *Adagrad) Step(params []*tensor.Tensor) {
-	o.step(params, func(st *paramState, p, g []float32, lr float32) {
-		o.cur = adagradArgs{p: p, g: g, acc: st.slots[0], lr: lr}
-		runUpdate(len(p), o.run)
-		o.cur = adagradArgs{}
+	o.step(params, func(st *paramState, p, g backend.Buffer, lr float32) {
+		applyRule(o.rule(st, lr), st, p, g)
 	})
+}
+
+// rule is Adagrad's update at learning rate lr.
+func (o *Adagrad) rule(_ *paramState, lr float32) backend.Update {
+	return backend.Update{Op: backend.Adagrad, LR: lr, Eps: o.eps}
 }
 
 // Config returns the name "adagrad" and the hyperparameters.

@@ -4,47 +4,36 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/tensile-ml/tensile/internal/kernels"
+	"github.com/tensile-ml/tensile/backend"
 	"github.com/tensile-ml/tensile/tensor"
 )
 
 // AdamConfig configures Adam. Zero fields take the Keras defaults; use Zero
 // for an explicit 0 (e.g. Beta1: optim.Zero). The shared fields are described
-// at SGDConfig.
+// at BaseConfig.
 type AdamConfig struct {
-	LearningRate float32  // default 1e-3
-	Schedule     Schedule // per-step learning rate instead of LearningRate
-	Beta1        float32  // default 0.9
-	Beta2        float32  // default 0.999
-	Epsilon      float32  // default 1e-7
-	AMSGrad      bool     // keep the running maximum of v
-
-	ClipNorm               float32
-	GlobalClipNorm         float32
-	ClipValue              float32
-	WeightDecay            float32
-	ExcludeFromWeightDecay []string
-}
-
-func (c AdamConfig) common() common {
-	return common{c.LearningRate, c.Schedule, c.ClipNorm, c.GlobalClipNorm, c.ClipValue, c.WeightDecay, c.ExcludeFromWeightDecay}
+	BaseConfig         // LearningRate defaults to 1e-3
+	Beta1      float32 // default 0.9
+	Beta2      float32 // default 0.999
+	Epsilon    float32 // default 1e-7
+	AMSGrad    bool    // keep the running maximum of v
+	// Lazy makes Adam update only the rows of a row-sparse gradient (an
+	// embedding table's; see tensor.RowGrad), as TensorFlow's LazyAdam and
+	// PyTorch's SparseAdam do: rows not looked up keep their value and
+	// moments, so a step costs O(rows touched). Without it such a gradient
+	// is densified and the update equals Keras's dense Adam.
+	Lazy bool
 }
 
 // AdamWConfig configures AdamW: Adam with decoupled weight decay, default
 // 0.004 as in Keras (use WeightDecay: optim.Zero for none).
 type AdamWConfig struct {
-	LearningRate float32  // default 1e-3
-	Schedule     Schedule // per-step learning rate instead of LearningRate
-	WeightDecay  float32  // default 0.004
-	Beta1        float32  // default 0.9
-	Beta2        float32  // default 0.999
-	Epsilon      float32  // default 1e-7
-	AMSGrad      bool
-
-	ClipNorm               float32
-	GlobalClipNorm         float32
-	ClipValue              float32
-	ExcludeFromWeightDecay []string
+	BaseConfig         // LearningRate defaults to 1e-3, WeightDecay to 0.004
+	Beta1      float32 // default 0.9
+	Beta2      float32 // default 0.999
+	Epsilon    float32 // default 1e-7
+	AMSGrad    bool
+	Lazy       bool // as in AdamConfig
 }
 
 // Adam is the Adam optimizer (Kingma & Ba) with Keras 3's update. At step
@@ -64,13 +53,6 @@ type Adam struct {
 	core
 	b1, b2, eps float32
 	amsgrad     bool
-	cur         adamArgs
-	run         func(lo, hi int)
-}
-
-type adamArgs struct {
-	p, g, m, v, vhat []float32
-	alpha            float32
 }
 
 // NewAdam returns an Adam optimizer, or an error for an invalid config.
@@ -84,19 +66,15 @@ func MustNewAdam(cfg AdamConfig) *Adam { return must(NewAdam(cfg)) }
 // NewAdamW returns an AdamW optimizer (Config name "adamw"), or an error for
 // an invalid config.
 func NewAdamW(cfg AdamWConfig) (*Adam, error) {
-	return newAdam("adamw", AdamConfig{
-		LearningRate: cfg.LearningRate, Schedule: cfg.Schedule,
-		Beta1: cfg.Beta1, Beta2: cfg.Beta2, Epsilon: cfg.Epsilon, AMSGrad: cfg.AMSGrad,
-		ClipNorm: cfg.ClipNorm, GlobalClipNorm: cfg.GlobalClipNorm, ClipValue: cfg.ClipValue,
-		WeightDecay: orDefault(cfg.WeightDecay, 0.004), ExcludeFromWeightDecay: cfg.ExcludeFromWeightDecay,
-	})
+	cfg.WeightDecay = orDefault(cfg.WeightDecay, 0.004)
+	return newAdam("adamw", AdamConfig(cfg))
 }
 
 // MustNewAdamW is NewAdamW that panics on an invalid config.
 func MustNewAdamW(cfg AdamWConfig) *Adam { return must(NewAdamW(cfg)) }
 
 func newAdam(name string, cfg AdamConfig) (*Adam, error) {
-	c, err := cfg.common().validate(name, 1e-3)
+	c, err := cfg.BaseConfig.validate(name, 1e-3)
 	if err != nil {
 		return nil, err
 	}
@@ -112,31 +90,29 @@ func newAdam(name string, cfg AdamConfig) (*Adam, error) {
 		slots = append(slots, "vhat")
 	}
 	o := &Adam{core: newCore(name, c, slots, nil), b1: b1, b2: b2, eps: eps, amsgrad: cfg.AMSGrad}
-	o.run = func(lo, hi int) { o.kernel(lo, hi) }
-	return o, nil
-}
-
-func (o *Adam) kernel(lo, hi int) {
-	a := &o.cur
-	if a.vhat != nil {
-		kernels.AMSGradUpdate(a.p[lo:hi], a.g[lo:hi], a.m[lo:hi], a.v[lo:hi], a.vhat[lo:hi], a.alpha, o.b1, o.b2, o.eps)
-		return
+	if cfg.Lazy {
+		o.sparse = o.rule
 	}
-	kernels.AdamUpdate(a.p[lo:hi], a.g[lo:hi], a.m[lo:hi], a.v[lo:hi], a.alpha, o.b1, o.b2, o.eps)
+	return o, nil
 }
 
 // Step updates every parameter that has a gradient.
 func (o *Adam) Step(params []*tensor.Tensor) {
+	o.step(params, func(st *paramState, p, g backend.Buffer, lr float32) {
+		applyRule(o.rule(st, lr), st, p, g)
+	})
+}
+
+// rule is Adam's (or AMSGrad's) update at learning rate lr for the current
+// step: its LR is the bias-corrected step size α.
+func (o *Adam) rule(_ *paramState, lr float32) backend.Update {
 	t := float64(o.iters + 1)
 	corr := math.Sqrt(1-math.Pow(float64(o.b2), t)) / (1 - math.Pow(float64(o.b1), t))
-	o.step(params, func(st *paramState, p, g []float32, lr float32) {
-		o.cur = adamArgs{p: p, g: g, m: st.slots[0], v: st.slots[1], alpha: float32(float64(lr) * corr)}
-		if o.amsgrad {
-			o.cur.vhat = st.slots[2]
-		}
-		runUpdate(len(p), o.run)
-		o.cur = adamArgs{}
-	})
+	u := backend.Update{Op: backend.Adam, LR: float32(float64(lr) * corr), Beta1: o.b1, Beta2: o.b2, Eps: o.eps}
+	if o.amsgrad {
+		u.Op = backend.AMSGrad
+	}
+	return u
 }
 
 // Config returns the name ("adam" or "adamw") and the hyperparameters.
@@ -146,5 +122,6 @@ func (o *Adam) Config() map[string]any {
 	m["beta_2"] = float64(o.b2)
 	m["epsilon"] = float64(o.eps)
 	m["amsgrad"] = o.amsgrad
+	m["lazy"] = o.sparse != nil
 	return m
 }

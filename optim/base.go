@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/tensile-ml/tensile/internal/kernels"
+	"github.com/tensile-ml/tensile/backend"
 	"github.com/tensile-ml/tensile/tensor"
 )
 
@@ -29,14 +29,30 @@ func orDefault(v, d float32) float32 {
 	return v
 }
 
-// parallelMin is the parameter size from which an update is split across the
-// worker pool. Below it the update runs on the calling goroutine.
-const parallelMin = 1 << 16
-
-// common holds the settings every optimizer shares, as Keras's base
+// BaseConfig holds the settings every optimizer shares, as Keras's base
 // Optimizer does: learning rate or schedule, gradient clipping and weight
-// decay.
-type common struct {
+// decay. Each optimizer's config embeds it, e.g.
+//
+//	optim.AdamConfig{BaseConfig: optim.BaseConfig{LearningRate: 3e-4, GlobalClipNorm: 1}, Beta2: 0.98}
+//
+// The fields mean the same in every optimizer:
+//   - LearningRate is the fixed learning rate (0: the optimizer's default);
+//     Schedule, if set, gives the rate per step instead (set one, not both).
+//   - ClipNorm rescales each parameter's gradient to L2 norm at most ClipNorm;
+//     GlobalClipNorm rescales all gradients together so that their joint norm
+//     is at most GlobalClipNorm; ClipValue clips each gradient element to
+//     [-ClipValue, ClipValue]. At most one may be set; 0 means off. Clipping
+//     works on a copy: the parameters' Grad tensors are not modified. A
+//     row-sparse gradient (see tensor.RowGrad) is clipped on its rows, which
+//     gives the same result as clipping its dense form.
+//   - WeightDecay w shrinks each parameter before the update, p -= lr·w·p
+//     (decoupled weight decay, as Keras applies it for every optimizer);
+//     parameters whose name contains one of ExcludeFromWeightDecay are
+//     left alone. Decay shrinks every row, so for a parameter with a
+//     row-sparse gradient it still costs a pass over the whole table;
+//     exclude embedding tables to keep their step proportional to the rows
+//     touched.
+type BaseConfig struct {
 	LearningRate           float32
 	Schedule               Schedule
 	ClipNorm               float32
@@ -46,7 +62,7 @@ type common struct {
 	ExcludeFromWeightDecay []string
 }
 
-func (c common) validate(name string, defLR float32) (common, error) {
+func (c BaseConfig) validate(name string, defLR float32) (BaseConfig, error) {
 	c.ClipNorm, c.GlobalClipNorm, c.ClipValue = orDefault(c.ClipNorm, 0), orDefault(c.GlobalClipNorm, 0), orDefault(c.ClipValue, 0)
 	c.WeightDecay = orDefault(c.WeightDecay, 0)
 	if c.Schedule != nil && c.LearningRate != 0 {
@@ -98,17 +114,18 @@ type paramState struct {
 // learning rate, clipping, weight decay, lazily created slots and State.
 type core struct {
 	name      string
-	cfg       common
+	cfg       BaseConfig
 	lr        float32 // fixed learning rate, used when sched is nil
 	sched     Schedule
 	iters     int
 	slotNames []string
 	slotInit  []float32 // initial value of each slot
 	states    map[string]*paramState
-	scratch   []float32
+	scratch   backend.Buffer
+	sparse    rowUpdate // nil: row-sparse gradients are densified
 }
 
-func newCore(name string, c common, slots []string, init []float32) core {
+func newCore(name string, c BaseConfig, slots []string, init []float32) core {
 	if init == nil {
 		init = make([]float32, len(slots))
 	}
@@ -192,14 +209,19 @@ func (c *core) state(p *tensor.Tensor, n int) *paramState {
 // step runs one optimizer step: it resolves the learning rate, clips the
 // gradients, applies weight decay and calls update for each parameter with
 // a gradient.
-func (c *core) step(params []*tensor.Tensor, update func(st *paramState, p, g []float32, lr float32)) {
+func (c *core) step(params []*tensor.Tensor, update func(st *paramState, p, g backend.Buffer, lr float32)) {
+	be := tensor.Backend()
 	lr := c.LearningRate()
 	gscale := float32(1)
 	if c.cfg.GlobalClipNorm > 0 {
 		var ss float64
 		for _, p := range params {
+			if rg := c.rowGrad(p); rg != nil {
+				ss += be.SumSquares(backend.Host(rg.Values))
+				continue
+			}
 			if g := p.Grad(); g != nil {
-				ss += kernels.SumSquares(g.Data())
+				ss += be.SumSquares(g.Buffer())
 			}
 		}
 		if n := math.Sqrt(ss); n > float64(c.cfg.GlobalClipNorm) {
@@ -207,6 +229,10 @@ func (c *core) step(params []*tensor.Tensor, update func(st *paramState, p, g []
 		}
 	}
 	for _, p := range params {
+		if rg := c.rowGrad(p); rg != nil {
+			c.stepRows(p, rg, gscale, lr)
+			continue
+		}
 		gt := p.Grad()
 		if gt == nil {
 			continue
@@ -214,18 +240,18 @@ func (c *core) step(params []*tensor.Tensor, update func(st *paramState, p, g []
 		if !p.IsContiguous() {
 			c.opErr("parameter %q %v is not contiguous", p.Name(), p.Shape())
 		}
-		pd, gd := p.Data(), gt.Data()
-		if len(gd) != len(pd) {
-			c.opErr("gradient of %q has %d values, parameter %v has %d", p.Name(), len(gd), p.Shape(), len(pd))
+		pd, gd := p.Buffer(), gt.Buffer()
+		if gd.Len() != pd.Len() {
+			c.opErr("gradient of %q has %d values, parameter %v has %d", p.Name(), gd.Len(), p.Shape(), pd.Len())
 		}
-		st := c.state(p, len(pd))
+		st := c.state(p, pd.Len())
 		if st.last == c.iters && st.owner != p {
 			c.opErr("two parameters are named %q; names must be unique", p.Name())
 		}
 		st.owner, st.last = p, c.iters
-		gd = c.clip(gd, gscale)
+		gd = c.clip(be, gd, gscale)
 		if c.cfg.WeightDecay > 0 && st.decay {
-			kernels.ScaleInPlace(pd, 1-lr*c.cfg.WeightDecay)
+			be.Unary(backend.MulScalar, pd, pd, 1-lr*c.cfg.WeightDecay, 0)
 		}
 		update(st, pd, gd, lr)
 	}
@@ -235,36 +261,40 @@ func (c *core) step(params []*tensor.Tensor, update func(st *paramState, p, g []
 // clip returns the gradient to use for g: g itself when no clipping applies,
 // otherwise a clipped copy in the reused scratch buffer (the caller's
 // gradient is never modified).
-func (c *core) clip(g []float32, gscale float32) []float32 {
+func (c *core) clip(be backend.Backend, g backend.Buffer, gscale float32) backend.Buffer {
 	switch {
 	case c.cfg.ClipNorm > 0:
-		n := math.Sqrt(kernels.SumSquares(g))
+		n := math.Sqrt(be.SumSquares(g))
 		if n <= float64(c.cfg.ClipNorm) {
 			return g
 		}
-		s := c.buf(len(g))
-		kernels.ScaleTo(s, g, float32(float64(c.cfg.ClipNorm)/n))
+		s := c.buf(be, g.Len())
+		be.Unary(backend.MulScalar, s, g, float32(float64(c.cfg.ClipNorm)/n), 0)
 		return s
 	case c.cfg.GlobalClipNorm > 0:
 		if gscale == 1 {
 			return g
 		}
-		s := c.buf(len(g))
-		kernels.ScaleTo(s, g, gscale)
+		s := c.buf(be, g.Len())
+		be.Unary(backend.MulScalar, s, g, gscale, 0)
 		return s
 	case c.cfg.ClipValue > 0:
-		s := c.buf(len(g))
-		kernels.ClipTo(s, g, -c.cfg.ClipValue, c.cfg.ClipValue)
+		s := c.buf(be, g.Len())
+		be.Unary(backend.Clip, s, g, -c.cfg.ClipValue, c.cfg.ClipValue)
 		return s
 	}
 	return g
 }
 
-func (c *core) buf(n int) []float32 {
-	if cap(c.scratch) < n {
-		c.scratch = make([]float32, n)
+// buf returns the reused scratch buffer, n elements long, from backend be.
+func (c *core) buf(be backend.Backend, n int) backend.Buffer {
+	if c.scratch.Len() < n {
+		if !c.scratch.IsNil() {
+			be.Free(c.scratch)
+		}
+		c.scratch = be.Alloc(n)
 	}
-	return c.scratch[:n]
+	return c.scratch.Slice(0, n)
 }
 
 // State returns copies of the slots keyed "<param name>/<slot>" plus

@@ -9,9 +9,18 @@
 // RMSprop: lr 1e-3, ρ 0.9, ε 1e-7; Adagrad: lr 1e-3, initial accumulator
 // 0.1, ε 1e-7; AdamW: weight decay 0.004). A field whose default is not 0 is
 // set to exactly 0 with the sentinel Zero. Constructors validate the config
-// and return an error (NewAdam); MustNewAdam panics instead. ByName gives
-// the defaults for a Keras name ("adam"), and FromConfig rebuilds an
-// optimizer from its Config.
+// and return an error (NewAdam); MustNewAdam panics instead. The settings
+// every optimizer shares (learning rate or schedule, clipping, weight decay)
+// live in BaseConfig, which each config embeds.
+//
+// # Registry
+//
+// Optimizers are registered by name, as nn's layers are: ByName gives the
+// defaults for a name ("adam", or Keras's class name "Adam"), FromConfig
+// rebuilds an optimizer from its Config or from Keras's serialized
+// {"class_name": "Adam", "config": {...}} form, and Register adds a user's
+// optimizer under a new name (DecodeBaseConfig reads the shared keys for
+// its factory).
 //
 // Step(params) reads each parameter's Grad (parameters without one are
 // skipped), then per parameter: clips the gradient (ClipNorm per parameter,
@@ -25,6 +34,20 @@
 // documented on each type; in particular Adam uses Keras's ε-hat form
 // p -= lr·sqrt(1-β2^t)/(1-β1^t)·m/(sqrt(v)+ε), and RMSprop and Adagrad put ε
 // inside the square root, as Keras does.
+//
+// # Row-sparse gradients
+//
+// An embedding table looked up with tensor.GatherRows (nn.Embedding) has a
+// row-sparse gradient (tensor.RowGrad). SGD and Adagrad update only its
+// rows, giving exactly the dense result. SGD with momentum and Adam
+// (AMSGrad too) do so when their config sets Lazy ("lazy_adam" by name):
+// they are then lazy, as TensorFlow's LazyAdam and PyTorch's SparseAdam,
+// and rows not looked up keep their values and slots; without Lazy they
+// densify the gradient and match Keras. Clipping gives the dense result;
+// weight decay still shrinks the whole table. RMSprop densifies the
+// gradient (its dense update moves rows with zero gradient), as does every
+// optimizer when the table also has a dense gradient (an L2 term). See
+// docs/embeddings.md for the cost figures.
 //
 // # Learning rate
 //

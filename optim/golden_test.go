@@ -40,19 +40,18 @@ func goldenOptimizer(t *testing.T, name string, c map[string]any) Optimizer {
 	clipN, gclip, clipV := cfgF(c, "clipnorm"), cfgF(c, "global_clipnorm"), cfgF(c, "clipvalue")
 	switch name {
 	case "sgd":
-		o, err = NewSGD(SGDConfig{LearningRate: cfgF(c, "lr"), Momentum: cfgF(c, "momentum"), Nesterov: cfgB(c, "nesterov"),
-			ClipNorm: clipN, GlobalClipNorm: gclip, ClipValue: clipV})
+		o, err = NewSGD(SGDConfig{BaseConfig: BaseConfig{LearningRate: cfgF(c, "lr"), ClipNorm: clipN, GlobalClipNorm: gclip, ClipValue: clipV}, Momentum: cfgF(c, "momentum"), Nesterov: cfgB(c, "nesterov")})
 	case "adam":
-		o, err = NewAdam(AdamConfig{LearningRate: cfgF(c, "lr"), Beta1: cfgF(c, "beta1"), Beta2: cfgF(c, "beta2"),
-			Epsilon: cfgF(c, "eps"), AMSGrad: cfgB(c, "amsgrad"), ClipNorm: clipN, GlobalClipNorm: gclip, ClipValue: clipV})
+		o, err = NewAdam(AdamConfig{BaseConfig: BaseConfig{LearningRate: cfgF(c, "lr"), ClipNorm: clipN, GlobalClipNorm: gclip, ClipValue: clipV}, Beta1: cfgF(c, "beta1"), Beta2: cfgF(c, "beta2"),
+			Epsilon: cfgF(c, "eps"), AMSGrad: cfgB(c, "amsgrad")})
 	case "adamw":
-		o, err = NewAdamW(AdamWConfig{LearningRate: cfgF(c, "lr"), Beta1: cfgF(c, "beta1"), Beta2: cfgF(c, "beta2"),
-			Epsilon: cfgF(c, "eps"), AMSGrad: cfgB(c, "amsgrad"), WeightDecay: cfgF(c, "weight_decay")})
+		o, err = NewAdamW(AdamWConfig{BaseConfig: BaseConfig{LearningRate: cfgF(c, "lr"), WeightDecay: cfgF(c, "weight_decay")}, Beta1: cfgF(c, "beta1"), Beta2: cfgF(c, "beta2"),
+			Epsilon: cfgF(c, "eps"), AMSGrad: cfgB(c, "amsgrad")})
 	case "rmsprop":
-		o, err = NewRMSprop(RMSpropConfig{LearningRate: cfgF(c, "lr"), Rho: cfgF(c, "rho"), Epsilon: cfgF(c, "eps"),
+		o, err = NewRMSprop(RMSpropConfig{BaseConfig: BaseConfig{LearningRate: cfgF(c, "lr")}, Rho: cfgF(c, "rho"), Epsilon: cfgF(c, "eps"),
 			Momentum: cfgF(c, "momentum"), Centered: cfgB(c, "centered")})
 	case "adagrad":
-		o, err = NewAdagrad(AdagradConfig{LearningRate: cfgF(c, "lr"), InitialAccumulatorValue: cfgF(c, "initial_accumulator"),
+		o, err = NewAdagrad(AdagradConfig{BaseConfig: BaseConfig{LearningRate: cfgF(c, "lr")}, InitialAccumulatorValue: cfgF(c, "initial_accumulator"),
 			Epsilon: cfgF(c, "eps")})
 	default:
 		t.Fatalf("unknown optimizer %q", name)

@@ -7,20 +7,25 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tensile-ml/tensile/internal/kernels"
 	"github.com/tensile-ml/tensile/tensor"
 )
 
 func allOptimizers(t *testing.T) map[string]func() Optimizer {
 	t.Helper()
 	return map[string]func() Optimizer{
-		"sgd":          func() Optimizer { return MustNewSGD(SGDConfig{LearningRate: 0.1}) },
-		"sgd_momentum": func() Optimizer { return MustNewSGD(SGDConfig{LearningRate: 0.1, Momentum: 0.9, Nesterov: true}) },
-		"adam":         func() Optimizer { return MustNewAdam(AdamConfig{LearningRate: 0.05, AMSGrad: true}) },
-		"adamw":        func() Optimizer { return MustNewAdamW(AdamWConfig{LearningRate: 0.05}) },
-		"rmsprop": func() Optimizer {
-			return MustNewRMSprop(RMSpropConfig{LearningRate: 0.01, Momentum: 0.5, Centered: true})
+		"sgd": func() Optimizer { return MustNewSGD(SGDConfig{BaseConfig: BaseConfig{LearningRate: 0.1}}) },
+		"sgd_momentum": func() Optimizer {
+			return MustNewSGD(SGDConfig{BaseConfig: BaseConfig{LearningRate: 0.1}, Momentum: 0.9, Nesterov: true})
 		},
-		"adagrad": func() Optimizer { return MustNewAdagrad(AdagradConfig{LearningRate: 0.3}) },
+		"adam": func() Optimizer {
+			return MustNewAdam(AdamConfig{BaseConfig: BaseConfig{LearningRate: 0.05}, AMSGrad: true})
+		},
+		"adamw": func() Optimizer { return MustNewAdamW(AdamWConfig{BaseConfig: BaseConfig{LearningRate: 0.05}}) },
+		"rmsprop": func() Optimizer {
+			return MustNewRMSprop(RMSpropConfig{BaseConfig: BaseConfig{LearningRate: 0.01}, Momentum: 0.5, Centered: true})
+		},
+		"adagrad": func() Optimizer { return MustNewAdagrad(AdagradConfig{BaseConfig: BaseConfig{LearningRate: 0.3}}) },
 	}
 }
 
@@ -197,15 +202,24 @@ func TestConfigValidation(t *testing.T) {
 		name string
 		err  error
 	}{
-		{"negative lr", func() error { _, e := NewSGD(SGDConfig{LearningRate: -1}); return e }()},
-		{"nan lr", func() error { _, e := NewAdam(AdamConfig{LearningRate: float32(math.NaN())}); return e }()},
-		{"two clips", func() error { _, e := NewAdam(AdamConfig{ClipNorm: 1, ClipValue: 1}); return e }()},
-		{"lr and schedule", func() error { _, e := NewAdam(AdamConfig{LearningRate: 1, Schedule: Constant(1)}); return e }()},
-		{"bad schedule", func() error { _, e := NewAdam(AdamConfig{Schedule: ExponentialDecay{InitialLR: 1}}); return e }()},
+		{"negative lr", func() error { _, e := NewSGD(SGDConfig{BaseConfig: BaseConfig{LearningRate: -1}}); return e }()},
+		{"nan lr", func() error {
+			_, e := NewAdam(AdamConfig{BaseConfig: BaseConfig{LearningRate: float32(math.NaN())}})
+			return e
+		}()},
+		{"two clips", func() error { _, e := NewAdam(AdamConfig{BaseConfig: BaseConfig{ClipNorm: 1, ClipValue: 1}}); return e }()},
+		{"lr and schedule", func() error {
+			_, e := NewAdam(AdamConfig{BaseConfig: BaseConfig{LearningRate: 1, Schedule: Constant(1)}})
+			return e
+		}()},
+		{"bad schedule", func() error {
+			_, e := NewAdam(AdamConfig{BaseConfig: BaseConfig{Schedule: ExponentialDecay{InitialLR: 1}}})
+			return e
+		}()},
 		{"beta1", func() error { _, e := NewAdam(AdamConfig{Beta1: 1}); return e }()},
 		{"momentum", func() error { _, e := NewSGD(SGDConfig{Momentum: 2}); return e }()},
 		{"rho", func() error { _, e := NewRMSprop(RMSpropConfig{Rho: -0.5}); return e }()},
-		{"negative wd", func() error { _, e := NewAdamW(AdamWConfig{WeightDecay: -1}); return e }()},
+		{"negative wd", func() error { _, e := NewAdamW(AdamWConfig{BaseConfig: BaseConfig{WeightDecay: -1}}); return e }()},
 		{"adagrad", func() error { _, e := NewAdagrad(AdagradConfig{Epsilon: -1}); return e }()},
 	} {
 		if tc.err == nil {
@@ -230,7 +244,7 @@ func TestDefaultsAndZero(t *testing.T) {
 	if w := MustNewAdamW(AdamWConfig{}).Config(); w["weight_decay"] != float64(float32(0.004)) || w["name"] != "adamw" {
 		t.Errorf("AdamW defaults: %v", w)
 	}
-	if w := MustNewAdamW(AdamWConfig{WeightDecay: Zero}).Config(); w["weight_decay"] != 0.0 {
+	if w := MustNewAdamW(AdamWConfig{BaseConfig: BaseConfig{WeightDecay: Zero}}).Config(); w["weight_decay"] != 0.0 {
 		t.Errorf("AdamW Zero weight decay: %v", w["weight_decay"])
 	}
 	if z := MustNewAdam(AdamConfig{Beta1: Zero}).Config(); z["beta_1"] != 0.0 {
@@ -259,14 +273,14 @@ func TestDefaultsAndZero(t *testing.T) {
 
 func TestFromConfigRoundTrip(t *testing.T) {
 	opts := []Optimizer{
-		MustNewSGD(SGDConfig{LearningRate: 0.2, Momentum: 0.8, Nesterov: true, ClipNorm: 2}),
-		MustNewAdam(AdamConfig{Beta1: Zero, AMSGrad: true, GlobalClipNorm: 1, Schedule: WarmUp{After: CosineDecay{InitialLR: 0.1, DecaySteps: 10, Alpha: 0.1}, Steps: 5}}),
-		MustNewAdamW(AdamWConfig{WeightDecay: 0.01, ExcludeFromWeightDecay: []string{"bias"}, Schedule: PiecewiseConstantDecay{Boundaries: []int{3, 6}, Values: []float32{1, 0.5, 0.1}}}),
-		MustNewRMSprop(RMSpropConfig{Rho: 0.5, Momentum: 0.3, Centered: true, ClipValue: 0.1}),
-		MustNewAdagrad(AdagradConfig{InitialAccumulatorValue: Zero, Schedule: ExponentialDecay{InitialLR: 1, DecaySteps: 3, DecayRate: 0.5, Staircase: true}}),
-		MustNewSGD(SGDConfig{Schedule: InverseTimeDecay{InitialLR: 1, DecaySteps: 2, DecayRate: 0.5}}),
-		MustNewSGD(SGDConfig{Schedule: PolynomialDecay{InitialLR: 1, DecaySteps: 4, Power: 2}}),
-		MustNewSGD(SGDConfig{Schedule: StepDecay{InitialLR: 1, StepSize: 2, Gamma: 0.1}}),
+		MustNewSGD(SGDConfig{BaseConfig: BaseConfig{LearningRate: 0.2, ClipNorm: 2}, Momentum: 0.8, Nesterov: true}),
+		MustNewAdam(AdamConfig{Beta1: Zero, AMSGrad: true, BaseConfig: BaseConfig{GlobalClipNorm: 1, Schedule: WarmUp{After: CosineDecay{InitialLR: 0.1, DecaySteps: 10, Alpha: 0.1}, Steps: 5}}}),
+		MustNewAdamW(AdamWConfig{BaseConfig: BaseConfig{WeightDecay: 0.01, ExcludeFromWeightDecay: []string{"bias"}, Schedule: PiecewiseConstantDecay{Boundaries: []int{3, 6}, Values: []float32{1, 0.5, 0.1}}}}),
+		MustNewRMSprop(RMSpropConfig{Rho: 0.5, Momentum: 0.3, Centered: true, BaseConfig: BaseConfig{ClipValue: 0.1}}),
+		MustNewAdagrad(AdagradConfig{InitialAccumulatorValue: Zero, BaseConfig: BaseConfig{Schedule: ExponentialDecay{InitialLR: 1, DecaySteps: 3, DecayRate: 0.5, Staircase: true}}}),
+		MustNewSGD(SGDConfig{BaseConfig: BaseConfig{Schedule: InverseTimeDecay{InitialLR: 1, DecaySteps: 2, DecayRate: 0.5}}}),
+		MustNewSGD(SGDConfig{BaseConfig: BaseConfig{Schedule: PolynomialDecay{InitialLR: 1, DecaySteps: 4, Power: 2}}}),
+		MustNewSGD(SGDConfig{BaseConfig: BaseConfig{Schedule: StepDecay{InitialLR: 1, StepSize: 2, Gamma: 0.1}}}),
 	}
 	for _, o := range opts {
 		raw, err := json.Marshal(o.Config())
@@ -299,7 +313,7 @@ func TestFromConfigRoundTrip(t *testing.T) {
 }
 
 func TestSetLearningRateOverridesSchedule(t *testing.T) {
-	o := MustNewSGD(SGDConfig{Schedule: StepDecay{InitialLR: 1, StepSize: 1, Gamma: 0.5}})
+	o := MustNewSGD(SGDConfig{BaseConfig: BaseConfig{Schedule: StepDecay{InitialLR: 1, StepSize: 1, Gamma: 0.5}}})
 	if o.LearningRate() != 1 {
 		t.Fatal(o.LearningRate())
 	}
@@ -317,7 +331,7 @@ func TestSetLearningRateOverridesSchedule(t *testing.T) {
 }
 
 func TestWeightDecayExclusion(t *testing.T) {
-	o := MustNewSGD(SGDConfig{LearningRate: 0.5, WeightDecay: 0.2, ExcludeFromWeightDecay: []string{"bias"}})
+	o := MustNewSGD(SGDConfig{BaseConfig: BaseConfig{LearningRate: 0.5, WeightDecay: 0.2, ExcludeFromWeightDecay: []string{"bias"}}})
 	ps := quadParams()
 	k0, b0 := ps[0].Clone().Data(), ps[1].Clone().Data()
 	setGrad(ps[0], make([]float32, ps[0].Size()))
@@ -336,7 +350,7 @@ func TestWeightDecayExclusion(t *testing.T) {
 }
 
 func TestClippingLeavesGradients(t *testing.T) {
-	for _, cfg := range []SGDConfig{{ClipNorm: 0.1}, {GlobalClipNorm: 0.1}, {ClipValue: 0.1}} {
+	for _, cfg := range []SGDConfig{{BaseConfig: BaseConfig{ClipNorm: 0.1}}, {BaseConfig: BaseConfig{GlobalClipNorm: 0.1}}, {BaseConfig: BaseConfig{ClipValue: 0.1}}} {
 		o := MustNewSGD(cfg)
 		ps := quadParams()
 		quadStep(ps)
@@ -370,9 +384,9 @@ func TestClipNormValues(t *testing.T) {
 		cfg  SGDConfig
 		a, b []float32 // -update/lr = the clipped gradient
 	}{
-		{SGDConfig{LearningRate: 1, ClipNorm: 6}, []float32{3, 4}, []float32{0, 6}},
-		{SGDConfig{LearningRate: 1, GlobalClipNorm: 6.5}, []float32{1.5, 2}, []float32{0, 6}},
-		{SGDConfig{LearningRate: 1, ClipValue: 3.5}, []float32{3, 3.5}, []float32{0, 3.5}},
+		{SGDConfig{BaseConfig: BaseConfig{LearningRate: 1, ClipNorm: 6}}, []float32{3, 4}, []float32{0, 6}},
+		{SGDConfig{BaseConfig: BaseConfig{LearningRate: 1, GlobalClipNorm: 6.5}}, []float32{1.5, 2}, []float32{0, 6}},
+		{SGDConfig{BaseConfig: BaseConfig{LearningRate: 1, ClipValue: 3.5}}, []float32{3, 3.5}, []float32{0, 3.5}},
 	} {
 		ps := mk()
 		MustNewSGD(tc.cfg).Step(ps)
@@ -395,7 +409,7 @@ func TestStepDoesNotAllocate(t *testing.T) {
 			t.Errorf("%s: %v allocations per Step", name, n)
 		}
 	}
-	o := MustNewAdam(AdamConfig{ClipNorm: 0.01})
+	o := MustNewAdam(AdamConfig{BaseConfig: BaseConfig{ClipNorm: 0.01}})
 	ps := quadParams()
 	quadStep(ps)
 	o.Step(ps)
@@ -405,23 +419,22 @@ func TestStepDoesNotAllocate(t *testing.T) {
 }
 
 func TestLargeParameterParallel(t *testing.T) {
-	// Above parallelMin the update is split across workers; the result must
-	// equal the single-range update.
-	n := parallelMin*2 + 17
+	// A large update is split across workers by the backend; the result
+	// must equal the single-range kernel.
+	n := 1<<17 + 17
 	mk := func() *tensor.Tensor {
 		return tensor.RandNormal(tensor.NewRNG(9), 0, 1, n).SetName("big").SetRequiresGrad(true)
 	}
 	g := tensor.RandNormal(tensor.NewRNG(10), 0, 1, n).Data()
 	a := mk()
 	setGrad(a, g)
-	MustNewAdam(AdamConfig{LearningRate: 0.1}).Step([]*tensor.Tensor{a})
+	MustNewAdam(AdamConfig{BaseConfig: BaseConfig{LearningRate: 0.1}}).Step([]*tensor.Tensor{a})
 	b := mk()
-	o := MustNewAdam(AdamConfig{LearningRate: 0.1})
+	o := MustNewAdam(AdamConfig{BaseConfig: BaseConfig{LearningRate: 0.1}})
 	setGrad(b, g)
 	o.Build([]*tensor.Tensor{b})
-	o.cur = adamArgs{p: b.Data(), g: b.Grad().Data(), m: o.states["big"].slots[0], v: o.states["big"].slots[1],
-		alpha: float32(0.1 * math.Sqrt(1-0.999) / (1 - 0.9))}
-	o.kernel(0, n)
+	kernels.AdamUpdate(b.Data(), b.Grad().Data(), o.states["big"].slots[0], o.states["big"].slots[1],
+		float32(0.1*math.Sqrt(1-0.999)/(1-0.9)), 0.9, 0.999, 1e-7)
 	for i := range a.Data() {
 		if math.Abs(float64(a.Data()[i]-b.Data()[i])) > 1e-6 {
 			t.Fatalf("element %d: %g vs %g", i, a.Data()[i], b.Data()[i])
@@ -483,7 +496,7 @@ func TestSchedules(t *testing.T) {
 func TestScheduleDrivesOptimizer(t *testing.T) {
 	// With plain SGD and a unit gradient, each step moves p by exactly LR(k).
 	s := PiecewiseConstantDecay{Boundaries: []int{1}, Values: []float32{0.5, 0.25}}
-	o := MustNewSGD(SGDConfig{Schedule: s})
+	o := MustNewSGD(SGDConfig{BaseConfig: BaseConfig{Schedule: s}})
 	p := tensor.Zeros(1).SetName("p").SetRequiresGrad(true)
 	want := []float32{-0.5, -1, -1.25, -1.5}
 	for i, w := range want {

@@ -2,64 +2,147 @@ package optim
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/tensile-ml/tensile/internal/registry"
 )
 
-// ByName returns an optimizer with Keras's defaults for a Keras name:
-// "sgd", "adam", "adamw", "rmsprop" or "adagrad" (case-insensitive).
-func ByName(name string) (Optimizer, error) {
-	switch strings.ToLower(name) {
-	case "sgd":
-		return NewSGD(SGDConfig{})
-	case "adam":
-		return NewAdam(AdamConfig{})
-	case "adamw":
-		return NewAdamW(AdamWConfig{})
-	case "rmsprop":
-		return NewRMSprop(RMSpropConfig{})
-	case "adagrad":
-		return NewAdagrad(AdagradConfig{})
+// Factory builds an optimizer from a config map: the keys an optimizer's
+// Config returns (Keras's get_config names: "learning_rate", "beta_1", ...).
+// Missing or null keys take the defaults, so a factory called with an
+// empty map gives the optimizer with its default hyperparameters.
+type Factory func(config map[string]any) (Optimizer, error)
+
+var registered = registry.New[Factory]("optim", "optimizer")
+
+// Register makes an optimizer available to ByName and FromConfig under name
+// (matched ignoring case and underscores). Registering an empty name, a nil factory or a name
+// twice panics, as nn.Register does. Call it from an init function.
+func Register(name string, f Factory) {
+	if name == "" || f == nil {
+		panic("optim: Register needs a name and a factory")
 	}
-	return nil, fmt.Errorf("optim: unknown optimizer %q (want sgd, adam, adamw, rmsprop or adagrad)", name)
+	registered.Register(name, f)
 }
 
-// FromConfig rebuilds an optimizer from the output of its Config method
-// (after a JSON round trip numbers may be float64 or int; both are
-// accepted). Schedules are rebuilt from their Config as well.
+// Names returns the registered optimizer names, sorted.
+func Names() []string { return registered.Names() }
+
+func lookup(name string) (Factory, error) { return registered.Lookup(name) }
+
+// ByName returns an optimizer with its default hyperparameters for a
+// registered name, matched ignoring case: the built-in "sgd", "adam",
+// "adamw", "rmsprop", "adagrad" and "lazy_adam" (Adam with Lazy set), so
+// Keras's class names "Adam", "SGD" ... work too, or a name added with
+// Register.
+func ByName(name string) (Optimizer, error) {
+	f, err := lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	return f(map[string]any{})
+}
+
+// FromConfig rebuilds an optimizer from a config map. Two forms are
+// accepted: the output of an optimizer's Config method, whose "name" key
+// selects the factory, and Keras's serialized form
+// {"class_name": "Adam", "config": {...}}. After a JSON round trip numbers
+// may be float64 or int; both are accepted. Schedules are rebuilt from their
+// Config as well.
 func FromConfig(cfg map[string]any) (Optimizer, error) {
+	name := ""
+	if cls, ok := cfg["class_name"]; ok {
+		s, ok := cls.(string)
+		if !ok {
+			return nil, fmt.Errorf("optim: FromConfig: class_name %v (%T) is not a string", cls, cls)
+		}
+		name = s
+		sub, ok := cfg["config"].(map[string]any)
+		if !ok && cfg["config"] != nil {
+			return nil, fmt.Errorf("optim: FromConfig: %s: config is %T, not an object", s, cfg["config"])
+		}
+		if sub == nil {
+			sub = map[string]any{}
+		}
+		cfg = sub
+	} else {
+		r := cfgReader{m: cfg}
+		name = r.str("name")
+		if r.err != nil {
+			return nil, r.err
+		}
+		if name == "" {
+			return nil, fmt.Errorf("optim: FromConfig: the config has neither \"class_name\" nor \"name\"")
+		}
+	}
+	f, err := lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("optim: FromConfig: %w", err)
+	}
+	return f(cfg)
+}
+
+// DecodeBaseConfig reads the settings every optimizer shares from a config
+// map (the keys baseConfig writes: "learning_rate" as a number or a
+// schedule config, "clipnorm", "global_clipnorm", "clipvalue",
+// "weight_decay", "exclude_from_weight_decay"). A factory for a user's
+// optimizer calls it to honour them. A key present with value 0 reads as
+// Zero (an explicit zero).
+func DecodeBaseConfig(cfg map[string]any) (BaseConfig, error) {
 	r := cfgReader{m: cfg}
-	name := r.str("name")
+	b := r.base()
+	return b, r.err
+}
+
+func (r *cfgReader) base() BaseConfig {
 	lr, sched := r.learningRate()
-	clipN, gclip, clipV := r.f("clipnorm"), r.f("global_clipnorm"), r.f("clipvalue")
-	wd := r.f("weight_decay")
-	excl := r.strs("exclude_from_weight_decay")
-	if r.err != nil {
-		return nil, r.err
+	return BaseConfig{LearningRate: lr, Schedule: sched,
+		ClipNorm: r.zf("clipnorm"), GlobalClipNorm: r.zf("global_clipnorm"), ClipValue: r.zf("clipvalue"),
+		WeightDecay: r.zf("weight_decay"), ExcludeFromWeightDecay: r.strs("exclude_from_weight_decay")}
+}
+
+// builtin registers a built-in optimizer: read decodes the config with r,
+// and a decoding error wins over the constructor's.
+func builtin(name string, read func(r *cfgReader) (Optimizer, error)) {
+	Register(name, func(cfg map[string]any) (Optimizer, error) {
+		r := &cfgReader{m: cfg}
+		o, err := read(r)
+		if r.err != nil {
+			return nil, r.err
+		}
+		if err != nil {
+			return nil, err
+		}
+		return o, nil
+	})
+}
+
+func init() {
+	builtin("sgd", func(r *cfgReader) (Optimizer, error) {
+		return NewSGD(SGDConfig{BaseConfig: r.base(), Momentum: r.zf("momentum"), Nesterov: r.b("nesterov"), Lazy: r.b("lazy")})
+	})
+	adam := func(r *cfgReader) AdamConfig {
+		return AdamConfig{BaseConfig: r.base(), Beta1: r.zf("beta_1"), Beta2: r.zf("beta_2"), Epsilon: r.zf("epsilon"), AMSGrad: r.b("amsgrad"),
+			Lazy: r.b("lazy")}
 	}
-	var o Optimizer
-	var err error
-	switch name {
-	case "sgd":
-		o, err = NewSGD(SGDConfig{LearningRate: lr, Schedule: sched, Momentum: r.zf("momentum"), Nesterov: r.b("nesterov"),
-			ClipNorm: clipN, GlobalClipNorm: gclip, ClipValue: clipV, WeightDecay: wd, ExcludeFromWeightDecay: excl})
-	case "adam", "adamw":
-		c := AdamConfig{LearningRate: lr, Schedule: sched, Beta1: r.zf("beta_1"), Beta2: r.zf("beta_2"), Epsilon: r.zf("epsilon"),
-			AMSGrad: r.b("amsgrad"), ClipNorm: clipN, GlobalClipNorm: gclip, ClipValue: clipV, WeightDecay: wd, ExcludeFromWeightDecay: excl}
-		o, err = newAdam(name, c)
-	case "rmsprop":
-		o, err = NewRMSprop(RMSpropConfig{LearningRate: lr, Schedule: sched, Rho: r.zf("rho"), Momentum: r.zf("momentum"),
-			Epsilon: r.zf("epsilon"), Centered: r.b("centered"),
-			ClipNorm: clipN, GlobalClipNorm: gclip, ClipValue: clipV, WeightDecay: wd, ExcludeFromWeightDecay: excl})
-	case "adagrad":
-		o, err = NewAdagrad(AdagradConfig{LearningRate: lr, Schedule: sched, InitialAccumulatorValue: r.zf("initial_accumulator_value"),
-			Epsilon: r.zf("epsilon"), ClipNorm: clipN, GlobalClipNorm: gclip, ClipValue: clipV, WeightDecay: wd, ExcludeFromWeightDecay: excl})
-	default:
-		return nil, fmt.Errorf("optim: FromConfig: unknown optimizer name %q", name)
-	}
-	if r.err != nil {
-		return nil, r.err
-	}
-	return o, err
+	builtin("adam", func(r *cfgReader) (Optimizer, error) { return NewAdam(adam(r)) })
+	builtin("adamw", func(r *cfgReader) (Optimizer, error) { return NewAdamW(AdamWConfig(adam(r))) })
+	// TensorFlow Addons' LazyAdam: Adam with Lazy set (its Config says
+	// "adam" with "lazy": true).
+	builtin("lazy_adam", func(r *cfgReader) (Optimizer, error) {
+		c := adam(r)
+		if _, set := r.m["lazy"]; !set {
+			c.Lazy = true
+		}
+		return NewAdam(c)
+	})
+	builtin("rmsprop", func(r *cfgReader) (Optimizer, error) {
+		return NewRMSprop(RMSpropConfig{BaseConfig: r.base(), Rho: r.zf("rho"), Momentum: r.zf("momentum"),
+			Epsilon: r.zf("epsilon"), Centered: r.b("centered")})
+	})
+	builtin("adagrad", func(r *cfgReader) (Optimizer, error) {
+		return NewAdagrad(AdagradConfig{BaseConfig: r.base(), InitialAccumulatorValue: r.zf("initial_accumulator_value"),
+			Epsilon: r.zf("epsilon")})
+	})
 }
 
 // ScheduleFromConfig rebuilds a schedule from the output of its Config

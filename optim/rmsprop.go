@@ -3,30 +3,19 @@ package optim
 import (
 	"fmt"
 
-	"github.com/tensile-ml/tensile/internal/kernels"
+	"github.com/tensile-ml/tensile/backend"
 	"github.com/tensile-ml/tensile/tensor"
 )
 
 // RMSpropConfig configures RMSprop. Zero fields take the Keras defaults; use
 // Zero for an explicit 0 (e.g. Rho: optim.Zero). The shared fields are
-// described at SGDConfig.
+// described at BaseConfig.
 type RMSpropConfig struct {
-	LearningRate float32  // default 1e-3
-	Schedule     Schedule // per-step learning rate instead of LearningRate
-	Rho          float32  // default 0.9
-	Momentum     float32  // default 0
-	Epsilon      float32  // default 1e-7
-	Centered     bool     // divide by the estimated variance instead
-
-	ClipNorm               float32
-	GlobalClipNorm         float32
-	ClipValue              float32
-	WeightDecay            float32
-	ExcludeFromWeightDecay []string
-}
-
-func (c RMSpropConfig) common() common {
-	return common{c.LearningRate, c.Schedule, c.ClipNorm, c.GlobalClipNorm, c.ClipValue, c.WeightDecay, c.ExcludeFromWeightDecay}
+	BaseConfig         // LearningRate defaults to 1e-3
+	Rho        float32 // default 0.9
+	Momentum   float32 // default 0
+	Epsilon    float32 // default 1e-7
+	Centered   bool    // divide by the estimated variance instead
 }
 
 // RMSprop is Keras's RMSprop:
@@ -42,19 +31,12 @@ type RMSprop struct {
 	core
 	rho, momentum, eps float32
 	centered           bool
-	cur                rmsArgs
-	run                func(lo, hi int)
-}
-
-type rmsArgs struct {
-	p, g, v, mom, avg []float32
-	lr                float32
 }
 
 // NewRMSprop returns an RMSprop optimizer, or an error for an invalid config.
 func NewRMSprop(cfg RMSpropConfig) (*RMSprop, error) {
 	cfg.Momentum = orDefault(cfg.Momentum, 0)
-	c, err := cfg.common().validate("rmsprop", 1e-3)
+	c, err := cfg.BaseConfig.validate("rmsprop", 1e-3)
 	if err != nil {
 		return nil, err
 	}
@@ -76,39 +58,26 @@ func NewRMSprop(cfg RMSpropConfig) (*RMSprop, error) {
 		slots = append(slots, "average_gradient")
 	}
 	o := &RMSprop{core: newCore("rmsprop", c, slots, nil), rho: rho, momentum: cfg.Momentum, eps: eps, centered: cfg.Centered}
-	o.run = func(lo, hi int) { o.kernel(lo, hi) }
 	return o, nil
 }
 
 // MustNewRMSprop is NewRMSprop that panics on an invalid config.
 func MustNewRMSprop(cfg RMSpropConfig) *RMSprop { return must(NewRMSprop(cfg)) }
 
-func (o *RMSprop) kernel(lo, hi int) {
-	a := &o.cur
-	var mom, avg []float32
-	if a.mom != nil {
-		mom = a.mom[lo:hi]
-	}
-	if a.avg != nil {
-		avg = a.avg[lo:hi]
-	}
-	kernels.RMSpropUpdate(a.p[lo:hi], a.g[lo:hi], a.v[lo:hi], mom, avg, a.lr, o.rho, o.momentum, o.eps)
-}
-
 // Step updates every parameter that has a gradient.
 func (o *RMSprop) Step(params []*tensor.Tensor) {
-	o.step(params, func(st *paramState, p, g []float32, lr float32) {
-		o.cur = rmsArgs{p: p, g: g, v: st.slots[0], lr: lr}
+	o.step(params, func(st *paramState, p, g backend.Buffer, lr float32) {
+		u := backend.Update{Op: backend.RMSprop, LR: lr, Rho: o.rho, Momentum: o.momentum, Eps: o.eps}
+		var mom, avg backend.Buffer
 		i := 1
 		if o.momentum > 0 {
-			o.cur.mom = st.slots[i]
+			mom = backend.Host(st.slots[i])
 			i++
 		}
 		if o.centered {
-			o.cur.avg = st.slots[i]
+			avg = backend.Host(st.slots[i])
 		}
-		runUpdate(len(p), o.run)
-		o.cur = rmsArgs{}
+		tensor.Backend().ApplyUpdate(u, p, g, backend.Host(st.slots[0]), mom, avg)
 	})
 }
 

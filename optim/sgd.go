@@ -3,42 +3,23 @@ package optim
 import (
 	"fmt"
 
-	"github.com/tensile-ml/tensile/internal/kernels"
-	"github.com/tensile-ml/tensile/internal/parallel"
+	"github.com/tensile-ml/tensile/backend"
 	"github.com/tensile-ml/tensile/tensor"
 )
 
-// SGDConfig configures SGD. Zero fields take the Keras defaults.
-//
-// The fields LearningRate, Schedule, ClipNorm, GlobalClipNorm, ClipValue,
-// WeightDecay and ExcludeFromWeightDecay mean the same in every optimizer's
-// config:
-//   - LearningRate is the fixed learning rate (0: the optimizer's default);
-//     Schedule, if set, gives the rate per step instead (set one, not both).
-//   - ClipNorm rescales each parameter's gradient to L2 norm at most ClipNorm;
-//     GlobalClipNorm rescales all gradients together so that their joint norm
-//     is at most GlobalClipNorm; ClipValue clips each gradient element to
-//     [-ClipValue, ClipValue]. At most one may be set; 0 means off. Clipping
-//     works on a copy: the parameters' Grad tensors are not modified.
-//   - WeightDecay w shrinks each parameter before the update, p -= lr·w·p
-//     (decoupled weight decay, as Keras applies it for every optimizer);
-//     parameters whose name contains one of ExcludeFromWeightDecay are
-//     left alone.
+// SGDConfig configures SGD. Zero fields take the Keras defaults. The shared
+// fields are described at BaseConfig.
 type SGDConfig struct {
-	LearningRate float32  // default 0.01
-	Schedule     Schedule // per-step learning rate instead of LearningRate
-	Momentum     float32  // default 0 (plain SGD)
-	Nesterov     bool     // Nesterov momentum
-
-	ClipNorm               float32
-	GlobalClipNorm         float32
-	ClipValue              float32
-	WeightDecay            float32
-	ExcludeFromWeightDecay []string
-}
-
-func (c SGDConfig) common() common {
-	return common{c.LearningRate, c.Schedule, c.ClipNorm, c.GlobalClipNorm, c.ClipValue, c.WeightDecay, c.ExcludeFromWeightDecay}
+	BaseConfig         // LearningRate defaults to 0.01
+	Momentum   float32 // default 0 (plain SGD)
+	Nesterov   bool    // Nesterov momentum
+	// Lazy makes momentum SGD update only the rows of a row-sparse
+	// gradient (an embedding table's; see tensor.RowGrad), as TensorFlow's
+	// sparse momentum apply does: rows not looked up keep their value and
+	// momentum. Without it such a gradient is densified and the update
+	// equals Keras's. Plain SGD (momentum 0) always updates just the rows,
+	// which is exact.
+	Lazy bool
 }
 
 // SGD is stochastic gradient descent with optional (Nesterov) momentum, with
@@ -54,19 +35,12 @@ type SGD struct {
 	core
 	momentum float32
 	nesterov bool
-	cur      sgdArgs
-	run      func(lo, hi int)
-}
-
-type sgdArgs struct {
-	p, g, m []float32
-	lr      float32
 }
 
 // NewSGD returns an SGD optimizer, or an error for an invalid config.
 func NewSGD(cfg SGDConfig) (*SGD, error) {
 	cfg.Momentum = orDefault(cfg.Momentum, 0)
-	c, err := cfg.common().validate("sgd", 0.01)
+	c, err := cfg.BaseConfig.validate("sgd", 0.01)
 	if err != nil {
 		return nil, err
 	}
@@ -78,32 +52,29 @@ func NewSGD(cfg SGDConfig) (*SGD, error) {
 		slots = []string{"momentum"}
 	}
 	o := &SGD{core: newCore("sgd", c, slots, nil), momentum: cfg.Momentum, nesterov: cfg.Nesterov}
-	o.run = func(lo, hi int) { o.kernel(lo, hi) }
+	if cfg.Momentum == 0 || cfg.Lazy {
+		o.sparse = o.rule
+	}
 	return o, nil
 }
 
 // MustNewSGD is NewSGD that panics on an invalid config.
 func MustNewSGD(cfg SGDConfig) *SGD { return must(NewSGD(cfg)) }
 
-func (o *SGD) kernel(lo, hi int) {
-	a := &o.cur
-	if a.m == nil {
-		kernels.SGDUpdate(a.p[lo:hi], a.g[lo:hi], a.lr)
-		return
-	}
-	kernels.MomentumUpdate(a.p[lo:hi], a.g[lo:hi], a.m[lo:hi], a.lr, o.momentum, o.nesterov)
-}
-
 // Step updates every parameter that has a gradient.
 func (o *SGD) Step(params []*tensor.Tensor) {
-	o.step(params, func(st *paramState, p, g []float32, lr float32) {
-		o.cur = sgdArgs{p: p, g: g, lr: lr}
-		if len(st.slots) > 0 {
-			o.cur.m = st.slots[0]
-		}
-		runUpdate(len(p), o.run)
-		o.cur = sgdArgs{}
+	o.step(params, func(st *paramState, p, g backend.Buffer, lr float32) {
+		applyRule(o.rule(st, lr), st, p, g)
 	})
+}
+
+// rule is the update of a parameter with state st: plain SGD, or momentum
+// (Nesterov's when set) when the optimizer keeps a momentum slot.
+func (o *SGD) rule(st *paramState, lr float32) backend.Update {
+	if len(st.slots) > 0 {
+		return backend.Update{Op: backend.Momentum, LR: lr, Momentum: o.momentum, Nesterov: o.nesterov}
+	}
+	return backend.Update{Op: backend.SGD, LR: lr}
 }
 
 // Config returns the name "sgd" and the hyperparameters.
@@ -111,20 +82,13 @@ func (o *SGD) Config() map[string]any {
 	m := o.baseConfig()
 	m["momentum"] = float64(o.momentum)
 	m["nesterov"] = o.nesterov
+	m["lazy"] = o.sparse != nil && o.momentum > 0
 	return m
 }
 
 // runUpdate runs fn over [0, n), split across the worker pool for large n.
 // fn is created once per optimizer, so the step allocates nothing for small
 // parameters.
-func runUpdate(n int, fn func(lo, hi int)) {
-	if n < parallelMin {
-		fn(0, n)
-		return
-	}
-	parallel.For(n, parallelMin/2, fn)
-}
-
 func must[T any](v T, err error) T {
 	if err != nil {
 		panic(err)

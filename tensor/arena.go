@@ -1,5 +1,7 @@
 package tensor
 
+import "github.com/tensile-ml/tensile/backend"
+
 // Arena recycles tensor buffers across training steps so that a steady-state
 // step does not allocate its activations and gradients anew from the Go heap.
 //
@@ -13,25 +15,25 @@ package tensor
 // An Arena is not safe for concurrent use: one training loop owns it. Ops on
 // tensors without an arena (the default) allocate from the Go heap as usual.
 type Arena struct {
-	free map[int][][]float32
-	used [][]float32
+	free map[int][]backend.Buffer
+	used []backend.Buffer
 }
 
 // NewArena returns an empty arena.
-func NewArena() *Arena { return &Arena{free: map[int][][]float32{}} }
+func NewArena() *Arena { return &Arena{free: map[int][]backend.Buffer{}} }
 
-// raw returns a buffer of n elements with undefined contents. A nil arena
-// allocates from the Go heap.
-func (a *Arena) raw(n int) []float32 {
+// raw returns a backend buffer of n elements with undefined contents. A nil
+// arena allocates a new one from the backend (on the CPU: the Go heap).
+func (a *Arena) raw(n int) backend.Buffer {
 	if a == nil {
-		return make([]float32, n)
+		return engine.Alloc(n)
 	}
-	var buf []float32
+	var buf backend.Buffer
 	if l := a.free[n]; len(l) > 0 {
 		buf = l[len(l)-1]
 		a.free[n] = l[:len(l)-1]
 	} else {
-		buf = make([]float32, n)
+		buf = engine.Alloc(n)
 	}
 	a.used = append(a.used, buf)
 	return buf
@@ -40,7 +42,7 @@ func (a *Arena) raw(n int) []float32 {
 // Reset makes every buffer handed out since the last Reset available again.
 func (a *Arena) Reset() {
 	for _, b := range a.used {
-		a.free[len(b)] = append(a.free[len(b)], b)
+		a.free[b.Len()] = append(a.free[b.Len()], b)
 	}
 	clear(a.used)
 	a.used = a.used[:0]
@@ -70,7 +72,7 @@ func (a *Arena) FromSlice(data []float32, shape ...int) *Tensor {
 		argErr("FromSlice", "%d values do not fill shape %v", len(data), shape)
 	}
 	t := empty(a, shape...)
-	copy(t.data, data)
+	engine.CopyIn(t.buf, data)
 	return t
 }
 

@@ -3,7 +3,7 @@ package tensor
 import (
 	"sync/atomic"
 
-	"github.com/tensile-ml/tensile/internal/kernels"
+	"github.com/tensile-ml/tensile/backend"
 )
 
 // node records how a tensor was computed, for the backward pass.
@@ -105,18 +105,27 @@ func (t *Tensor) SetRequiresGrad(v bool) *Tensor {
 }
 
 // Grad returns the gradient accumulated by Backward for a leaf tensor, or nil.
-func (t *Tensor) Grad() *Tensor { return t.grad }
+// A row-sparse part (see RowGrad) is first added into it.
+func (t *Tensor) Grad() *Tensor {
+	if rowLive.Load() != 0 {
+		t.mergeRows()
+	}
+	return t.grad
+}
 
 // ZeroGrad drops the accumulated gradient.
 func (t *Tensor) ZeroGrad() {
 	if t.grad != nil {
-		clear(t.grad.data)
+		clear(t.grad.buf.Host)
+	}
+	if rowLive.Load() != 0 {
+		t.dropRows()
 	}
 }
 
 // Detach returns a view of t that shares storage but has no gradient history.
 func (t *Tensor) Detach() *Tensor {
-	return &Tensor{data: t.data, shape: t.shape, strides: t.strides, offset: t.offset, arena: t.arena}
+	return &Tensor{buf: t.buf, shape: t.shape, strides: t.strides, offset: t.offset, arena: t.arena}
 }
 
 // Op returns the name of the op that computed t, or "" for a leaf.
@@ -136,7 +145,7 @@ func (t *Tensor) Backward() {
 		shapeErr("Backward", "is not a scalar; use BackwardWith", t.shape)
 	}
 	g := empty(t.arena, t.shape...)
-	g.data[0] = 1
+	g.buf.Host[0] = 1
 	t.BackwardWith(g)
 }
 
@@ -153,7 +162,7 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 	// that what they compute from it records no graph, without switching
 	// recording off for other goroutines.
 	if !g.inference {
-		g = &Tensor{data: g.data, shape: g.shape, strides: g.strides, offset: g.offset, arena: g.arena, inference: true}
+		g = &Tensor{buf: g.buf, shape: g.shape, strides: g.strides, offset: g.offset, arena: g.arena, inference: true}
 	}
 	order := topo(t)
 	grads := make(map[*Tensor]*Tensor, len(order))
@@ -190,7 +199,6 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 				addRegion(buf, s, gn)
 			}
 			n.node = releasedNode
-			n.convLink = nil
 			continue
 		}
 		gs := n.node.backward(gn)
@@ -211,14 +219,13 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 			}
 		}
 		n.node = releasedNode // release the tape as we go
-		n.convLink = nil
 	}
 }
 
 // ownedCopy returns a contiguous copy of t allocated from arena a.
 func ownedCopy(a *Arena, t *Tensor) *Tensor {
 	out := empty(a, t.shape...)
-	copy(out.data, t.Data())
+	copy(out.buf.Host, t.Data())
 	return out
 }
 
@@ -229,12 +236,13 @@ func addRegion(buf *Tensor, s *sliceRange, g *Tensor) {
 		return
 	}
 	base := buf.offset + s.start*buf.strides[s.axis]
-	d := g.Data()
+	g = g.contiguous()
+	d := g.storage()
 	last := g.shape[len(g.shape)-1]
 	pos := 0
 	rows(g.shape, [][]int{buf.strides}, []int{base}, func(offs []int) {
-		dst := buf.data[offs[0] : offs[0]+last]
-		kernels.AddVV(dst, dst, d[pos:pos+last])
+		dst := buf.buf.Slice(offs[0], offs[0]+last)
+		engine.Binary(backend.Add, dst, dst, d.Slice(pos, pos+last))
 		pos += last
 	})
 }
@@ -248,8 +256,8 @@ func accumulateLeaf(t, g *Tensor) {
 
 // addInto adds src to dst elementwise (same shape; dst contiguous).
 func addInto(dst, src *Tensor) {
-	d := dst.data[dst.offset : dst.offset+dst.Size()]
-	kernels.AddVV(d, d, src.Data())
+	d := dst.storage()
+	engine.Binary(backend.Add, d, d, src.contiguous().storage())
 }
 
 // topo returns the graph under t in topological order (inputs first).

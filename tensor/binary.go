@@ -1,34 +1,26 @@
 package tensor
 
-import "github.com/tensile-ml/tensile/internal/kernels"
+import "github.com/tensile-ml/tensile/backend"
 
-// binKernels are the slice kernels of one binary op: vector-vector,
-// vector-scalar and scalar-vector.
-type binKernels struct {
-	vv func(dst, a, b []float32)
-	vs func(dst, a []float32, s float32)
-	sv func(dst []float32, s float32, b []float32)
-}
-
-// binary applies k elementwise with NumPy broadcasting and returns a new
+// binary applies the backend op k elementwise with NumPy broadcasting and returns a new
 // tensor of the broadcast shape (no gradient recorded).
-func binary(op string, a, b *Tensor, k binKernels) *Tensor {
+func binary(op string, a, b *Tensor, k backend.BinaryOp) *Tensor {
 	shape := broadcastShapes(op, a.shape, b.shape)
 	out := empty(arenaOf(a, b), shape...)
 	if sameShape(a.shape, b.shape) && a.IsContiguous() && b.IsContiguous() {
-		k.vv(out.data, a.Data(), b.Data())
+		engine.Binary(k, out.buf, a.storage(), b.storage())
 		return out
 	}
 	if b.Size() == 1 && a.IsContiguous() && sameShape(a.shape, shape) {
-		k.vs(out.data, a.Data(), b.data[b.offset])
+		engine.BinaryScalar(k, out.buf, a.storage(), b.buf.Host[b.offset], false)
 		return out
 	}
 	if a.Size() == 1 && b.IsContiguous() && sameShape(b.shape, shape) {
-		k.sv(out.data, a.data[a.offset], b.Data())
+		engine.BinaryScalar(k, out.buf, b.storage(), a.buf.Host[a.offset], true)
 		return out
 	}
 	if len(shape) == 0 {
-		k.vv(out.data, a.data[a.offset:a.offset+1], b.data[b.offset:b.offset+1])
+		engine.Binary(k, out.buf, a.buf.Slice(a.offset, a.offset+1), b.buf.Slice(b.offset, b.offset+1))
 		return out
 	}
 	sa, sb := broadcastStrides(a, shape), broadcastStrides(b, shape)
@@ -37,52 +29,45 @@ func binary(op string, a, b *Tensor, k binKernels) *Tensor {
 	pos := 0
 	var tmpA, tmpB []float32
 	rows(shape, [][]int{sa, sb}, []int{a.offset, b.offset}, func(offs []int) {
-		dst := out.data[pos : pos+last]
+		dst := out.buf.Slice(pos, pos+last)
 		pos += last
 		oa, ob := offs[0], offs[1]
 		switch {
 		case la == 1 && lb == 1:
-			k.vv(dst, a.data[oa:oa+last], b.data[ob:ob+last])
+			engine.Binary(k, dst, a.buf.Slice(oa, oa+last), b.buf.Slice(ob, ob+last))
 		case la == 1 && lb == 0:
-			k.vs(dst, a.data[oa:oa+last], b.data[ob])
+			engine.BinaryScalar(k, dst, a.buf.Slice(oa, oa+last), b.buf.Host[ob], false)
 		case la == 0 && lb == 1:
-			k.sv(dst, a.data[oa], b.data[ob:ob+last])
+			engine.BinaryScalar(k, dst, b.buf.Slice(ob, ob+last), a.buf.Host[oa], true)
 		default:
 			if tmpA == nil {
 				tmpA, tmpB = make([]float32, last), make([]float32, last)
 			}
 			for i := 0; i < last; i++ {
-				tmpA[i] = a.data[oa+i*la]
-				tmpB[i] = b.data[ob+i*lb]
+				tmpA[i] = a.buf.Host[oa+i*la]
+				tmpB[i] = b.buf.Host[ob+i*lb]
 			}
-			k.vv(dst, tmpA, tmpB)
+			engine.Binary(k, dst, backend.Host(tmpA), backend.Host(tmpB))
 		}
 	})
 	return out
 }
 
-var (
-	addK = binKernels{kernels.AddVV, kernels.AddVS, func(d []float32, s float32, b []float32) { kernels.AddVS(d, b, s) }}
-	subK = binKernels{kernels.SubVV, kernels.SubVS, kernels.SubSV}
-	mulK = binKernels{kernels.MulVV, kernels.MulVS, func(d []float32, s float32, b []float32) { kernels.MulVS(d, b, s) }}
-	divK = binKernels{kernels.DivVV, kernels.DivVS, kernels.DivSV}
-)
-
 // Add returns a + b with broadcasting.
 func Add(a, b *Tensor) *Tensor {
-	out := binary("Add", a, b, addK)
+	out := binary("Add", a, b, backend.Add)
 	return record(out, "Add", func(g *Tensor) []*Tensor { return []*Tensor{g, g} }, a, b)
 }
 
 // Sub returns a - b with broadcasting.
 func Sub(a, b *Tensor) *Tensor {
-	out := binary("Sub", a, b, subK)
+	out := binary("Sub", a, b, backend.Sub)
 	return record(out, "Sub", func(g *Tensor) []*Tensor { return []*Tensor{g, Neg(g)} }, a, b)
 }
 
 // Mul returns a * b elementwise with broadcasting.
 func Mul(a, b *Tensor) *Tensor {
-	out := binary("Mul", a, b, mulK)
+	out := binary("Mul", a, b, backend.Mul)
 	return record(out, "Mul", func(g *Tensor) []*Tensor {
 		var ga, gb *Tensor
 		if a.requiresGrad {
@@ -97,7 +82,7 @@ func Mul(a, b *Tensor) *Tensor {
 
 // Div returns a / b elementwise with broadcasting.
 func Div(a, b *Tensor) *Tensor {
-	out := binary("Div", a, b, divK)
+	out := binary("Div", a, b, backend.Div)
 	return record(out, "Div", func(g *Tensor) []*Tensor {
 		var ga, gb *Tensor
 		if a.requiresGrad {
@@ -118,7 +103,7 @@ func Neg(a *Tensor) *Tensor { return MulScalar(a, -1) }
 func AddScalar(a *Tensor, s float32) *Tensor {
 	src := a.contiguous()
 	out := empty(a.arena, a.shape...)
-	kernels.AddVS(out.data, src.Data(), s)
+	engine.Unary(backend.AddScalar, out.buf, src.storage(), s, 0)
 	return record(out, "AddScalar", func(g *Tensor) []*Tensor { return []*Tensor{g} }, src)
 }
 
@@ -126,6 +111,6 @@ func AddScalar(a *Tensor, s float32) *Tensor {
 func MulScalar(a *Tensor, s float32) *Tensor {
 	src := a.contiguous()
 	out := empty(a.arena, a.shape...)
-	kernels.MulVS(out.data, src.Data(), s)
+	engine.Unary(backend.MulScalar, out.buf, src.storage(), s, 0)
 	return record(out, "MulScalar", func(g *Tensor) []*Tensor { return []*Tensor{MulScalar(g, s)} }, src)
 }

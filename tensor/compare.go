@@ -1,43 +1,28 @@
 package tensor
 
-import "github.com/tensile-ml/tensile/internal/kernels"
+import "github.com/tensile-ml/tensile/backend"
 
 // This file holds the comparisons, which return 0/1 float tensors and record
 // no gradient, and Where, which selects between two tensors by a condition.
 
-// cmpSwap turns a vector-scalar comparison kernel into the scalar-vector
-// form of the mirrored comparison: s OP b[i] is b[i] MIRROR s.
-func cmpSwap(vs func(dst, a []float32, s float32)) func(dst []float32, s float32, b []float32) {
-	return func(dst []float32, s float32, b []float32) { vs(dst, b, s) }
-}
-
-var (
-	cmpEqK = binKernels{kernels.EqVV, kernels.EqVS, cmpSwap(kernels.EqVS)}
-	cmpNeK = binKernels{kernels.NeVV, kernels.NeVS, cmpSwap(kernels.NeVS)}
-	cmpGtK = binKernels{kernels.GtVV, kernels.GtVS, cmpSwap(kernels.LtVS)}
-	cmpGeK = binKernels{kernels.GeVV, kernels.GeVS, cmpSwap(kernels.LeVS)}
-	cmpLtK = binKernels{kernels.LtVV, kernels.LtVS, cmpSwap(kernels.GtVS)}
-	cmpLeK = binKernels{kernels.LeVV, kernels.LeVS, cmpSwap(kernels.GeVS)}
-)
-
 // Equal returns 1 where a == b and 0 elsewhere, with broadcasting. Like all
 // comparisons it records no gradient.
-func Equal(a, b *Tensor) *Tensor { return binary("Equal", a, b, cmpEqK) }
+func Equal(a, b *Tensor) *Tensor { return binary("Equal", a, b, backend.Equal) }
 
 // NotEqual returns 1 where a != b and 0 elsewhere, with broadcasting.
-func NotEqual(a, b *Tensor) *Tensor { return binary("NotEqual", a, b, cmpNeK) }
+func NotEqual(a, b *Tensor) *Tensor { return binary("NotEqual", a, b, backend.NotEqual) }
 
 // Greater returns 1 where a > b and 0 elsewhere, with broadcasting.
-func Greater(a, b *Tensor) *Tensor { return binary("Greater", a, b, cmpGtK) }
+func Greater(a, b *Tensor) *Tensor { return binary("Greater", a, b, backend.Greater) }
 
 // GreaterEqual returns 1 where a >= b and 0 elsewhere, with broadcasting.
-func GreaterEqual(a, b *Tensor) *Tensor { return binary("GreaterEqual", a, b, cmpGeK) }
+func GreaterEqual(a, b *Tensor) *Tensor { return binary("GreaterEqual", a, b, backend.GreaterEq) }
 
 // Less returns 1 where a < b and 0 elsewhere, with broadcasting.
-func Less(a, b *Tensor) *Tensor { return binary("Less", a, b, cmpLtK) }
+func Less(a, b *Tensor) *Tensor { return binary("Less", a, b, backend.Less) }
 
 // LessEqual returns 1 where a <= b and 0 elsewhere, with broadcasting.
-func LessEqual(a, b *Tensor) *Tensor { return binary("LessEqual", a, b, cmpLeK) }
+func LessEqual(a, b *Tensor) *Tensor { return binary("LessEqual", a, b, backend.LessEq) }
 
 // whereShape broadcasts the shapes of Where's three operands, naming all
 // three when they do not fit.
@@ -83,9 +68,9 @@ func Where(cond, a, b *Tensor) *Tensor {
 	switch {
 	case sameShape(cond.shape, shape) && sameShape(a.shape, shape) && sameShape(b.shape, shape) &&
 		cond.IsContiguous() && a.IsContiguous() && b.IsContiguous():
-		kernels.Where(out.data, cond.Data(), a.Data(), b.Data())
+		engine.Where(out.buf, cond.storage(), a.storage(), b.storage())
 	case len(shape) == 0:
-		kernels.Where(out.data, cond.data[cond.offset:cond.offset+1], a.data[a.offset:a.offset+1], b.data[b.offset:b.offset+1])
+		engine.Where(out.buf, cond.buf.Slice(cond.offset, cond.offset+1), a.buf.Slice(a.offset, a.offset+1), b.buf.Slice(b.offset, b.offset+1))
 	default:
 		last := shape[len(shape)-1]
 		strides := make([][]int, 3)
@@ -102,9 +87,9 @@ func Where(cond, a, b *Tensor) *Tensor {
 		rows(shape, strides, offsets, func(offs []int) {
 			var r [3][]float32
 			for i, t := range ops {
-				r[i] = whereRow(tmp[i], t.data, offs[i], strides[i][len(shape)-1], last)
+				r[i] = whereRow(tmp[i], t.buf.Host, offs[i], strides[i][len(shape)-1], last)
 			}
-			kernels.Where(out.data[pos:pos+last], r[0], r[1], r[2])
+			engine.Where(out.buf.Slice(pos, pos+last), backend.Host(r[0]), backend.Host(r[1]), backend.Host(r[2]))
 			pos += last
 		})
 	}

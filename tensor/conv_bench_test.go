@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"testing"
+
+	"github.com/tensile-ml/tensile/backend"
 )
 
 // mnistConvShapes are the convolutions of the Keras MNIST CNN at batch 32:
@@ -26,30 +28,31 @@ func BenchmarkConv2DMNIST(b *testing.B) {
 		k := RandUniform(rng, -1, 1, 3, 3, s.c, s.f)
 		bias := RandUniform(rng, -1, 1, s.f)
 		pl := convSetup(x, k, bias, Conv2DOptions{ReLU: true})
-		out := make([]float32, batch*pl.p*s.f)
-		flops := 2 * float64(batch*pl.p*pl.k*s.f)
+		g := pl.Spec().Geom
+		out := Zeros(batch, g.OH, g.OW, s.f)
+		flops := 2 * float64(batch*g.OH*g.OW*g.KH*g.KW*g.C*s.f)
 		b.Run(s.name+"/forward", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				convForward(out, x.data, k.data, bias.data, pl, true)
+				engine.ConvForward(pl, out.buf, x.buf, k.buf, bias.buf, true)
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
-		dx := make([]float32, x.Size())
-		dw := make([]float32, k.Size())
-		db := make([]float32, s.f)
-		dy := RandUniform(rng, -1, 1, batch, pl.g.OH, pl.g.OW, s.f).data
+		dx := Zeros(x.shape...).buf
+		dw := Zeros(k.shape...).buf
+		db := Zeros(s.f).buf
+		dy := RandUniform(rng, -1, 1, batch, g.OH, g.OW, s.f).buf
 		for _, withDx := range []bool{true, false} {
 			name := s.name + "/backward"
 			ddx := dx
 			if !withDx {
 				name += "NoDx"
-				ddx = nil
+				ddx = backend.Buffer{}
 			}
 			b.Run(name, func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					convBackward(ddx, dw, db, dy, x.data, k.data, pl, nil, nil)
+					engine.ConvBackward(pl, ddx, dw, db, dy, x.buf, k.buf, backend.Buffer{}, backend.Buffer{})
 				}
 				f := flops
 				if withDx {
@@ -68,7 +71,7 @@ func BenchmarkConv2DMNISTOp(b *testing.B) {
 	for _, s := range mnistConvShapes {
 		rng := NewRNG(2)
 		a := NewArena()
-		x := a.FromSlice(RandUniform(rng, -1, 1, batch, s.h, s.w, s.c).data, batch, s.h, s.w, s.c)
+		x := a.FromSlice(RandUniform(rng, -1, 1, batch, s.h, s.w, s.c).buf.Host, batch, s.h, s.w, s.c)
 		k := RandUniform(rng, -1, 1, 3, 3, s.c, s.f).SetRequiresGrad(true)
 		bias := Zeros(s.f).SetRequiresGrad(true)
 		b.Run(fmt.Sprintf("%s/forward+backward", s.name), func(b *testing.B) {
@@ -87,7 +90,7 @@ func BenchmarkConv2DMNISTOp(b *testing.B) {
 func BenchmarkMaxPool2DMNIST(b *testing.B) {
 	rng := NewRNG(3)
 	a := NewArena()
-	x := a.FromSlice(RandUniform(rng, -1, 1, 32, 26, 26, 32).data, 32, 26, 26, 32)
+	x := a.FromSlice(RandUniform(rng, -1, 1, 32, 26, 26, 32).buf.Host, 32, 26, 26, 32)
 	b.Run("forward", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -108,13 +111,12 @@ func BenchmarkMaxPool2DMNIST(b *testing.B) {
 }
 
 // BenchmarkConv1Pool1MNIST times the MNIST CNN's first convolution (ReLU)
-// and 2×2 max pooling, forward+backward at batch 32; "fused" lets the
-// pooling backward compute the convolution's gradients (c1Link),
-// "unfused" puts an identity reshape between them.
+// and 2×2 max pooling, forward+backward at batch 32; "fused" runs them as
+// Conv2DMaxPool, "unfused" as Conv2D then MaxPool2D.
 func BenchmarkConv1Pool1MNIST(b *testing.B) {
 	rng := NewRNG(4)
 	a := NewArena()
-	x := a.FromSlice(RandUniform(rng, 0, 1, 32, 28, 28, 1).data, 32, 28, 28, 1)
+	x := a.FromSlice(RandUniform(rng, 0, 1, 32, 28, 28, 1).buf.Host, 32, 28, 28, 1)
 	k := RandUniform(rng, -1, 1, 3, 3, 1, 32).SetRequiresGrad(true)
 	bias := Zeros(32).SetRequiresGrad(true)
 	for _, fused := range []bool{true, false} {
@@ -125,11 +127,12 @@ func BenchmarkConv1Pool1MNIST(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				y := Conv2D(x, k, bias, Conv2DOptions{ReLU: true})
-				if !fused {
-					y = y.Reshape(y.shape...)
+				var p *Tensor
+				if fused {
+					p = Conv2DMaxPool(x, k, bias, Conv2DOptions{ReLU: true}, Pool2DOptions{})
+				} else {
+					p = MaxPool2D(Conv2D(x, k, bias, Conv2DOptions{ReLU: true}), Pool2DOptions{})
 				}
-				p := MaxPool2D(y, Pool2DOptions{})
 				p.BackwardWith(p)
 				a.Reset()
 			}

@@ -1,6 +1,6 @@
 package tensor
 
-import "github.com/tensile-ml/tensile/internal/kernels"
+import "github.com/tensile-ml/tensile/backend"
 
 // xentLogits validates logits [B, K] and returns them contiguous with their
 // log-softmax along K.
@@ -12,7 +12,7 @@ func xentLogits(op string, logits *Tensor) (x, logp *Tensor, b, k int) {
 	b, k = x.shape[0], x.shape[1]
 	logp = empty(x.arena, b, k)
 	if k > 0 {
-		kernels.LogSoftmax(logp.data, x.Data(), b, k, 1)
+		engine.Softmax(logp.buf, x.storage(), b, k, 1, true)
 	}
 	return x, logp, b, k
 }
@@ -40,13 +40,11 @@ func SoftmaxCrossEntropy(logits *Tensor, labels []int) *Tensor {
 	x, logp, b, _ := xentLogits(op, logits)
 	labs := append([]int(nil), labels...)
 	out := empty(x.arena, b)
-	for i, l := range labs {
-		out.data[i] = -logp.data[i*k+l]
-	}
+	engine.XentSparse(out.buf, logp.buf, labs, k)
 	return record(out, op, func(g *Tensor) []*Tensor {
 		g = g.contiguous()
 		dx := empty(g.arena, b, k)
-		kernels.XentSparseBackward(dx.data, g.Data(), logp.data, labs, k)
+		engine.XentSparseBackward(dx.buf, g.storage(), logp.buf, labs, k)
 		return []*Tensor{dx}
 	}, x)
 }
@@ -64,20 +62,20 @@ func SoftmaxCrossEntropyDense(logits, targets *Tensor) *Tensor {
 	x, logp, b, k := xentLogits(op, logits)
 	t := targets.contiguous()
 	out := empty(arenaOf(x, t), b)
-	kernels.XentDense(out.data, logp.data, t.Data(), k)
+	engine.XentDense(out.buf, logp.buf, t.storage(), k)
 	return record(out, op, func(g *Tensor) []*Tensor {
 		g = g.contiguous()
 		var dx, dt *Tensor
-		var dxd, dtd []float32
+		var dxd, dtd backend.Buffer
 		if x.requiresGrad {
 			dx = empty(g.arena, b, k)
-			dxd = dx.data
+			dxd = dx.buf
 		}
 		if t.requiresGrad {
 			dt = empty(g.arena, b, k)
-			dtd = dt.data
+			dtd = dt.buf
 		}
-		kernels.XentDenseBackward(dxd, dtd, g.Data(), logp.data, t.Data(), k)
+		engine.XentDenseBackward(dxd, dtd, g.storage(), logp.buf, t.storage(), k)
 		return []*Tensor{dx, dt}
 	}, x, t)
 }
@@ -94,20 +92,20 @@ func SigmoidCrossEntropy(logits, targets *Tensor) *Tensor {
 	}
 	x, t := logits.contiguous(), targets.contiguous()
 	out := empty(arenaOf(x, t), x.shape...)
-	kernels.SigmoidXent(out.data, x.Data(), t.Data())
+	engine.SigmoidXent(out.buf, x.storage(), t.storage())
 	return record(out, op, func(g *Tensor) []*Tensor {
 		g = g.contiguous()
 		var dx, dt *Tensor
-		var dxd, dtd []float32
+		var dxd, dtd backend.Buffer
 		if x.requiresGrad {
 			dx = empty(g.arena, x.shape...)
-			dxd = dx.data
+			dxd = dx.buf
 		}
 		if t.requiresGrad {
 			dt = empty(g.arena, x.shape...)
-			dtd = dt.data
+			dtd = dt.buf
 		}
-		kernels.SigmoidXentBackward(dxd, dtd, g.Data(), x.Data(), t.Data())
+		engine.SigmoidXentBackward(dxd, dtd, g.storage(), x.storage(), t.storage())
 		return []*Tensor{dx, dt}
 	}, x, t)
 }

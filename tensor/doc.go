@@ -22,7 +22,7 @@
 //   - shape: Reshape, Permute, Transpose, BroadcastTo, Slice, Squeeze,
 //     Unsqueeze, Concat, Stack, Split, Take, Pad, Tile, Repeat;
 //   - neural-network primitives: Conv2D (NHWC, HWIO, strides, valid/same,
-//     dilation, fused bias and ReLU), MaxPool2D, AvgPool2D, ReLU, LeakyReLU,
+//     dilation, fused bias and ReLU), Conv2DMaxPool, MaxPool2D, AvgPool2D, ReLU, LeakyReLU,
 //     Sigmoid, Tanh, ELU, GELU, Softplus, Swish, Softmax, LogSoftmax,
 //     Dropout, DropoutMask, and the fused, stable SoftmaxCrossEntropy,
 //     SoftmaxCrossEntropyDense and SigmoidCrossEntropy.
@@ -36,6 +36,23 @@
 // (the only place that happens), accumulates into the Grad of leaf tensors,
 // and releases the graph. Gradients accumulate across Backward calls until
 // ZeroGrad.
+//
+// # Backends
+//
+// Ops say what to compute; a backend (package backend) runs it. A Tensor
+// holds a backend storage handle (backend.Buffer) with its shape, strides,
+// offset and tape node. Every op validates shapes here, then calls the
+// backend with buffers, sizes and op codes: conv planning and scratch
+// pools, parallel scheduling, the fused LSTM/GRU loops and the SIMD
+// kernels all live in the CPU backend (package backend/cpu), the default.
+// UseBackend and SetBackend select another registered backend before any
+// tensor is made. Data returns a host view of CPU storage, the escape hatch
+// for I/O; Float32s and CopyFromSlice copy out and in through the backend.
+//
+// Conv2DMaxPool is the explicitly fused convolution + max pooling: where
+// the backend fuses the pair, its backward pass feeds the pooled gradient
+// straight into the convolution's backward. Models use it for a Conv2D
+// whose only consumer is a max pooling (nn.Conv2D.ForwardPooled).
 //
 // # Memory
 //

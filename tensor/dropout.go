@@ -29,7 +29,7 @@ func DropoutMask(rng *rand.Rand, rate float32, shape ...int) *Tensor {
 	dropCheck("DropoutMask", rate)
 	checkShape("DropoutMask", shape)
 	m := empty(nil, shape...)
-	dropFill(m.data, rng, rate)
+	dropFill(m.buf.Host, rng, rate)
 	return m
 }
 
@@ -42,6 +42,6 @@ func Dropout(x *Tensor, rate float32, rng *rand.Rand) *Tensor {
 		return x
 	}
 	m := empty(x.arena, x.shape...)
-	dropFill(m.data, rng, rate)
+	dropFill(m.buf.Host, rng, rate)
 	return Mul(x, m)
 }

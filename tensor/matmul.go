@@ -1,6 +1,6 @@
 package tensor
 
-import "github.com/tensile-ml/tensile/internal/kernels"
+import "github.com/tensile-ml/tensile/backend"
 
 // gemmOperand describes how to pass the matrix part of a tensor to GEMM:
 // whether it is stored transposed and its leading dimension.
@@ -54,7 +54,8 @@ func MatMul(a, b *Tensor) *Tensor {
 		if i >= nbatch {
 			return
 		}
-		kernels.Sgemm(ta, tb, m, n, k, 1, a.data[offs[0]:], lda, b.data[offs[1]:], ldb, 0, out.data[i*m*n:], n)
+		engine.Gemm(ta, tb, m, n, k, 1, a.buf.Slice(offs[0], a.buf.Len()), lda, b.buf.Slice(offs[1], b.buf.Len()), ldb, 0,
+			out.buf.Slice(i*m*n, (i+1)*m*n), n, backend.Buffer{}, false)
 		i++
 	})
 	return record(out, "MatMul", func(g *Tensor) []*Tensor {

@@ -3,35 +3,21 @@ package tensor
 import (
 	"math"
 
-	"github.com/tensile-ml/tensile/internal/kernels"
+	"github.com/tensile-ml/tensile/backend"
 )
 
 // This file holds the reductions beyond Sum and Mean: Max, Min, Var, Std,
 // LogSumExp, ArgMax and ArgMin. They reuse the (pre, n, post) split of
 // reduce_sum.go.
 
-// reduceAxisOp reduces contiguous x over one axis, keeping it as size 1:
-// red reduces a whole row when the axis is innermost, vv folds rows
-// elementwise (dst may alias its first source) otherwise.
-func reduceAxisOp(x *Tensor, axis int, red func([]float32) float32, vv func(dst, a, b []float32)) *Tensor {
+// reduceAxisOp reduces contiguous x over one axis with the backend's op,
+// keeping the axis as size 1.
+func reduceAxisOp(x *Tensor, axis int, op backend.ReduceOp) *Tensor {
 	pre, n, post := splitAt(x.shape, axis)
 	sh := append([]int(nil), x.shape...)
 	sh[axis] = 1
 	out := empty(x.arena, sh...)
-	src := x.Data()
-	if post == 1 {
-		for p := 0; p < pre; p++ {
-			out.data[p] = red(src[p*n : p*n+n])
-		}
-		return out
-	}
-	for p := 0; p < pre; p++ {
-		dst := out.data[p*post : p*post+post]
-		copy(dst, src[p*n*post:])
-		for i := 1; i < n; i++ {
-			vv(dst, dst, src[(p*n+i)*post:(p*n+i+1)*post])
-		}
-	}
+	engine.Reduce(op, out.buf, x.storage(), pre, n, post)
 	return out
 }
 
@@ -43,19 +29,20 @@ func reduceExtremeRaw(op string, x *Tensor, mask []bool, isMax bool) *Tensor {
 			shapeErr(op, "cannot reduce an empty axis", x.shape)
 		}
 	}
-	red, vv := kernels.Min, kernels.MinVV
+	rop := backend.ReduceMin
 	if isMax {
-		red, vv = kernels.Max, kernels.MaxVV
+		rop = backend.ReduceMax
 	}
 	if allTrue(mask) {
 		out := empty(x.arena, onesShape(len(mask))...)
-		out.data[0] = red(x.Data())
+		x = x.contiguous()
+		engine.Reduce(rop, out.buf, x.storage(), 1, x.Size(), 1)
 		return out
 	}
 	cur := x
 	for ax, m := range mask {
 		if m && cur.shape[ax] != 1 {
-			cur = reduceAxisOp(cur, ax, red, vv)
+			cur = reduceAxisOp(cur, ax, rop)
 		}
 	}
 	if cur == x {
@@ -81,7 +68,7 @@ func reduceExtremeOp(op string, x *Tensor, axes []int, keepdims, isMax bool) *Te
 	src := x.contiguous()
 	kept := reduceExtremeRaw(op, src, mask, isMax)
 	sh := reducedShape(x.shape, mask, keepdims)
-	out := &Tensor{data: kept.data, shape: sh, strides: rowMajor(sh), arena: kept.arena}
+	out := &Tensor{buf: kept.buf, shape: sh, strides: rowMajor(sh), arena: kept.arena}
 	return record(out, op, func(g *Tensor) []*Tensor {
 		// The gradient goes to the elements equal to the extreme, shared
 		// evenly among ties (PyTorch's amax/amin rule).
@@ -128,9 +115,9 @@ func LogSumExp(x *Tensor, axes []int, keepdims bool) *Tensor {
 	// The shift m is a constant for autodiff: the result does not depend on
 	// it. Infinite maxima shift by 0 so that all -Inf gives -Inf, not NaN.
 	m := reduceExtremeRaw("LogSumExp", x.Detach().contiguous(), mask, true)
-	for i, v := range m.data {
+	for i, v := range m.buf.Host {
 		if math.IsInf(float64(v), 0) {
-			m.data[i] = 0
+			m.buf.Host[i] = 0
 		}
 	}
 	out := Add(Log(Sum(Exp(Sub(x, m)), axes, true)), m)
@@ -141,7 +128,7 @@ func LogSumExp(x *Tensor, axes []int, keepdims bool) *Tensor {
 }
 
 // reduceArgOp implements ArgMax and ArgMin.
-func reduceArgOp(op string, x *Tensor, axis int, arg func(x []float32, n, stride int) int) []int {
+func reduceArgOp(op string, x *Tensor, axis int, isMax bool) []int {
 	if len(x.shape) == 0 {
 		shapeErr(op, "has no axis to reduce", x.shape)
 	}
@@ -150,13 +137,9 @@ func reduceArgOp(op string, x *Tensor, axis int, arg func(x []float32, n, stride
 	if n == 0 {
 		shapeErr(op, "cannot reduce an empty axis", x.shape)
 	}
-	src := x.Data()
+	x = x.contiguous()
 	idx := make([]int, pre*post)
-	for p := 0; p < pre; p++ {
-		for q := 0; q < post; q++ {
-			idx[p*post+q] = arg(src[p*n*post+q:], n, post)
-		}
-	}
+	engine.Arg(idx, x.storage(), pre, n, post, isMax)
 	return idx
 }
 
@@ -164,7 +147,7 @@ func reduceArgOp(op string, x *Tensor, axis int, arg func(x []float32, n, stride
 // order of that reduced shape), the index along axis of the largest element.
 // Ties give the first index; a NaN counts as the largest, as in NumPy. It
 // records no gradient and panics when the axis is empty.
-func ArgMax(x *Tensor, axis int) []int { return reduceArgOp("ArgMax", x, axis, kernels.ArgMax) }
+func ArgMax(x *Tensor, axis int) []int { return reduceArgOp("ArgMax", x, axis, true) }
 
 // ArgMin is ArgMax for the smallest element.
-func ArgMin(x *Tensor, axis int) []int { return reduceArgOp("ArgMin", x, axis, kernels.ArgMin) }
+func ArgMin(x *Tensor, axis int) []int { return reduceArgOp("ArgMin", x, axis, false) }

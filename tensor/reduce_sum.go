@@ -1,6 +1,6 @@
 package tensor
 
-import "github.com/tensile-ml/tensile/internal/kernels"
+import "github.com/tensile-ml/tensile/backend"
 
 // normAxes turns axes (nil: all) into a sorted, de-duplicated mask.
 func normAxes(op string, axes []int, nd int) []bool {
@@ -46,20 +46,8 @@ func sumAxis(x *Tensor, axis int) *Tensor {
 	pre, n, post := splitAt(x.shape, axis)
 	sh := append([]int(nil), x.shape...)
 	sh[axis] = 1
-	out := zeros(x.arena, sh...)
-	src := x.Data()
-	if post == 1 {
-		for p := 0; p < pre; p++ {
-			out.data[p] = kernels.Sum(src[p*n : p*n+n])
-		}
-		return out
-	}
-	for p := 0; p < pre; p++ {
-		dst := out.data[p*post : p*post+post]
-		for i := 0; i < n; i++ {
-			kernels.Axpy(dst, 1, src[(p*n+i)*post:(p*n+i+1)*post])
-		}
-	}
+	out := empty(x.arena, sh...)
+	engine.Reduce(backend.Sum, out.buf, x.storage(), pre, n, post)
 	return out
 }
 
@@ -69,7 +57,7 @@ func sumRaw(x *Tensor, mask []bool) *Tensor {
 	cur := x.contiguous()
 	if allTrue(mask) {
 		out := empty(x.arena, onesShape(len(mask))...)
-		out.data[0] = kernels.Sum(cur.Data())
+		engine.Reduce(backend.Sum, out.buf, cur.storage(), 1, cur.Size(), 1)
 		return out
 	}
 	for ax, m := range mask {
@@ -106,7 +94,7 @@ func Sum(x *Tensor, axes []int, keepdims bool) *Tensor {
 	mask := normAxes("Sum", axes, len(x.shape))
 	kept := sumRaw(x, mask)
 	sh := reducedShape(x.shape, mask, keepdims)
-	out := &Tensor{data: kept.data, shape: sh, strides: rowMajor(sh), arena: kept.arena}
+	out := &Tensor{buf: kept.buf, shape: sh, strides: rowMajor(sh), arena: kept.arena}
 	keptShape := kept.shape
 	inShape := x.shape
 	return record(out, "Sum", func(g *Tensor) []*Tensor {

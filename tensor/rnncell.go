@@ -1,8 +1,6 @@
 package tensor
 
-import (
-	"github.com/tensile-ml/tensile/internal/kernels"
-)
+import "github.com/tensile-ml/tensile/backend"
 
 // LSTMCell computes one step of an LSTM with sigmoid gates and tanh
 // activations in a single fused op. xz and hz are [B, 4H] gate
@@ -26,7 +24,7 @@ func LSTMCell(xz, hz, c *Tensor) (h, cNew *Tensor) {
 	a := arenaOf(xz, hz, c)
 	h, cNew = empty(a, B, H), empty(a, B, H)
 	act, tc := empty(a, B, 4*H), empty(a, B, H)
-	kernels.LSTMCellForward(h.data, cNew.data, act.data, tc.data, xz.Data(), hz.Data(), c.Data(), B, H)
+	engine.LSTMCell(h.buf, cNew.buf, act.buf, tc.buf, xz.storage(), hz.storage(), c.storage(), B, H)
 
 	// h's backward runs first (h depends on cNew) and writes the o block of
 	// dz, which cNew's backward completes with the i, f and g blocks. If h
@@ -36,22 +34,22 @@ func LSTMCell(xz, hz, c *Tensor) (h, cNew *Tensor) {
 		if dz == nil {
 			dz = empty(g.arena, B, 4*H)
 			for r := range B {
-				clear(dz.data[r*4*H+3*H : (r+1)*4*H])
+				clear(dz.buf.Host[r*4*H+3*H : (r+1)*4*H])
 			}
 		}
 		var dc *Tensor
-		var dcd []float32
+		var dcb backend.Buffer
 		if c.requiresGrad {
 			dc = empty(g.arena, B, H)
-			dcd = dc.data
+			dcb = dc.buf
 		}
-		kernels.LSTMCellBackwardC(dz.data, dcd, g.Data(), act.data, c.Data(), B, H)
+		engine.LSTMCellBackwardC(dz.buf, dcb, g.contiguous().storage(), act.buf, c.storage(), B, H)
 		return []*Tensor{dz, dz, dc}
 	}, xz, hz, c)
 	h = record(h, "LSTMCellH", func(g *Tensor) []*Tensor {
 		dz = empty(g.arena, B, 4*H)
 		dcn := empty(g.arena, B, H)
-		kernels.LSTMCellBackwardH(dz.data, dcn.data, g.Data(), act.data, tc.data, B, H)
+		engine.LSTMCellBackwardH(dz.buf, dcn.buf, g.contiguous().storage(), act.buf, tc.buf, B, H)
 		return []*Tensor{dcn}
 	}, cNew)
 	return h, cNew
@@ -78,8 +76,8 @@ func MatMulBias(x, w, b *Tensor) *Tensor {
 	}
 	b = b.contiguous()
 	out := empty(arenaOf(x, w, b), m, n)
-	kernels.SgemmEpilogue(ta, tb, m, n, k, 1, x.data[x.offset:], lda, w.data[w.offset:], ldb, 0, out.data, n,
-		kernels.Epilogue{Bias: b.Data()})
+	engine.Gemm(ta, tb, m, n, k, 1, x.buf.Slice(x.offset, x.buf.Len()), lda, w.buf.Slice(w.offset, w.buf.Len()), ldb, 0, out.buf, n,
+		b.storage(), false)
 	return record(out, "MatMulBias", func(g *Tensor) []*Tensor {
 		var gx, gw, gb *Tensor
 		if x.requiresGrad {
@@ -126,14 +124,14 @@ func LSTMSequence(xp, u, h0, c0, recMask, mask *Tensor, reverse bool) (hs, c *Te
 		shapeErr("LSTMSequence", "mask must be [T, B]", mask.shape, xp.shape)
 	}
 	xp, u, h0, c0 = xp.contiguous(), u.contiguous(), h0.contiguous(), c0.contiguous()
-	var rm, mk []float32
+	var rm, mk backend.Buffer
 	if recMask != nil {
-		rm = recMask.Data()
+		rm = recMask.contiguous().storage()
 	}
 	if mask != nil {
-		mk = mask.Data()
+		mk = mask.contiguous().storage()
 	}
-	W, BH := 4*H, B*H
+	W := 4 * H
 	a := arenaOf(xp, u, h0, c0)
 	out := empty(a, T+1, B, H) // hs, then the final c
 	act := empty(a, T, B, W)   // activated gates, in time order
@@ -141,86 +139,24 @@ func LSTMSequence(xp, u, h0, c0, recMask, mask *Tensor, reverse bool) (hs, c *Te
 	cs := empty(a, T, B, H)    // c after each step, in time order
 	hp := empty(a, T, B, H)    // the (masked) h each step multiplies by u, in time order
 	z := empty(a, B, W)
-	xd, ud := xp.Data(), u.Data()
-	tOf := func(k int) int {
-		if reverse {
-			return T - 1 - k
-		}
-		return k
-	}
-	hPrev, cPrev := h0.Data(), c0.Data()
-	for k := range T {
-		t := tOf(k)
-		hpt := hp.data[t*BH : (t+1)*BH]
-		if rm != nil {
-			kernels.MulVV(hpt, hPrev, rm)
-		} else {
-			copy(hpt, hPrev)
-		}
-		kernels.Sgemm(false, false, B, W, H, 1, hpt, H, ud, W, 0, z.data, W)
-		hn, cn := out.data[k*BH:(k+1)*BH], cs.data[t*BH:(t+1)*BH]
-		kernels.LSTMCellForward(hn, cn, act.data[t*B*W:(t+1)*B*W], tc.data[t*BH:(t+1)*BH], xd[t*B*W:(t+1)*B*W], z.data, cPrev, B, H)
-		if mk != nil {
-			for b := range B {
-				if mk[t*B+b] == 0 {
-					copy(hn[b*H:(b+1)*H], hPrev[b*H:(b+1)*H])
-					copy(cn[b*H:(b+1)*H], cPrev[b*H:(b+1)*H])
-				}
-			}
-		}
-		hPrev, cPrev = hn, cn
-	}
-	copy(out.data[T*BH:], cPrev)
+	seq := backend.LSTMSeq{T: T, B: B, H: H, Reverse: reverse,
+		Xp: xp.storage(), U: u.storage(), H0: h0.storage(), C0: c0.storage(), RecMask: rm, Mask: mk,
+		Out: out.buf, Act: act.buf, Tc: tc.buf, Cs: cs.buf, Hp: hp.buf, Z: z.buf}
+	engine.LSTMSequence(seq)
 
 	out = record(out, "LSTMSequence", func(g *Tensor) []*Tensor {
-		gd := g.Data()
+		g = g.contiguous()
 		ga := g.arena
 		dz := empty(ga, T, B, W) // in time order, the gradient of xp
 		dh, dc := empty(ga, B, H), empty(ga, B, H)
-		dhP, dcP := empty(ga, B, H), empty(ga, B, H)
-		dcn := empty(ga, B, H)
-		clear(dh.data)
-		copy(dc.data, gd[T*BH:])
-		for k := T - 1; k >= 0; k-- {
-			t := tOf(k)
-			kernels.AddVV(dh.data, dh.data, gd[k*BH:(k+1)*BH])
-			dzt := dz.data[t*B*W : (t+1)*B*W]
-			at := act.data[t*B*W : (t+1)*B*W]
-			cp := c0.Data()
-			if k > 0 {
-				cp = cs.data[tOf(k-1)*BH : (tOf(k-1)+1)*BH]
-			}
-			kernels.LSTMCellBackwardH(dzt, dcn.data, dh.data, at, tc.data[t*BH:(t+1)*BH], B, H)
-			kernels.AddVV(dcn.data, dcn.data, dc.data)
-			kernels.LSTMCellBackwardC(dzt, dcP.data, dcn.data, at, cp, B, H)
-			if mk != nil {
-				for b := range B {
-					if mk[t*B+b] == 0 { // the states passed through this step
-						clear(dzt[b*W : (b+1)*W])
-						copy(dcP.data[b*H:(b+1)*H], dc.data[b*H:(b+1)*H])
-					}
-				}
-			}
-			kernels.Sgemm(false, true, B, H, W, 1, dzt, W, ud, W, 0, dhP.data, H)
-			if rm != nil {
-				kernels.MulVV(dhP.data, dhP.data, rm)
-			}
-			if mk != nil {
-				for b := range B {
-					if mk[t*B+b] == 0 {
-						r := dhP.data[b*H : (b+1)*H]
-						kernels.AddVV(r, r, dh.data[b*H:(b+1)*H])
-					}
-				}
-			}
-			dh, dhP = dhP, dh
-			dc, dcP = dcP, dc
-		}
 		var gu *Tensor
+		gr := backend.LSTMSeqGrad{G: g.storage(), Dz: dz.buf, Dh: dh.buf, Dc: dc.buf,
+			DhP: scratch(ga, B*H), DcP: scratch(ga, B*H), Dcn: scratch(ga, B*H)}
 		if u.requiresGrad {
 			gu = empty(ga, H, W)
-			kernels.Sgemm(true, false, H, W, T*B, 1, hp.data, H, dz.data, W, 0, gu.data, W)
+			gr.GU = gu.buf
 		}
+		engine.LSTMSequenceBackward(seq, gr)
 		return []*Tensor{dz, gu, dh, dc}
 	}, xp, u, h0, c0)
 	return out.Slice(0, 0, T), out.Slice(0, T, T+1).Reshape(B, H)
@@ -258,95 +194,46 @@ func GRUSequence(xp, u, rb, h0, recMask, mask *Tensor, reverse bool) *Tensor {
 		shapeErr("GRUSequence", "mask must be [T, B]", mask.shape, xp.shape)
 	}
 	xp, u, h0 = xp.contiguous(), u.contiguous(), h0.contiguous()
-	var rbd, rm, mk []float32
+	var rbb, rm, mk backend.Buffer
 	inputs := []*Tensor{xp, u, h0}
 	if rb != nil {
 		rb = rb.contiguous()
-		rbd = rb.Data()
+		rbb = rb.storage()
 		inputs = append(inputs, rb)
 	}
 	if recMask != nil {
-		rm = recMask.Data()
+		rm = recMask.contiguous().storage()
 	}
 	if mask != nil {
-		mk = mask.Data()
+		mk = mask.contiguous().storage()
 	}
-	W, BH := 3*H, B*H
+	W := 3 * H
 	a := arenaOf(inputs...)
 	hs := empty(a, T, B, H)
 	act := empty(a, T, B, W) // z, r, h̃ in time order
 	qs := empty(a, T, B, W)  // recurrent projections in time order
 	hp := empty(a, T, B, H)  // the (masked) h each step multiplies by u, in time order
-	xd, ud := xp.Data(), u.Data()
-	tOf := func(k int) int {
-		if reverse {
-			return T - 1 - k
-		}
-		return k
-	}
-	hPrev := h0.Data()
-	for k := range T {
-		t := tOf(k)
-		hpt := hp.data[t*BH : (t+1)*BH]
-		if rm != nil {
-			kernels.MulVV(hpt, hPrev, rm)
-		} else {
-			copy(hpt, hPrev)
-		}
-		q := qs.data[t*B*W : (t+1)*B*W]
-		kernels.SgemmEpilogue(false, false, B, W, H, 1, hpt, H, ud, W, 0, q, W, kernels.Epilogue{Bias: rbd})
-		hn := hs.data[k*BH : (k+1)*BH]
-		kernels.GRUCellForward(hn, act.data[t*B*W:(t+1)*B*W], xd[t*B*W:(t+1)*B*W], q, hPrev, B, H)
-		if mk != nil {
-			for b := range B {
-				if mk[t*B+b] == 0 {
-					copy(hn[b*H:(b+1)*H], hPrev[b*H:(b+1)*H])
-				}
-			}
-		}
-		hPrev = hn
-	}
+	seq := backend.GRUSeq{T: T, B: B, H: H, Reverse: reverse,
+		Xp: xp.storage(), U: u.storage(), Rb: rbb, H0: h0.storage(), RecMask: rm, Mask: mk,
+		Hs: hs.buf, Act: act.buf, Qs: qs.buf, Hp: hp.buf}
+	engine.GRUSequence(seq)
 	return record(hs, "GRUSequence", func(g *Tensor) []*Tensor {
-		gd := g.Data()
+		g = g.contiguous()
 		ga := g.arena
-		dx, dq := empty(ga, T, B, W), empty(ga, T, B, W) // in time order
-		dh, dhP, dhd := zeros(ga, B, H), empty(ga, B, H), empty(ga, B, H)
-		for k := T - 1; k >= 0; k-- {
-			t := tOf(k)
-			kernels.AddVV(dh.data, dh.data, gd[k*BH:(k+1)*BH])
-			prev := h0.Data()
-			if k > 0 {
-				prev = hs.data[(k-1)*BH : k*BH]
-			}
-			dxt, dqt := dx.data[t*B*W:(t+1)*B*W], dq.data[t*B*W:(t+1)*B*W]
-			kernels.GRUCellBackward(dxt, dqt, dhd.data, dh.data, act.data[t*B*W:(t+1)*B*W], qs.data[t*B*W:(t+1)*B*W], prev, B, H)
-			if mk != nil {
-				for b := range B {
-					if mk[t*B+b] == 0 { // the state passed through this step
-						clear(dxt[b*W : (b+1)*W])
-						clear(dqt[b*W : (b+1)*W])
-						copy(dhd.data[b*H:(b+1)*H], dh.data[b*H:(b+1)*H])
-					}
-				}
-			}
-			kernels.Sgemm(false, true, B, H, W, 1, dqt, W, ud, W, 0, dhP.data, H)
-			if rm != nil {
-				kernels.MulVV(dhP.data, dhP.data, rm)
-			}
-			kernels.AddVV(dhP.data, dhP.data, dhd.data)
-			dh, dhP = dhP, dh
-		}
+		dx := empty(ga, T, B, W) // in time order
+		dh := empty(ga, B, H)
+		gr := backend.GRUSeqGrad{G: g.storage(), Dx: dx.buf, Dq: scratch(ga, T*B*W), Dh: dh.buf,
+			DhP: scratch(ga, B*H), Dhd: scratch(ga, B*H)}
 		var gu, grb *Tensor
 		if u.requiresGrad {
 			gu = empty(ga, H, W)
-			kernels.Sgemm(true, false, H, W, T*B, 1, hp.data, H, dq.data, W, 0, gu.data, W)
+			gr.GU = gu.buf
 		}
 		if rb != nil && rb.requiresGrad {
-			grb = zeros(ga, W)
-			for r := range T * B {
-				kernels.AddVV(grb.data, grb.data, dq.data[r*W:(r+1)*W])
-			}
+			grb = empty(ga, W)
+			gr.GRb = grb.buf
 		}
+		engine.GRUSequenceBackward(seq, gr)
 		return []*Tensor{dx, gu, dh, grb}
 	}, inputs...)
 }

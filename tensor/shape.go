@@ -57,20 +57,20 @@ func (t *Tensor) contiguous() *Tensor {
 func (t *Tensor) contiguousCopy() *Tensor {
 	out := empty(t.arena, t.shape...)
 	if len(t.shape) == 0 {
-		out.data[0] = t.data[t.offset]
+		out.buf.Host[0] = t.buf.Host[t.offset]
 		return out
 	}
 	last := t.shape[len(t.shape)-1]
 	ls := t.strides[len(t.strides)-1]
 	pos := 0
 	rows(t.shape, [][]int{t.strides}, []int{t.offset}, func(offs []int) {
-		dst := out.data[pos : pos+last]
+		dst := out.buf.Host[pos : pos+last]
 		src := offs[0]
 		if ls == 1 {
-			copy(dst, t.data[src:src+last])
+			copy(dst, t.buf.Host[src:src+last])
 		} else {
 			for i := range dst {
-				dst[i] = t.data[src+i*ls]
+				dst[i] = t.buf.Host[src+i*ls]
 			}
 		}
 		pos += last
@@ -109,7 +109,7 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 		shapeErr("Reshape", "cannot become "+fmtShape(shape), t.shape)
 	}
 	src := t.contiguous()
-	out := &Tensor{data: src.data, shape: sh, strides: rowMajor(sh), offset: src.offset, arena: src.arena}
+	out := &Tensor{buf: src.buf, shape: sh, strides: rowMajor(sh), offset: src.offset, arena: src.arena}
 	orig := t.shape
 	return record(out, "Reshape", func(g *Tensor) []*Tensor { return []*Tensor{g.Reshape(orig...)} }, src)
 }
@@ -143,7 +143,7 @@ func (t *Tensor) Permute(axes ...int) *Tensor {
 		st[i] = t.strides[a]
 		inv[a] = i
 	}
-	out := &Tensor{data: t.data, shape: sh, strides: st, offset: t.offset, arena: t.arena}
+	out := &Tensor{buf: t.buf, shape: sh, strides: st, offset: t.offset, arena: t.arena}
 	return record(out, "Permute", func(g *Tensor) []*Tensor { return []*Tensor{g.Permute(inv...)} }, t)
 }
 
@@ -222,7 +222,7 @@ func (t *Tensor) BroadcastTo(shape ...int) *Tensor {
 	if sameShape(t.shape, sh) {
 		return t
 	}
-	out := &Tensor{data: t.data, shape: sh, strides: broadcastStrides(t, sh), offset: t.offset, arena: t.arena}
+	out := &Tensor{buf: t.buf, shape: sh, strides: broadcastStrides(t, sh), offset: t.offset, arena: t.arena}
 	// The engine un-broadcasts the gradient to t's shape.
 	return record(out, "BroadcastTo", func(g *Tensor) []*Tensor { return []*Tensor{g} }, t)
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/tensile-ml/tensile/internal/kernels"
+	"github.com/tensile-ml/tensile/backend"
 )
 
 // This file holds the ops that cut, join and rearrange tensors: Concat,
@@ -59,7 +59,7 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 		w := t.shape[axis] * post
 		d := c.Data()
 		for p := 0; p < pre; p++ {
-			copy(out.data[p*row+off:p*row+off+w], d[p*w:p*w+w])
+			copy(out.buf.Host[p*row+off:p*row+off+w], d[p*w:p*w+w])
 		}
 		off += w
 	}
@@ -143,7 +143,7 @@ func (t *Tensor) Slice(axis, start, end int) *Tensor {
 	}
 	sh := append([]int(nil), t.shape...)
 	sh[axis] = e - s
-	out := &Tensor{data: t.data, shape: sh, strides: append([]int(nil), t.strides...),
+	out := &Tensor{buf: t.buf, shape: sh, strides: append([]int(nil), t.strides...),
 		offset: t.offset + s*t.strides[axis], arena: t.arena}
 	pads := make([][2]int, nd)
 	pads[axis] = [2]int{s, n - e}
@@ -178,7 +178,7 @@ func (t *Tensor) Squeeze(axes ...int) *Tensor {
 			st = append(st, t.strides[i])
 		}
 	}
-	out := &Tensor{data: t.data, shape: sh, strides: st, offset: t.offset, arena: t.arena}
+	out := &Tensor{buf: t.buf, shape: sh, strides: st, offset: t.offset, arena: t.arena}
 	orig := t.shape
 	return record(out, "Squeeze", func(g *Tensor) []*Tensor { return []*Tensor{g.Reshape(orig...)} }, t)
 }
@@ -194,7 +194,7 @@ func (t *Tensor) Unsqueeze(axis int) *Tensor {
 	}
 	sh := slices.Insert(slices.Clone(t.shape), axis, 1)
 	st := slices.Insert(slices.Clone(t.strides), axis, stride)
-	out := &Tensor{data: t.data, shape: sh, strides: st, offset: t.offset, arena: t.arena}
+	out := &Tensor{buf: t.buf, shape: sh, strides: st, offset: t.offset, arena: t.arena}
 	orig := t.shape
 	return record(out, "Unsqueeze", func(g *Tensor) []*Tensor { return []*Tensor{g.Reshape(orig...)} }, t)
 }
@@ -227,7 +227,7 @@ func Take(x *Tensor, axis int, indices []int) *Tensor {
 		for j, ix := range idx {
 			o := (p*k + j) * post
 			s := (p*n + ix) * post
-			copy(out.data[o:o+post], d[s:s+post])
+			copy(out.buf.Host[o:o+post], d[s:s+post])
 		}
 	}
 	return record(out, "Take", func(g *Tensor) []*Tensor {
@@ -243,13 +243,13 @@ func takeScatterAdd(g *Tensor, axis int, idx []int, n int) *Tensor {
 	sh[axis] = n
 	out := zeros(g.arena, sh...)
 	pre, k, post := splitAt(g.shape, axis)
-	d := src.Data()
+	d := src.storage()
 	for p := 0; p < pre; p++ {
 		for j, ix := range idx {
 			o := (p*n + ix) * post
 			s := (p*k + j) * post
-			dst := out.data[o : o+post]
-			kernels.AddVV(dst, dst, d[s:s+post])
+			dst := out.buf.Slice(o, o+post)
+			engine.Binary(backend.Add, dst, dst, d.Slice(s, s+post))
 		}
 	}
 	return record(out, "TakeBackward", func(gg *Tensor) []*Tensor {
@@ -276,15 +276,15 @@ func Pad(x *Tensor, pads [][2]int, value float32) *Tensor {
 	src := x.contiguous()
 	out := empty(x.arena, sh...)
 	if value == 0 {
-		clear(out.data)
+		clear(out.buf.Host)
 	} else {
-		for i := range out.data {
-			out.data[i] = value
+		for i := range out.buf.Host {
+			out.buf.Host[i] = value
 		}
 	}
 	switch {
 	case nd == 0:
-		out.data[0] = src.data[src.offset]
+		out.buf.Host[0] = src.buf.Host[src.offset]
 	case x.Size() > 0:
 		ost := rowMajor(sh)
 		base := 0
@@ -295,7 +295,7 @@ func Pad(x *Tensor, pads [][2]int, value float32) *Tensor {
 		last := x.shape[nd-1]
 		pos := 0
 		rows(x.shape, [][]int{ost}, []int{base}, func(offs []int) {
-			copy(out.data[offs[0]:offs[0]+last], d[pos:pos+last])
+			copy(out.buf.Host[offs[0]:offs[0]+last], d[pos:pos+last])
 			pos += last
 		})
 	}

@@ -1,16 +1,5 @@
 package tensor
 
-import (
-	"github.com/tensile-ml/tensile/internal/kernels"
-	"github.com/tensile-ml/tensile/internal/parallel"
-)
-
-// smApply runs a [pre, n, post] softmax-style kernel with the pre dimension
-// split across the worker pool.
-func smApply(pre, n, post int, fn func(lo, hi int)) {
-	parallel.For(pre, max(1, actGrain/max(n*post, 1)), fn)
-}
-
 // smOp implements Softmax and LogSoftmax.
 func smOp(op string, x *Tensor, axis int, logOut bool) *Tensor {
 	if len(x.shape) == 0 {
@@ -20,26 +9,11 @@ func smOp(op string, x *Tensor, axis int, logOut bool) *Tensor {
 	x = x.contiguous()
 	pre, n, post := splitAt(x.shape, ax)
 	out := empty(x.arena, x.shape...)
-	xd, od := x.Data(), out.data
-	blk := n * post
-	smApply(pre, n, post, func(lo, hi int) {
-		if logOut {
-			kernels.LogSoftmax(od[lo*blk:hi*blk], xd[lo*blk:hi*blk], hi-lo, n, post)
-		} else {
-			kernels.Softmax(od[lo*blk:hi*blk], xd[lo*blk:hi*blk], hi-lo, n, post)
-		}
-	})
+	engine.Softmax(out.buf, x.storage(), pre, n, post, logOut)
 	return record(out, op, func(g *Tensor) []*Tensor {
 		g = g.contiguous()
-		gd := g.Data()
 		dx := empty(g.arena, x.shape...)
-		smApply(pre, n, post, func(lo, hi int) {
-			if logOut {
-				kernels.LogSoftmaxBackward(dx.data[lo*blk:hi*blk], gd[lo*blk:hi*blk], od[lo*blk:hi*blk], hi-lo, n, post)
-			} else {
-				kernels.SoftmaxBackward(dx.data[lo*blk:hi*blk], gd[lo*blk:hi*blk], od[lo*blk:hi*blk], hi-lo, n, post)
-			}
-		})
+		engine.SoftmaxBackward(dx.buf, g.storage(), out.buf, pre, n, post, logOut)
 		return []*Tensor{dx}
 	}, x)
 }

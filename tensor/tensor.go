@@ -5,16 +5,19 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/tensile-ml/tensile/backend"
 )
 
 // Tensor is an n-dimensional float32 array with optional gradient tracking.
 //
-// Storage is a flat slice addressed through shape, strides and an offset, so
-// reshape, transpose and slicing can be views that share storage. Kernels
-// need contiguous row-major data; ops call contiguous() on their inputs, which
+// Storage is a backend buffer (a storage handle; on the CPU backend a flat
+// host slice) addressed through shape, strides and an offset, so reshape,
+// transpose and slicing can be views that share storage. Backend ops need
+// contiguous row-major data; ops call contiguous() on their inputs, which
 // copies only when a view is not already contiguous.
 type Tensor struct {
-	data    []float32
+	buf     backend.Buffer // storage handle: host memory on the CPU backend
 	shape   []int
 	strides []int
 	offset  int
@@ -28,10 +31,6 @@ type Tensor struct {
 	// inference marks a tensor in inference mode (InferenceMode): ops on it
 	// record no graph.
 	inference bool
-
-	// convLink is set on the output of a convolution that a following 2×2
-	// max pooling may fuse its backward pass with (see c1Link).
-	convLink *c1Link
 }
 
 // rowMajor returns the contiguous strides of shape.
@@ -62,22 +61,27 @@ func checkShape(op string, shape []int) {
 	}
 }
 
-// wrap makes a contiguous tensor over data (len(data) == numel(shape)).
+// wrap makes a contiguous tensor over host data (len(data) == numel(shape)).
 func wrap(data []float32, shape []int, a *Arena) *Tensor {
-	return &Tensor{data: data, shape: shape, strides: rowMajor(shape), arena: a}
+	return wrapBuf(backend.Buffer{Host: data}, shape, a)
+}
+
+// wrapBuf makes a contiguous tensor over buf (buf.Len() == numel(shape)).
+func wrapBuf(buf backend.Buffer, shape []int, a *Arena) *Tensor {
+	return &Tensor{buf: buf, shape: shape, strides: rowMajor(shape), arena: a}
 }
 
 // empty returns a contiguous tensor whose contents are undefined (arena
 // buffers are reused); callers must write every element.
 func empty(a *Arena, shape ...int) *Tensor {
 	sh := append([]int(nil), shape...)
-	return wrap(a.raw(numel(sh)), sh, a)
+	return wrapBuf(a.raw(numel(sh)), sh, a)
 }
 
 // zeros returns a zero-filled contiguous tensor in arena a (nil: heap).
 func zeros(a *Arena, shape ...int) *Tensor {
 	t := empty(a, shape...)
-	clear(t.data)
+	engine.Fill(t.buf, 0)
 	return t
 }
 
@@ -99,8 +103,8 @@ func Full(v float32, shape ...int) *Tensor {
 	checkShape("Full", shape)
 	t := zeros(nil, shape...)
 	if v != 0 {
-		for i := range t.data {
-			t.data[i] = v
+		for i := range t.buf.Host {
+			t.buf.Host[i] = v
 		}
 	}
 	return t
@@ -142,8 +146,8 @@ func Arange(start, stop, step float32) *Tensor {
 		n = 0
 	}
 	t := zeros(nil, n)
-	for i := range t.data {
-		t.data[i] = start + float32(i)*step
+	for i := range t.buf.Host {
+		t.buf.Host[i] = start + float32(i)*step
 	}
 	return t
 }
@@ -158,8 +162,8 @@ func NewRNG(seed uint64) *rand.Rand {
 func RandNormal(rng *rand.Rand, mean, std float32, shape ...int) *Tensor {
 	checkShape("RandNormal", shape)
 	t := zeros(nil, shape...)
-	for i := range t.data {
-		t.data[i] = mean + std*float32(rng.NormFloat64())
+	for i := range t.buf.Host {
+		t.buf.Host[i] = mean + std*float32(rng.NormFloat64())
 	}
 	return t
 }
@@ -168,8 +172,8 @@ func RandNormal(rng *rand.Rand, mean, std float32, shape ...int) *Tensor {
 func RandUniform(rng *rand.Rand, lo, hi float32, shape ...int) *Tensor {
 	checkShape("RandUniform", shape)
 	t := zeros(nil, shape...)
-	for i := range t.data {
-		t.data[i] = lo + (hi-lo)*float32(rng.Float64())
+	for i := range t.buf.Host {
+		t.buf.Host[i] = lo + (hi-lo)*float32(rng.Float64())
 	}
 	return t
 }
@@ -179,12 +183,12 @@ func RandUniform(rng *rand.Rand, lo, hi float32, shape ...int) *Tensor {
 func RandTruncNormal(rng *rand.Rand, mean, std float32, shape ...int) *Tensor {
 	checkShape("RandTruncNormal", shape)
 	t := zeros(nil, shape...)
-	for i := range t.data {
+	for i := range t.buf.Host {
 		z := rng.NormFloat64()
 		for z < -2 || z > 2 {
 			z = rng.NormFloat64()
 		}
-		t.data[i] = mean + std*float32(z)
+		t.buf.Host[i] = mean + std*float32(z)
 	}
 	return t
 }
@@ -213,14 +217,66 @@ func (t *Tensor) IsContiguous() bool {
 	return true
 }
 
-// Data returns the elements in row-major order. For a contiguous tensor it is
-// the storage itself (writes are visible to the tensor and its views); for a
-// non-contiguous view it is a fresh copy.
+// Data returns the elements in row-major order as a host slice. For a
+// contiguous tensor it is a view of the storage itself (writes are visible
+// to the tensor and its views); for a non-contiguous view it is a fresh copy.
+//
+// Data is the escape hatch for I/O code (loading and saving weights,
+// reading predictions, building batches): it assumes host storage, as the
+// CPU backend has. A device backend would sync the buffer to the host
+// first. Computation should go through ops, and code that only needs the
+// values can use Float32s (a copy) or CopyFromSlice (a write) instead.
 func (t *Tensor) Data() []float32 {
 	if t.IsContiguous() {
-		return t.data[t.offset : t.offset+t.Size()]
+		return t.buf.Host[t.offset : t.offset+t.Size()]
 	}
-	return t.contiguous().data
+	return t.contiguous().buf.Host
+}
+
+// Float32s returns a copy of the elements in row-major order, copied out of
+// the tensor's backend buffer.
+func (t *Tensor) Float32s() []float32 {
+	src := t
+	if !t.IsContiguous() {
+		src = t.contiguousCopy()
+	}
+	out := make([]float32, t.Size())
+	engine.CopyOut(out, src.storage())
+	return out
+}
+
+// CopyFromSlice copies src (len(src) == Size()) into the contiguous tensor t
+// through its backend buffer, recording no gradient: use it to load weights
+// or restore a snapshot.
+func (t *Tensor) CopyFromSlice(src []float32) {
+	if len(src) != t.Size() {
+		argErr("CopyFromSlice", "%d values for a tensor of shape %v", len(src), t.shape)
+	}
+	if !t.IsContiguous() {
+		argErr("CopyFromSlice", "destination %v is not contiguous", t.shape)
+	}
+	engine.CopyIn(t.storage(), src)
+}
+
+// MovingAverage sets t = t·momentum + src·(1-momentum) element by element,
+// in place and without recording a gradient: the update of a moving
+// statistic such as BatchNormalization's moving mean (Keras's
+// assign_moving_average). t must be contiguous; src has t's size.
+func (t *Tensor) MovingAverage(src *Tensor, momentum float32) {
+	if src.Size() != t.Size() {
+		shapeErr("MovingAverage", "have different sizes", t.shape, src.shape)
+	}
+	if !t.IsContiguous() {
+		argErr("MovingAverage", "destination %v is not contiguous", t.shape)
+	}
+	if !src.IsContiguous() {
+		src = src.contiguousCopy()
+	}
+	d := t.storage()
+	tmp := scratch(src.arena, src.Size())
+	engine.Unary(backend.MulScalar, d, d, momentum, 0)
+	engine.Unary(backend.MulScalar, tmp, src.storage(), 1-momentum, 0)
+	engine.Binary(backend.Add, d, d, tmp)
 }
 
 // Float64s returns a copy of the elements as float64 in row-major order.
@@ -235,12 +291,12 @@ func (t *Tensor) Float64s() []float64 {
 
 // At returns the element at the given index.
 func (t *Tensor) At(idx ...int) float32 {
-	return t.data[t.index("At", idx)]
+	return t.buf.Host[t.index("At", idx)]
 }
 
 // Set stores v at the given index. It does not record a gradient.
 func (t *Tensor) Set(v float32, idx ...int) {
-	t.data[t.index("Set", idx)] = v
+	t.buf.Host[t.index("Set", idx)] = v
 }
 
 func (t *Tensor) index(op string, idx []int) int {
@@ -262,7 +318,7 @@ func (t *Tensor) Item() float32 {
 	if t.Size() != 1 {
 		shapeErr("Item", "has more than one element", t.shape)
 	}
-	return t.data[t.offset]
+	return t.buf.Host[t.offset]
 }
 
 // Name returns the tensor's name (set for weights, e.g. "conv2d_1/kernel").
@@ -274,7 +330,7 @@ func (t *Tensor) SetName(n string) *Tensor { t.name = n; return t }
 // Clone returns a contiguous copy on the Go heap, detached from any graph.
 func (t *Tensor) Clone() *Tensor {
 	out := zeros(nil, t.shape...)
-	copy(out.data, t.Data())
+	copy(out.buf.Host, t.Data())
 	return out
 }
 

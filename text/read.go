@@ -30,6 +30,12 @@ type ReadOptions struct {
 	// error. Otherwise the classes are the distinct labels, sorted
 	// numerically if all are integers and as strings otherwise.
 	Classes []string
+	// LabelColumn says where ReadLabeled finds the label: "first" (the
+	// part before the first tab: "label<TAB>text"), "last" (the part after
+	// the last tab: "text<TAB>label", the layout of the UCI sentiment
+	// sentences) or "" for auto: the side with fewer distinct values, the
+	// first on a tie.
+	LabelColumn string
 }
 
 // ParseError reports a problem at a line of a text file.
@@ -151,59 +157,109 @@ func ReadText(path string, opt ReadOptions) (string, error) {
 	return s, nil
 }
 
-// ReadLabeled reads a file of "label<TAB>text" lines, as used for text
-// classification data. The label is the part before the first tab, with
-// surrounding spaces removed; the text is the rest of the line. Lines that
-// are empty or only white space are skipped. It returns the texts, their
-// class ids (indices into classNames) and the class names (see
-// ReadOptions.Classes for their order). A line without a tab or with an
-// empty label is an error naming the file and line.
+// Labeled is a labelled text file as ReadLabeledFile returns it.
+type Labeled struct {
+	Texts   []string
+	Labels  []int    // class ids: indices into Classes
+	Classes []string // see ReadOptions.Classes for their order
+	// LabelColumn is where the labels came from: "first" or "last".
+	LabelColumn string
+}
+
+// ReadLabeled reads a file of "label<TAB>text" (or "text<TAB>label")
+// lines, as used for text classification data; see ReadLabeledFile.
 func ReadLabeled(path string, opt ReadOptions) (texts []string, labels []int, classNames []string, err error) {
-	var raw []string
-	lineOf := map[string]int{} // first line of each label, for errors
-	err = eachLine(path, opt, func(n int, s string) error {
-		if strings.TrimSpace(s) == "" {
-			return nil
-		}
-		label, txt, ok := strings.Cut(s, "\t")
-		if !ok {
-			return &ParseError{path, n, "no tab between label and text (want \"label<TAB>text\")"}
-		}
-		label = strings.TrimSpace(label)
-		if label == "" {
-			return &ParseError{path, n, "empty label"}
-		}
-		if _, seen := lineOf[label]; !seen {
-			lineOf[label] = n
-		}
-		raw = append(raw, label)
-		texts = append(texts, txt)
-		return nil
-	})
+	l, err := ReadLabeledFile(path, opt)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if opt.Classes != nil {
-		classNames = slices.Clone(opt.Classes)
-	} else {
-		classNames = sortLabels(lineOf)
+	return l.Texts, l.Labels, l.Classes, nil
+}
+
+// ReadLabeledFile reads a file of labelled texts, one a line. The label is
+// the part before the first tab or after the last one (see
+// ReadOptions.LabelColumn; by default the side with fewer distinct values,
+// since a label repeats and a sentence rarely does), with surrounding
+// spaces removed; the text is the rest of the line. Lines that are empty or
+// only white space are skipped. A line without a tab or with an empty label
+// is an error naming the file and line.
+func ReadLabeledFile(path string, opt ReadOptions) (*Labeled, error) {
+	switch opt.LabelColumn {
+	case "", "first", "last":
+	default:
+		return nil, fmt.Errorf("text: label column %q: want \"first\", \"last\" or \"\" (auto)", opt.LabelColumn)
 	}
-	ids := make(map[string]int, len(classNames))
-	for i, c := range classNames {
+	type row struct {
+		line          int
+		first, firstT string // label before the first tab, and its text
+		last, lastT   string // label after the last tab, and its text
+	}
+	var rows []row
+	err := eachLine(path, opt, func(n int, s string) error {
+		if strings.TrimSpace(s) == "" {
+			return nil
+		}
+		f, ft, ok := strings.Cut(s, "\t")
+		if !ok {
+			return &ParseError{path, n, "no tab between label and text (want \"label<TAB>text\" or \"text<TAB>label\")"}
+		}
+		i := strings.LastIndexByte(s, '\t')
+		rows = append(rows, row{n, strings.TrimSpace(f), ft, strings.TrimSpace(s[i+1:]), s[:i]})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	col := opt.LabelColumn
+	if col == "" {
+		firsts, lasts := map[string]bool{}, map[string]bool{}
+		for _, r := range rows {
+			firsts[r.first] = true
+			lasts[r.last] = true
+		}
+		col = "first"
+		if len(lasts) < len(firsts) {
+			col = "last"
+		}
+	}
+	out := &Labeled{LabelColumn: col}
+	var raw []string
+	lineOf := map[string]int{} // first line of each label, for errors
+	for _, r := range rows {
+		label, txt := r.first, r.firstT
+		if col == "last" {
+			label, txt = r.last, r.lastT
+		}
+		if label == "" {
+			return nil, &ParseError{path, r.line, fmt.Sprintf("empty label (the label is the %s column)", col)}
+		}
+		if _, seen := lineOf[label]; !seen {
+			lineOf[label] = r.line
+		}
+		raw = append(raw, label)
+		out.Texts = append(out.Texts, txt)
+	}
+	if opt.Classes != nil {
+		out.Classes = slices.Clone(opt.Classes)
+	} else {
+		out.Classes = sortLabels(lineOf)
+	}
+	ids := make(map[string]int, len(out.Classes))
+	for i, c := range out.Classes {
 		if _, dup := ids[c]; dup {
-			return nil, nil, nil, fmt.Errorf("text: ReadOptions.Classes lists %q twice", c)
+			return nil, fmt.Errorf("text: ReadOptions.Classes lists %q twice", c)
 		}
 		ids[c] = i
 	}
-	labels = make([]int, len(raw))
+	out.Labels = make([]int, len(raw))
 	for i, l := range raw {
 		id, ok := ids[l]
 		if !ok {
-			return nil, nil, nil, &ParseError{path, lineOf[l], fmt.Sprintf("label %q is not one of the classes %q", l, classNames)}
+			return nil, &ParseError{path, lineOf[l], fmt.Sprintf("label %q (from the %s column) is not one of the classes %q", l, col, out.Classes)}
 		}
-		labels[i] = id
+		out.Labels[i] = id
 	}
-	return texts, labels, classNames, nil
+	return out, nil
 }
 
 // sortLabels returns the distinct labels, in numeric order if all are

@@ -171,3 +171,28 @@ func TestReadErrors(t *testing.T) {
 		t.Errorf("duplicate Classes: err = %v", err)
 	}
 }
+
+func TestReadLabeledDetectsLabelColumn(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, content, opt, col string
+		texts, classes          []string
+	}{
+		{"label-first", "pos\tgreat film\nneg\tdull\npos\tfine\n", "", "first", []string{"great film", "dull", "fine"}, []string{"neg", "pos"}},
+		{"uci-layout", "So there is no way for me to plug it in.\t0\nGood case, Excellent value.\t1\nGreat for the jawbone.\t1\n", "", "last",
+			[]string{"So there is no way for me to plug it in.", "Good case, Excellent value.", "Great for the jawbone."}, []string{"0", "1"}},
+		{"tab-in-text", "a\tb\tpos\nc\td\tneg\ne\tf\tpos\n", "", "last", []string{"a\tb", "c\td", "e\tf"}, []string{"neg", "pos"}},
+		{"tie-is-first", "x\ty\nz\tw\n", "", "first", []string{"y", "w"}, []string{"x", "z"}},
+		{"forced-last", "x\ty\nz\tw\n", "last", "last", []string{"x", "z"}, []string{"w", "y"}},
+	} {
+		p := filepath.Join(dir, tc.name)
+		os.WriteFile(p, []byte(tc.content), 0o644)
+		l, err := ReadLabeledFile(p, ReadOptions{LabelColumn: tc.opt})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if l.LabelColumn != tc.col || !slices.Equal(l.Texts, tc.texts) || !slices.Equal(l.Classes, tc.classes) {
+			t.Errorf("%s: column %s texts %q classes %q; want %s %q %q", tc.name, l.LabelColumn, l.Texts, l.Classes, tc.col, tc.texts, tc.classes)
+		}
+	}
+}

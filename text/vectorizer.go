@@ -7,6 +7,19 @@ import (
 	"os"
 )
 
+// Limits on what a saved vectorizer or vocabulary may declare, checked when
+// one is read (NewVectorizerFromConfig, LoadVectorizer, a model file's
+// metadata) so that a corrupt file cannot make every Transform allocate
+// without bound. Raise them before loading if a model needs more.
+var (
+	// MaxSequenceLength is the largest Vectorizer Length accepted
+	// (default 2²⁰ tokens).
+	MaxSequenceLength = 1 << 20
+	// MaxVocabulary is the most tokens a vocabulary read from JSON may hold
+	// (default 2²⁴: ids stay exact as float32).
+	MaxVocabulary = 1 << 24
+)
+
 // Vectorizer turns raw strings into fixed-length rows of token ids, like
 // Keras's TextVectorization layer with output_mode "int": tokenize, look up
 // ids, then pad or truncate to Length.
@@ -107,8 +120,11 @@ func NewVectorizerFromConfig(cfg VectorizerConfig) (*Vectorizer, error) {
 	if cfg.Vocabulary == nil {
 		return nil, errors.New("text: vectorizer config: no vocabulary")
 	}
-	if cfg.Length < 0 {
-		return nil, fmt.Errorf("text: vectorizer config: negative length %d", cfg.Length)
+	if cfg.Length < 0 || cfg.Length > MaxSequenceLength {
+		return nil, fmt.Errorf("text: vectorizer config: length %d is outside [0, %d] (the limit, text.MaxSequenceLength)", cfg.Length, MaxSequenceLength)
+	}
+	if cfg.Vocabulary.Size() > MaxVocabulary {
+		return nil, fmt.Errorf("text: vectorizer config: %d tokens, more than %d (the limit, text.MaxVocabulary)", cfg.Vocabulary.Size(), MaxVocabulary)
 	}
 	if err := cfg.Pad.check(); err != nil {
 		return nil, fmt.Errorf("text: vectorizer config: %w", err)

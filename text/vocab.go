@@ -192,6 +192,9 @@ func (v *Vocabulary) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return fmt.Errorf("text: vocabulary: %w", err)
 	}
+	if len(j.Tokens) > MaxVocabulary {
+		return fmt.Errorf("text: vocabulary: %d tokens, more than %d (the limit, text.MaxVocabulary)", len(j.Tokens), MaxVocabulary)
+	}
 	if len(j.Tokens) < 2 || j.Tokens[0] != PadToken || j.Tokens[1] != OOVToken {
 		return fmt.Errorf("text: vocabulary: tokens must start with %q and %q", PadToken, OOVToken)
 	}

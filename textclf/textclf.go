@@ -233,7 +233,7 @@ func Train(texts []string, labels []int, classes []string, cfg Config) (*Classif
 		return nil, nil, err
 	}
 	m.SetSeed(cfg.Seed)
-	opt, err := optim.NewAdam(optim.AdamConfig{LearningRate: cfg.LearningRate})
+	opt, err := optim.NewAdam(optim.AdamConfig{BaseConfig: optim.BaseConfig{LearningRate: cfg.LearningRate}})
 	if err != nil {
 		return nil, nil, err
 	}

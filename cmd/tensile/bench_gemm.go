@@ -18,7 +18,7 @@ func init() {
 }
 
 // benchGemm measures square SGEMM throughput, C = A·B, and prints one line
-// per size: "n=1024 threads=1 gflops=153.2" (best of several timed rounds of
+// per size: "n=1024 threads=1 gflops=153.2 simd=avx512" (best of several timed rounds of
 // about 2 GFLOP each, after a warm-up).
 func benchGemm(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bench gemm", flag.ContinueOnError)
@@ -43,6 +43,9 @@ func benchGemm(args []string, stdout io.Writer) error {
 	if *threads < 0 {
 		return fmt.Errorf("--threads %d: want 0 (all cores) or a positive count", *threads)
 	}
+	if err := kernels.TierError(); err != nil {
+		return err
+	}
 	defer parallel.SetThreads(parallel.SetThreads(*threads))
 	t := parallel.Threads()
 	r := rand.New(rand.NewPCG(1, 2))
@@ -63,7 +66,7 @@ func benchGemm(args []string, stdout io.Writer) error {
 			}
 			best = min(best, time.Since(start)/time.Duration(reps))
 		}
-		fmt.Fprintf(stdout, "n=%d threads=%d gflops=%.1f\n", n, t, flops/best.Seconds()/1e9)
+		fmt.Fprintf(stdout, "n=%d threads=%d gflops=%.1f simd=%s\n", n, t, flops/best.Seconds()/1e9, kernels.Tier())
 	}
 	return nil
 }

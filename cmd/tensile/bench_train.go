@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tensile-ml/tensile/datasets/mnist"
+	"github.com/tensile-ml/tensile/internal/kernels"
 	"github.com/tensile-ml/tensile/internal/parallel"
 	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/zoo"
@@ -39,6 +40,9 @@ func benchTrain(args []string, stdout io.Writer) error {
 	}
 	if *steps < 1 || *batch < 1 || *warmup < 0 {
 		return errors.New("--steps and --batch-size must be positive, --warmup non-negative")
+	}
+	if err := kernels.TierError(); err != nil {
+		return err
 	}
 	if err := setThreads(*threads); err != nil {
 		return err
@@ -97,7 +101,7 @@ func benchTrain(args []string, stdout io.Writer) error {
 		return err
 	}
 	inferSPS := float64(test.N) / time.Since(start).Seconds()
-	fmt.Fprintf(stdout, "model=%s batch=%d threads=%d train_samples_per_second=%.1f inference_samples_per_second=%.1f\n",
-		pos[0], *batch, parallel.Threads(), trainSPS, inferSPS)
+	fmt.Fprintf(stdout, "model=%s batch=%d threads=%d train_samples_per_second=%.1f inference_samples_per_second=%.1f simd=%s\n",
+		pos[0], *batch, parallel.Threads(), trainSPS, inferSPS, kernels.Tier())
 	return nil
 }

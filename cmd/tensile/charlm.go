@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/tensile-ml/tensile/charlm"
 	"github.com/tensile-ml/tensile/text"
@@ -30,7 +32,7 @@ func runCharLM(args []string, stdout io.Writer) error {
 func runCharLMTrain(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("charlm train", flag.ContinueOnError)
 	fs.SetOutput(stdout)
-	var cfg charlm.Config
+	var cfg charlm.Config // zero fields: charlm's defaults; --epochs: see charLMEpochs
 	cfg.RegisterFlags(fs)
 	textPath := fs.String("text", "", "training text file (required)")
 	encoding := fs.String("encoding", "", "text encoding: utf-8 (default) or latin-1")
@@ -57,6 +59,15 @@ func runCharLMTrain(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["epochs"] {
+		// One pass over a small text is a few dozen steps, which learns
+		// little more than character frequencies: by default train for
+		// about minCharLMSteps steps (at most 50 epochs).
+		cfg.Epochs = charLMEpochs(utf8.RuneCountInString(corpus), cfg)
+		fmt.Fprintf(stdout, "training %d epochs (about %d steps; set --epochs to change)\n", cfg.Epochs, cfg.Epochs*charLMStepsPerEpoch(utf8.RuneCountInString(corpus), cfg))
+	}
 	var log io.Writer = stdout
 	if *quiet {
 		log = nil
@@ -70,6 +81,32 @@ func runCharLMTrain(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "held-out %.3f bits/char (unigram %.3f); saved %s\n", rep.ValBPC, rep.UnigramBPC, *out)
 	return nil
+}
+
+// minCharLMSteps is the number of steps "charlm train" aims at when
+// --epochs is not given.
+const minCharLMSteps = 1500
+
+// charLMStepsPerEpoch estimates the steps of one epoch over n characters
+// with cfg (zero fields meaning charlm's defaults).
+func charLMStepsPerEpoch(n int, cfg charlm.Config) int {
+	seq := cmp.Or(cfg.SeqLen, 64)
+	step := cmp.Or(cfg.Step, seq)
+	batch := cmp.Or(cfg.BatchSize, 32)
+	val := cfg.ValFraction
+	if val == 0 {
+		val = 0.1
+	}
+	train := int(float64(n) * (1 - max(val, 0)))
+	windows := max((train-seq-1)/max(step, 1)+1, 1)
+	return (windows + batch - 1) / batch
+}
+
+// charLMEpochs returns the epochs that make about minCharLMSteps steps
+// over n characters, between 1 and 50.
+func charLMEpochs(n int, cfg charlm.Config) int {
+	per := charLMStepsPerEpoch(n, cfg)
+	return min(max((minCharLMSteps+per-1)/per, 1), 50)
 }
 
 func runCharLMSample(args []string, stdout io.Writer) error {

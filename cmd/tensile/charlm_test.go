@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tensile-ml/tensile/charlm"
 )
 
 func TestCharLMTrainSample(t *testing.T) {
@@ -52,6 +54,24 @@ func TestCharLMErrors(t *testing.T) {
 		code, out, errs := run(t, c.args...)
 		if code == 0 || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q (stdout %q), want one line containing %q", c.args, code, errs, out, c.want)
+		}
+	}
+}
+
+func TestCharLMDefaultEpochs(t *testing.T) {
+	for _, c := range []struct {
+		chars, lo, hi int
+	}{
+		{118_000, 25, 32}, // the corpus: 58 steps an epoch at 1 epoch
+		{10_000_000, 1, 1},
+		{2_000, 50, 50},
+	} {
+		e := charLMEpochs(c.chars, charlm.Config{})
+		if e < c.lo || e > c.hi {
+			t.Errorf("%d characters: %d epochs, want %d..%d", c.chars, e, c.lo, c.hi)
+		}
+		if steps := e * charLMStepsPerEpoch(c.chars, charlm.Config{}); c.hi < 50 && steps < minCharLMSteps {
+			t.Errorf("%d characters: %d steps, want at least %d", c.chars, steps, minCharLMSteps)
 		}
 	}
 }

@@ -106,7 +106,7 @@ func TestUserErrorsAreOneLine(t *testing.T) {
 		{"corrupt model file", []string{"evaluate", corrupt, "--data", "mnist:test"}, 1, "corrupt.safetensors"},
 		{"unknown layer in spec", []string{"train", unknownLayer, "--data", fourCols}, 1, "Dense2"},
 		{"data does not fit model", []string{"train", spec, "--data", fourCols, "--verbose", "0"}, 1, "shape"},
-		{"label out of range", []string{"train", spec, "--data", badLabel, "--verbose", "0"}, 1, "7"},
+		{"label out of range", []string{"train", spec, "--data", badLabel, "--verbose", "0"}, 1, "the labels are the last column of"},
 		{"corrupt csv", []string{"train", spec, "--data", nonNumeric, "--verbose", "0"}, 1, "nonnum.csv:2"},
 		{"missing data file", []string{"train", spec, "--data", filepath.Join(dir, "none.csv")}, 1, "none.csv"},
 		{"unknown zoo model", []string{"train", "resnet-1000"}, 1, "resnet-1000"},

@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,7 +47,9 @@ type textReport struct {
 
 func runTrainText(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("train-text", flag.ContinueOnError)
-	dataPath := fs.String("data", "", "labelled text file: one \"label<TAB>text\" per line")
+	dataPath := fs.String("data", "", "labelled text file: one \"label<TAB>text\" or \"text<TAB>label\" per line")
+	labelCol := fs.String("label-column", "auto", "where --data lines hold the label: first, last or auto (the side with fewer distinct values)")
+	folds := fs.Int("folds", 0, "cross-validate with K stratified folds instead of training one model (0: off)")
 	classFiles := fs.String("class-files", "", "one file per class, one text a line: CLASS=PATH,CLASS=PATH,...")
 	encoding := fs.String("encoding", "utf-8", "text encoding: utf-8 or latin-1")
 	var cfg textclf.Config
@@ -77,8 +81,19 @@ func runTrainText(args []string, stdout io.Writer) error {
 	if (*dataPath == "") == (*classFiles == "") {
 		return errors.New("give exactly one of --data FILE.tsv and --class-files CLASS=PATH,...")
 	}
-	if *lr <= 0 {
-		return errors.New("--lr must be positive")
+	if err := errors.Join(
+		check(*lr > 0 && !math.IsInf(*lr, 0), "--lr %g: want a positive rate", *lr),
+		positive("--epochs", cfg.Epochs), positive("--batch-size", cfg.BatchSize),
+		positive("--max-len", cfg.MaxLen), positive("--embed-dim", cfg.EmbedDim), positive("--units", cfg.Units),
+		check(cfg.VocabSize == 0 || cfg.VocabSize >= 3, "--vocab-size %d: want 0 (every word) or at least 3 (with the pad and OOV ids)", cfg.VocabSize),
+		check(cfg.ValidationSplit >= 0 && cfg.ValidationSplit < 1, "--validation-split %g: want a fraction in [0, 1)", cfg.ValidationSplit),
+		check(*folds == 0 || *folds >= 2, "--folds %d: want 0 (off) or at least 2", *folds),
+		check(*folds == 0 || cfg.ValidationSplit == 0, "--folds and --validation-split exclude each other: each fold holds out its own texts"),
+		check(*folds == 0 || *out == "", "--out: --folds trains K models to measure accuracy and saves none"),
+		check(slices.Contains([]string{"auto", "first", "last"}, *labelCol), "--label-column %q: want first, last or auto", *labelCol),
+		check(*dataPath != "" || *labelCol == "auto", "--label-column applies to --data files"),
+	); err != nil {
+		return err
 	}
 	cfg.LearningRate = float32(*lr)
 	if err := setThreads(*threads); err != nil {
@@ -93,7 +108,18 @@ func runTrainText(args []string, stdout io.Writer) error {
 	var labels []int
 	var classes []string
 	if *dataPath != "" {
-		texts, labels, classes, err = text.ReadLabeled(*dataPath, opt)
+		var l *text.Labeled
+		if *labelCol != "auto" {
+			opt.LabelColumn = *labelCol
+		}
+		if l, err = text.ReadLabeledFile(*dataPath, opt); err == nil {
+			texts, labels, classes = l.Texts, l.Labels, l.Classes
+			where := map[string]string{"first": "before the first tab", "last": "after the last tab"}[l.LabelColumn]
+			fmt.Fprintf(stdout, "%s: labels from the %s column (%s)\n", *dataPath, l.LabelColumn, where)
+			if len(classes) > len(texts)/2 && len(texts) >= 20 {
+				return fmt.Errorf("%s: %d classes for %d texts: the labels (the %s column) look like texts; set --label-column", *dataPath, len(classes), len(texts), l.LabelColumn)
+			}
+		}
 	} else {
 		var files []text.ClassFile
 		files, err = parseClassFiles(*classFiles)
@@ -117,6 +143,9 @@ func runTrainText(args []string, stdout io.Writer) error {
 	nVal := int(float64(len(texts)) * cfg.ValidationSplit)
 	if nVal == len(texts) {
 		return errors.New("--validation-split leaves no training texts")
+	}
+	if *folds > 0 {
+		return crossValidateText(texts, labels, classes, cfg, *folds, *reportPath, stdout)
 	}
 	fmt.Fprintf(stdout, "%d texts, classes %q; training %s\n", len(texts), classes, cfg.Arch)
 	start := time.Now()
@@ -148,6 +177,38 @@ func runTrainText(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "saved %s (vocabulary %d words, max length %d)\n", *out, rep.VocabSize, cfg.MaxLen)
 	}
 	return writeReport(*reportPath, rep)
+}
+
+// cvReport is the JSON that train-text --folds --report writes.
+type cvReport struct {
+	Arch       string    `json:"arch"`
+	Classes    []string  `json:"classes"`
+	Folds      int       `json:"folds"`
+	Accuracies []float64 `json:"accuracies"`
+	Mean       float64   `json:"mean_accuracy"`
+	Std        float64   `json:"std_accuracy"`
+}
+
+// crossValidateText runs stratified k-fold cross-validation and prints
+// each fold's test accuracy and their mean.
+func crossValidateText(texts []string, labels []int, classes []string, cfg textclf.Config, k int, reportPath string, stdout io.Writer) error {
+	if k > len(texts) {
+		return fmt.Errorf("--folds %d: more folds than the %d texts", k, len(texts))
+	}
+	fmt.Fprintf(stdout, "%d texts, classes %q; %d-fold cross-validation of %s\n", len(texts), classes, k, cfg.Arch)
+	rs, err := textclf.CrossValidate(texts, labels, classes, cfg, k, cfg.Seed, 0, func(r textclf.FoldResult) {
+		fmt.Fprintf(stdout, "fold %d: test accuracy %.4f\n", r.Fold, r.Accuracy)
+	})
+	if err != nil {
+		return err
+	}
+	mean, std := textclf.MeanStd(rs)
+	fmt.Fprintf(stdout, "mean test accuracy %.4f ± %.4f over %d folds\n", mean, std, len(rs))
+	rep := cvReport{Arch: cfg.Arch, Classes: classes, Folds: k, Mean: mean, Std: std}
+	for _, r := range rs {
+		rep.Accuracies = append(rep.Accuracies, r.Accuracy)
+	}
+	return writeReport(reportPath, rep)
 }
 
 // parseClassFiles parses "neg=PATH,pos=PATH".

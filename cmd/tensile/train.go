@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -21,7 +22,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "train", summary: "train a model: train mnist-cnn | train SPEC.json --data PATH", run: runTrain})
+	register(&command{name: "train", summary: "train a model: train mnist-cnn | train SPEC.json --data PATH | train MODEL --data PATH (resume)", run: runTrain})
 	register(&command{name: "summary", summary: "print a model's layers: summary MODEL|SPEC.json|mnist-cnn", run: runSummary})
 }
 
@@ -46,6 +47,8 @@ type report struct {
 	TestLoss              *float64 `json:"test_loss,omitempty"`
 	TestAccuracy          *float64 `json:"test_accuracy,omitempty"`
 	Output                string   `json:"output,omitempty"`
+	WorldSize             int      `json:"world_size"`                  // processes that trained (--distributed)
+	AllReduceSeconds      *float64 `json:"allreduce_seconds,omitempty"` // rank 0's time in gradient all-reduce
 
 	History *model.History `json:"history,omitempty"` // every epoch's logs, for tensile plot
 }
@@ -88,7 +91,7 @@ func splitArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	return append(pos, rest...), nil
 }
 
-func runTrain(args []string, stdout io.Writer) error {
+func runTrain(args []string, stdout io.Writer) (err error) {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	epochs := fs.Int("epochs", 5, "training epochs")
 	batch := fs.Int("batch-size", 32, "batch size")
@@ -99,14 +102,11 @@ func runTrain(args []string, stdout io.Writer) error {
 	limit := fs.Int("train-limit", 0, "train on the first N samples only (0: all)")
 	out := fs.String("out", "", "save the trained model to FILE")
 	reportPath := fs.String("report", "", "write a JSON report to FILE")
-	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
+	threads := fs.Int("threads", 0, "worker threads (0: all cores; with --distributed, the cores over the ranks on each machine)")
+	dist := fs.Bool("distributed", false, "data-parallel training over MPI: run under mpirun -np N with a tensile built with -tags mpi; --batch-size is the global batch")
 	verbose := fs.Int("verbose", -1, "0 silent, 1 progress bar, 2 one line per epoch (default: bar on a terminal)")
 	var df dataFlags
-	fs.StringVar(&df.path, "data", "", "training data (SPEC training): mnist, DIR, .csv, .npz, .npy, IDX")
-	fs.StringVar(&df.labels, "labels", "", "labels file for .npy or IDX data")
-	fs.StringVar(&df.labelCol, "label-column", "", "CSV label column: name or index (default: last)")
-	fs.StringVar(&df.imageSize, "image-size", "", "resize images to HxW (image folders)")
-	fs.BoolVar(&df.grayscale, "grayscale", false, "load images as one channel (image folders)")
+	df.add(fs, "training data (SPEC or MODEL training): mnist, DIR, .csv, .npz, .npy, IDX")
 	testData := fs.String("test-data", "", "test data to evaluate after training (same formats as --data)")
 	testLabels := fs.String("test-labels", "", "labels file for .npy or IDX test data")
 	dashAddr, plotPath := fs.String("dashboard", "", "serve a live training dashboard on ADDR, e.g. 127.0.0.1:6006"), fs.String("plot", "", "draw the training curves to FILE (.png, .svg, .pdf) at the end")
@@ -119,39 +119,78 @@ func runTrain(args []string, stdout io.Writer) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return fmt.Errorf("want one model: mnist-cnn or a SPEC.json (got %d arguments)", len(pos))
+		return fmt.Errorf("want one model: mnist-cnn, a SPEC.json or a MODEL file to resume (got %d arguments)", len(pos))
 	}
-	if *epochs < 1 || *batch < 1 || *limit < 0 || *valSplit < 0 || *valSplit >= 1 || *lr < 0 {
-		return errors.New("--epochs and --batch-size must be positive, --train-limit non-negative, --validation-split in [0, 1), --lr non-negative")
+	if err := errors.Join(
+		positive("--epochs", *epochs), positive("--batch-size", *batch),
+		check(*limit >= 0, "--train-limit %d: want 0 (all) or a positive count", *limit),
+		check(*valSplit >= 0 && *valSplit < 1, "--validation-split %g: want a fraction in [0, 1)", *valSplit),
+		check(*lr >= 0 && !math.IsInf(*lr, 0), "--lr %g: want a positive rate, or 0 for the optimizer's default", *lr),
+		check(*testLabels == "" || *testData != "", "--test-labels %s: give the test data with --test-data", *testLabels),
+	); err != nil {
+		return err
 	}
 	if err := setThreads(*threads); err != nil {
 		return err
 	}
+	cl, err := startCluster(*dist, *threads)
+	if err != nil {
+		return err
+	}
+	defer func() { err = cl.finish(err, recover()) }()
+	stdout = cl.output(stdout) // only rank 0 prints and writes files
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
 	var m *model.Model
 	var train, test *data.Dataset
 	var compileCfg map[string]any
+	var prev trainState // what an earlier run of a resumed model recorded
 	name := pos[0]
-	if strings.HasSuffix(strings.ToLower(name), ".json") {
-		m, compileCfg, err = loadSpec(name)
+	isSpec := strings.HasSuffix(strings.ToLower(name), ".json")
+	switch {
+	case isSpec || fileExists(name):
+		if isSpec {
+			m, compileCfg, err = loadSpec(name)
+		} else {
+			m, compileCfg, prev, err = loadForResume(name)
+		}
 		if err != nil {
 			return err
+		}
+		if prev.Epochs > 0 {
+			// Continue the run as it was configured unless told otherwise,
+			// so that it reproduces an uninterrupted one.
+			if !set["seed"] {
+				*seed = prev.Seed
+			}
+			if !set["batch-size"] {
+				*batch = prev.BatchSize
+			}
+			if !set["validation-split"] {
+				*valSplit = prev.ValidationSplit
+			}
 		}
 		if train, err = loadData(df); err != nil {
 			return err
 		}
 		if *testData != "" {
-			if test, err = loadData(dataFlags{path: *testData, labels: *testLabels, labelCol: df.labelCol, imageSize: df.imageSize, grayscale: df.grayscale}); err != nil {
+			if test, err = loadData(dataFlags{path: *testData, labels: *testLabels, labelCol: df.labelCol, imageSize: df.imageSize, grayscale: df.grayscale, xKey: df.xKey, yKey: df.yKey, dataFlag: "--test-data", labelsFlag: "--test-labels"}); err != nil {
 				return err
 			}
 		}
-	} else {
+	default:
 		if m, err = zoo.New(name); err != nil {
-			return err
+			return fmt.Errorf("%s: no such file, and %w", name, err)
 		}
 		compileCfg = map[string]any{"optimizer": "adam", "loss": "sparse_categorical_crossentropy", "metrics": []any{"accuracy"}}
 		if df.path != "" && df.path != "mnist" {
-			return fmt.Errorf("%s trains on the embedded MNIST; use a SPEC.json for other data", name)
+			return fmt.Errorf("--data %s: %s trains on the embedded MNIST; use a SPEC.json for other data", df.path, name)
+		}
+		for _, f := range []string{"labels", "label-column", "image-size", "grayscale", "x-key", "y-key", "test-data", "test-labels"} {
+			if set[f] {
+				return fmt.Errorf("--%s: %s trains and tests on the embedded MNIST and takes no data flags", f, name)
+			}
 		}
 		if train, test, err = mnist.Load(); err != nil {
 			return err
@@ -170,14 +209,17 @@ func runTrain(args []string, stdout io.Writer) error {
 	if *lr > 0 {
 		m.Optimizer().SetLearningRate(float32(*lr))
 	}
-	cfg := model.FitConfig{Epochs: *epochs, BatchSize: *batch, Seed: *seed, ValidationSplit: *valSplit, Output: stdout}
+	cfg := model.FitConfig{InitialEpoch: prev.Epochs, Epochs: prev.Epochs + *epochs, BatchSize: *batch, Seed: *seed, ValidationSplit: *valSplit, Output: stdout}
 	if *verbose >= 0 {
 		cfg.Verbose = []model.Verbosity{model.VerboseSilent, model.VerboseBar, model.VerboseEpoch}[min(*verbose, 2)]
 	}
-	start := time.Now()
 	if err := recordClasses(m, train); err != nil {
 		return err
 	}
+	if err := cl.attach(m, train.XShape); err != nil {
+		return err
+	}
+	start := time.Now()
 	if test != nil {
 		if err := alignClasses(m, test, *testData); err != nil {
 			return err
@@ -190,10 +232,13 @@ func runTrain(args []string, stdout io.Writer) error {
 	defer watch.close()
 	cfg.Callbacks = append(cfg.Callbacks, watch.callbacks...)
 	hist, err := m.Fit(train, cfg)
-	if err == nil {
-		err = watch.finish(hist)
-	}
 	if err != nil {
+		return withLabelSource(err, df)
+	}
+	if err := watch.finish(hist); err != nil {
+		return err
+	}
+	if err := recordTrainState(m, trainState{Epochs: cfg.Epochs, Seed: *seed, BatchSize: *batch, ValidationSplit: *valSplit}); err != nil {
 		return err
 	}
 	secs := time.Since(start).Seconds()
@@ -206,18 +251,25 @@ func runTrain(args []string, stdout io.Writer) error {
 		TrainSamplesPerSecond: float64(nTrain**epochs) / secs,
 		TrainLoss:             finite(hist.Last("loss")), TrainAccuracy: finite(hist.Last("accuracy")),
 		ValLoss: finite(hist.Last("val_loss")), ValAccuracy: finite(hist.Last("val_accuracy")),
+		WorldSize: cl.size(), AllReduceSeconds: cl.allReduceSeconds(),
+	}
+	if !cl.leader() {
+		return nil
 	}
 	fmt.Fprintf(stdout, "trained %d samples × %d epochs in %.1fs (%.0f samples/s)\n", nTrain, *epochs, secs, rep.TrainSamplesPerSecond)
 	if test != nil {
 		logs, err := m.Evaluate(test, model.EvalConfig{BatchSize: 256, Verbose: model.VerboseSilent})
 		if err != nil {
-			return err
+			return withLabelSource(err, dataFlags{path: *testData, labels: *testLabels, labelCol: df.labelCol, yKey: df.yKey})
 		}
 		rep.TestSamples, rep.TestLoss = test.N, finite(logs["loss"])
 		if acc, ok := logs["accuracy"]; ok {
 			rep.TestAccuracy = finite(acc)
 		}
 		fmt.Fprintf(stdout, "test_loss=%.4f test_accuracy=%.4f (%d samples)\n", logs["loss"], logs["accuracy"], test.N)
+		if err := checkLogs(logs, *testData); err != nil {
+			return err
+		}
 	}
 	if *out != "" {
 		if err := m.Save(*out); err != nil {
@@ -227,6 +279,74 @@ func runTrain(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "saved %s\n", *out)
 	}
 	return writeReport(*reportPath, rep)
+}
+
+// positive checks that a count flag is at least 1.
+func positive(flagName string, v int) error {
+	return check(v >= 1, "%s %d: want a positive count", flagName, v)
+}
+
+// check returns the formatted error when ok is false.
+func check(ok bool, format string, args ...any) error {
+	if ok {
+		return nil
+	}
+	return fmt.Errorf(format, args...)
+}
+
+// metaTrain is the model-file metadata key under which train records how
+// the model was trained, so that "tensile train MODEL" can resume.
+const metaTrain = "train"
+
+// trainState is the JSON under metaTrain.
+type trainState struct {
+	Epochs          int     `json:"epochs"` // epochs trained so far
+	Seed            uint64  `json:"seed"`
+	BatchSize       int     `json:"batch_size"`
+	ValidationSplit float64 `json:"validation_split"`
+}
+
+func recordTrainState(m *model.Model, st trainState) error {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return m.SetMetadata(metaTrain, b)
+}
+
+// loadForResume loads a model file to train further: its compile config
+// (with the optimizer state, restored by CompileConfigMap) and what the
+// earlier run recorded.
+func loadForResume(path string) (*model.Model, map[string]any, trainState, error) {
+	var st trainState
+	m, err := model.Load(path)
+	if err != nil {
+		return nil, nil, st, err
+	}
+	cc, err := model.CompileConfig(path)
+	if err != nil {
+		return nil, nil, st, err
+	}
+	if cc == nil {
+		return nil, nil, st, fmt.Errorf("%s was saved uncompiled (no optimizer or loss): train a SPEC.json instead", path)
+	}
+	if b, ok := m.Metadata(metaTrain); ok {
+		if err := json.Unmarshal(b, &st); err != nil || st.Epochs < 0 || st.BatchSize < 0 {
+			return nil, nil, st, fmt.Errorf("%s: corrupt %q metadata", path, metaTrain)
+		}
+	}
+	return m, cc, st, nil
+}
+
+// checkLogs turns a NaN or infinite loss or metric into an error: the
+// numbers were printed, but they are not a result.
+func checkLogs(logs map[string]float64, what string) error {
+	for _, k := range slices.Sorted(maps.Keys(logs)) {
+		if v := logs[k]; math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%s: %s is %v: the model's output is not finite on this data", what, k, v)
+		}
+	}
+	return nil
 }
 
 // finite returns a pointer to v, or nil for NaN and ±Inf (absent values),
@@ -256,7 +376,11 @@ func loadSpec(path string) (*model.Model, map[string]any, error) {
 		Compile map[string]any `json:"compile"`
 	}
 	if err := json.Unmarshal(b, &top); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, nil, fmt.Errorf("%s: %q holds %s; want an object", path, te.Field, te.Value)
+		}
+		return nil, nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "json: "))
 	}
 	m, err := model.FromArchitecture(b)
 	if err != nil {

@@ -122,7 +122,7 @@ func NewModel(kind string, T int, cfg Config) (*model.Model, error) {
 	layers = append(layers, nn.NewDense(1, nn.DenseConfig{}))
 	m := model.NewSequential(layers...)
 	m.SetSeed(cfg.Seed)
-	opt, err := optim.NewAdam(optim.AdamConfig{LearningRate: float32(cfg.LR), GlobalClipNorm: 1})
+	opt, err := optim.NewAdam(optim.AdamConfig{BaseConfig: optim.BaseConfig{LearningRate: float32(cfg.LR), GlobalClipNorm: 1}})
 	if err != nil {
 		return nil, err
 	}

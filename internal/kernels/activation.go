@@ -24,8 +24,8 @@ func ReLU(dst, x []float32) {
 // ReLUBackward sets dx[i] = dy[i] where y[i] > 0, else 0 (y is ReLU's output).
 func ReLUBackward(dx, dy, y []float32) {
 	dy, y = dy[:len(dx)], y[:len(dx)]
-	if useSIMD && len(dx) >= simdMin {
-		reluBackwardAVX512(&dx[0], &dy[0], &y[0], len(dx))
+	if k := simd.reluBackward; k != nil && len(dx) >= simdMin {
+		k(&dx[0], &dy[0], &y[0], len(dx))
 		return
 	}
 	reluBackwardRef(dx, dy, y)

@@ -7,7 +7,9 @@ import (
 
 // TestActivationKernelsOddLengths runs every forward kernel on an odd-length
 // slice with a guard band and compares with float64 formulas.
-func TestActivationKernelsOddLengths(t *testing.T) {
+func TestActivationKernelsOddLengths(t *testing.T) { forEachTier(t, testActivationKernelsOddLengths) }
+
+func testActivationKernelsOddLengths(t *testing.T) {
 	x := []float32{-30, -3, -1.5, -0.5, 0, 0.25, 1, 2.5, 30}
 	sig := func(v float64) float64 { return 1 / (1 + math.Exp(-v)) }
 	cases := []struct {

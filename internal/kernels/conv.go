@@ -42,7 +42,7 @@ func Im2col(dst, src []float32, g *ConvGeom, p0, p1 int) {
 			for ky := 0; ky < g.KH; ky++ {
 				s := ((oy*g.SH+ky*g.DH)*g.W + ox) * c
 				_ = src[s+(n-1)*c+runLen-1]
-				copySegsAVX512(&dst[(p-p0)*k+ky*runLen], &src[s], n, runLen, k, c)
+				simd.copySegs(&dst[(p-p0)*k+ky*runLen], &src[s], n, runLen, k, c)
 			}
 			p += n
 		}
@@ -88,11 +88,11 @@ func Im2col(dst, src []float32, g *ConvGeom, p0, p1 int) {
 }
 
 // im2colSegs reports whether Im2col and Col2im can handle whole output rows
-// per kernel row with one AVX-512 segment call: every tap inside the image
+// per kernel row with one SIMD segment call (when the tier has one): every tap inside the image
 // (no padding) and horizontal stride 1, so the runs KW·C of consecutive
 // pixels start C floats apart.
 func im2colSegs(g *ConvGeom, runLen int) bool {
-	return useSIMD && runLen >= simdMin && g.PadT == 0 && g.PadL == 0 && g.DW == 1 && g.SW == 1 &&
+	return simd.copySegs != nil && simd.addSegs != nil && runLen >= simdMin && g.PadT == 0 && g.PadL == 0 && g.DW == 1 && g.SW == 1 &&
 		(g.KW-1)+g.OW <= g.W && (g.OH-1)*g.SH+(g.KH-1)*g.DH < g.H
 }
 
@@ -114,7 +114,7 @@ func Col2im(dst, src []float32, g *ConvGeom, p0, p1 int) {
 			for ky := 0; ky < g.KH; ky++ {
 				d := ((oy*g.SH+ky*g.DH)*g.W + ox) * c
 				_ = dst[d+(n-1)*c+runLen-1]
-				addSegsAVX512(&dst[d], &src[(p-p0)*k+ky*runLen], n, runLen, c, k)
+				simd.addSegs(&dst[d], &src[(p-p0)*k+ky*runLen], n, runLen, c, k)
 			}
 			p += n
 		}
@@ -135,13 +135,7 @@ func Col2im(dst, src []float32, g *ConvGeom, p0, p1 int) {
 			base := iy * g.W * c
 			if inside && g.DW == 1 {
 				d := dst[base+ix0*c : base+ix0*c+runLen]
-				if useSIMD && runLen >= simdMin {
-					addVVAVX512(&d[0], &d[0], &seg[0], runLen)
-					continue
-				}
-				for i, v := range seg {
-					d[i] += v
-				}
+				AddVV(d, d, seg)
 				continue
 			}
 			for kx := 0; kx < g.KW; kx++ {
@@ -151,13 +145,7 @@ func Col2im(dst, src []float32, g *ConvGeom, p0, p1 int) {
 				}
 				d := dst[base+ix*c : base+ix*c+c]
 				s := seg[kx*c : kx*c+c]
-				if useSIMD && c >= simdMin {
-					addVVAVX512(&d[0], &d[0], &s[0], c)
-					continue
-				}
-				for i, v := range s {
-					d[i] += v
-				}
+				AddVV(d, d, s)
 			}
 		}
 	}
@@ -191,9 +179,9 @@ func BiasAct(dst, bias []float32, rows, f int, relu bool) {
 // SumRows adds the rows of the rows×f matrix src into dst (length f).
 func SumRows(dst, src []float32, rows, f int) {
 	dst = dst[:f]
-	if useSIMD && f%16 == 0 && f > 0 && rows > 0 {
+	if k := simd.sumRows; k != nil && f%simd.chanAlign == 0 && f > 0 && rows > 0 {
 		_ = src[rows*f-1]
-		sumRowsAVX512(&dst[0], &src[0], rows, f)
+		k(&dst[0], &src[0], rows, f)
 		return
 	}
 	sumRowsRef(dst, src, rows, f)

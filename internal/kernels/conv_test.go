@@ -35,7 +35,9 @@ var convGeoms = []ConvGeom{
 
 // TestIm2colNaive compares Im2col with its reference definition, including
 // partial pixel ranges and a guard band after the written rows.
-func TestIm2colNaive(t *testing.T) {
+func TestIm2colNaive(t *testing.T) { forEachTier(t, testIm2colNaive) }
+
+func testIm2colNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for gi, g := range convGeoms {
 		src := convRandSlice(r, g.H*g.W*g.C)
@@ -74,7 +76,9 @@ func TestIm2colNaive(t *testing.T) {
 }
 
 // TestCol2imAdjoint checks <Im2col(x), y> == <x, Col2im(y)>.
-func TestCol2imAdjoint(t *testing.T) {
+func TestCol2imAdjoint(t *testing.T) { forEachTier(t, testCol2imAdjoint) }
+
+func testCol2imAdjoint(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for gi, g := range convGeoms {
 		x := convRandSlice(r, g.H*g.W*g.C)
@@ -99,7 +103,9 @@ func TestCol2imAdjoint(t *testing.T) {
 // TestCol2imNaive compares Col2im bit for bit with float32 accumulation in
 // pixel order (its documented order), on partial pixel ranges, into a
 // non-zero image.
-func TestCol2imNaive(t *testing.T) {
+func TestCol2imNaive(t *testing.T) { forEachTier(t, testCol2imNaive) }
+
+func testCol2imNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for gi, g := range convGeoms {
 		k := g.PatchLen()
@@ -132,7 +138,9 @@ func TestCol2imNaive(t *testing.T) {
 	}
 }
 
-func TestBiasActSumRows(t *testing.T) {
+func TestBiasActSumRows(t *testing.T) { forEachTier(t, testBiasActSumRows) }
+
+func testBiasActSumRows(t *testing.T) {
 	d := []float32{-1, 2, 3, -4, 9}
 	BiasAct(d[:4], []float32{1, -3}, 2, 2, true)
 	want := []float32{0, 0, 4, 0, 9}

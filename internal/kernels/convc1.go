@@ -8,18 +8,19 @@ func conv3x3c1Geom(g *ConvGeom) bool {
 }
 
 // Conv3x3C1Fast reports whether Conv3x3C1 and Conv3x3C1Grad apply to g
-// with f filters and run an AVX-512 kernel. For a one-channel input the
+// with f filters and run a SIMD kernel of the active tier (f a multiple
+// of 32 on AVX-512, 8 on AVX2). For a one-channel input the
 // im2col GEMM has an inner dimension of only 9 and is bound by building
 // and reading the patch matrix; the direct kernel keeps the 9×f kernel in
 // registers and reads each input pixel from L1.
 func Conv3x3C1Fast(g *ConvGeom, f int) bool {
-	return useSIMD && f%32 == 0 && f > 0 && conv3x3c1Geom(g)
+	return simd.conv3x3c1 != nil && f%simd.conv1Align == 0 && f > 0 && conv3x3c1Geom(g)
 }
 
 // Conv3x3C1 writes out [OH*OW*f] = act(conv(x, w) + bias) for one image x
 // [H*W] of a geometry accepted by conv3x3c1Geom, with w the HWIO kernel
 // viewed as [9, f] and bias of length f or nil. Each output sums its nine
-// taps in order from 0 (with FMAs in the AVX-512 kernel, matching the GEMM
+// taps in order from 0 (with FMAs in the SIMD kernels, matching the GEMM
 // micro-kernel), then adds the bias, then applies ReLU as max(v, 0). The
 // reference is conv3x3c1Ref.
 func Conv3x3C1(out, x, w, bias []float32, g *ConvGeom, f int, relu bool) {
@@ -31,7 +32,7 @@ func Conv3x3C1(out, x, w, bias []float32, g *ConvGeom, f int, relu bool) {
 			_ = bias[f-1]
 			bp = &bias[0]
 		}
-		conv3x3c1AVX512(&out[0], &x[0], &w[0], bp, g.W, g.OW, g.OH, f, relu)
+		simd.conv3x3c1(&out[0], &x[0], &w[0], bp, g.W, g.OW, g.OH, f, relu)
 		return
 	}
 	conv3x3c1Ref(out, x, w, bias, g, f, relu)
@@ -74,7 +75,7 @@ func Conv3x3C1Grad(dw, db, x, dy, y []float32, g *ConvGeom, f int) {
 		if y != nil {
 			yp = &y[0]
 		}
-		conv3x3c1GradAVX512(&dw[0], &db[0], &x[0], &dy[0], yp, g.W, g.OW, g.OH, f)
+		simd.conv3x3c1Grad(&dw[0], &db[0], &x[0], &dy[0], yp, g.W, g.OW, g.OH, f)
 		return
 	}
 	conv3x3c1GradRef(dw, db, x, dy, y, g, f)

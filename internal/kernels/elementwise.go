@@ -3,12 +3,12 @@ package kernels
 // simdMin is the slice length from which the slice kernels use SIMD.
 const simdMin = 16
 
-// AddVV sets dst[i] = a[i] + b[i] (AVX-512 when available; the
+// AddVV sets dst[i] = a[i] + b[i] (the active SIMD tier's kernel when it has one; the
 // reference is addVVRef).
 func AddVV(dst, a, b []float32) {
 	a, b = a[:len(dst)], b[:len(dst)]
-	if useSIMD && len(dst) >= simdMin {
-		addVVAVX512(&dst[0], &a[0], &b[0], len(dst))
+	if k := simd.addVV; k != nil && len(dst) >= simdMin {
+		k(&dst[0], &a[0], &b[0], len(dst))
 		return
 	}
 	addVVRef(dst, a, b)
@@ -20,12 +20,12 @@ func addVVRef(dst, a, b []float32) {
 	}
 }
 
-// AddVS sets dst[i] = a[i] + s (AVX-512 when available; the reference
+// AddVS sets dst[i] = a[i] + s (the active SIMD tier's kernel when it has one; the reference
 // is addVSRef).
 func AddVS(dst, a []float32, s float32) {
 	a = a[:len(dst)]
-	if useSIMD && len(dst) >= simdMin {
-		addVSAVX512(&dst[0], &a[0], s, len(dst))
+	if k := simd.addVS; k != nil && len(dst) >= simdMin {
+		k(&dst[0], &a[0], s, len(dst))
 		return
 	}
 	addVSRef(dst, a, s)
@@ -37,12 +37,12 @@ func addVSRef(dst, a []float32, s float32) {
 	}
 }
 
-// SubVV sets dst[i] = a[i] - b[i] (AVX-512 when available; the
+// SubVV sets dst[i] = a[i] - b[i] (the active SIMD tier's kernel when it has one; the
 // reference is subVVRef).
 func SubVV(dst, a, b []float32) {
 	a, b = a[:len(dst)], b[:len(dst)]
-	if useSIMD && len(dst) >= simdMin {
-		subVVAVX512(&dst[0], &a[0], &b[0], len(dst))
+	if k := simd.subVV; k != nil && len(dst) >= simdMin {
+		k(&dst[0], &a[0], &b[0], len(dst))
 		return
 	}
 	subVVRef(dst, a, b)
@@ -70,12 +70,12 @@ func SubSV(dst []float32, s float32, b []float32) {
 	}
 }
 
-// MulVV sets dst[i] = a[i] * b[i] (AVX-512 when available; the
+// MulVV sets dst[i] = a[i] * b[i] (the active SIMD tier's kernel when it has one; the
 // reference is mulVVRef).
 func MulVV(dst, a, b []float32) {
 	a, b = a[:len(dst)], b[:len(dst)]
-	if useSIMD && len(dst) >= simdMin {
-		mulVVAVX512(&dst[0], &a[0], &b[0], len(dst))
+	if k := simd.mulVV; k != nil && len(dst) >= simdMin {
+		k(&dst[0], &a[0], &b[0], len(dst))
 		return
 	}
 	mulVVRef(dst, a, b)
@@ -87,12 +87,12 @@ func mulVVRef(dst, a, b []float32) {
 	}
 }
 
-// MulVS sets dst[i] = a[i] * s (AVX-512 when available; the reference
+// MulVS sets dst[i] = a[i] * s (the active SIMD tier's kernel when it has one; the reference
 // is mulVSRef).
 func MulVS(dst, a []float32, s float32) {
 	a = a[:len(dst)]
-	if useSIMD && len(dst) >= simdMin {
-		mulVSAVX512(&dst[0], &a[0], s, len(dst))
+	if k := simd.mulVS; k != nil && len(dst) >= simdMin {
+		k(&dst[0], &a[0], s, len(dst))
 		return
 	}
 	mulVSRef(dst, a, s)
@@ -104,12 +104,12 @@ func mulVSRef(dst, a []float32, s float32) {
 	}
 }
 
-// DivVV sets dst[i] = a[i] / b[i] (AVX-512 when available; the
+// DivVV sets dst[i] = a[i] / b[i] (the active SIMD tier's kernel when it has one; the
 // reference is divVVRef).
 func DivVV(dst, a, b []float32) {
 	a, b = a[:len(dst)], b[:len(dst)]
-	if useSIMD && len(dst) >= simdMin {
-		divVVAVX512(&dst[0], &a[0], &b[0], len(dst))
+	if k := simd.divVV; k != nil && len(dst) >= simdMin {
+		k(&dst[0], &a[0], &b[0], len(dst))
 		return
 	}
 	divVVRef(dst, a, b)
@@ -137,12 +137,12 @@ func DivSV(dst []float32, s float32, b []float32) {
 	}
 }
 
-// Axpy adds alpha*x[i] to y[i] (y += alpha*x). The AVX-512 version fuses
+// Axpy adds alpha*x[i] to y[i] (y += alpha*x). The SIMD versions fuse
 // the multiply-add (one rounding); the reference is axpyRef.
 func Axpy(y []float32, alpha float32, x []float32) {
 	x = x[:len(y)]
-	if useSIMD && len(y) >= simdMin {
-		axpyAVX512(&y[0], alpha, &x[0], len(y))
+	if k := simd.axpy; k != nil && len(y) >= simdMin {
+		k(&y[0], alpha, &x[0], len(y))
 		return
 	}
 	axpyRef(y, alpha, x)
@@ -155,17 +155,18 @@ func axpyRef(y []float32, alpha float32, x []float32) {
 }
 
 // Sum returns the sum of x, accumulated in float64 blocks for accuracy: with
-// AVX-512, 64 float32 partial sums per block of 4096, the blocks and lanes
+// SIMD, 32 (AVX2) or 64 (AVX-512) float32 partial sums per block of 4096, the blocks and lanes
 // added in float64; the reference (sumRef) uses 4 partial sums per 256.
 func Sum(x []float32) float32 {
-	if !useSIMD || len(x) < simdMin {
+	k := simd.sum
+	if k == nil || len(x) < simdMin {
 		return sumRef(x)
 	}
 	var total float64
 	var lanes [16]float32
 	for len(x) > 0 {
 		n := min(len(x), 4096)
-		sumAVX512(&x[0], n, &lanes)
+		k(&x[0], n, &lanes)
 		for _, v := range lanes {
 			total += float64(v)
 		}

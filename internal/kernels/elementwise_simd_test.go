@@ -11,7 +11,9 @@ var sliceSizes = []int{0, 1, 7, 15, 16, 17, 63, 64, 65, 100, 1000, 4096, 4097, 9
 
 // TestSliceKernels compares the exported slice kernels (SIMD when available)
 // with their references, with guard cells past dst and with dst aliasing a.
-func TestSliceKernels(t *testing.T) {
+func TestSliceKernels(t *testing.T) { forEachTier(t, testSliceKernels) }
+
+func testSliceKernels(t *testing.T) {
 	vv := []struct {
 		name    string
 		f, ref  func(dst, a, b []float32)
@@ -68,7 +70,9 @@ func TestSliceKernels(t *testing.T) {
 	}
 }
 
-func TestSum(t *testing.T) {
+func TestSum(t *testing.T) { forEachTier(t, testSum) }
+
+func testSum(t *testing.T) {
 	for _, n := range append(sliceSizes, 100000) {
 		r := rand.New(rand.NewPCG(uint64(n), 4))
 		x := randSlice(r, n)

@@ -19,7 +19,7 @@ import (
 // chosen at run time) computes each MR×NR tile of C. Sgemm is safe for
 // concurrent use and does not allocate in steady state on one thread.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sgemmWith(gemmDefault, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, Epilogue{})
+	sgemmWith(simd.gemm, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, Epilogue{})
 }
 
 // Epilogue is work fused into the store of SgemmEpilogue, applied to each
@@ -36,7 +36,7 @@ type Epilogue struct {
 //
 // It suits convolution and dense layers (bias, then optional ReLU).
 func SgemmEpilogue(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
-	sgemmWith(gemmDefault, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
+	sgemmWith(simd.gemm, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
 }
 
 // gemmKernel is one micro-kernel with its register tile (mr×nr) and the cache
@@ -49,10 +49,19 @@ type gemmKernel struct {
 	// from packed panels; C is not read when beta is 0. k >= 1.
 	fn func(k int, a, b, c *float32, ldc int, alpha, beta float32)
 	// edge, when not nil, computes edge tiles in place: edge[v-1][r-1]
-	// handles r rows and v 16-float vectors of columns, writing only the
-	// columns in mask. Otherwise edge tiles go through a scratch tile.
-	edge     *[2][14]func(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)
-	fastPack bool // packs use packTransFast and packCopyFast
+	// handles r rows and v vectors of edgeVec floats of columns, writing
+	// only the columns in mask. Otherwise edge tiles go through a scratch
+	// tile.
+	edge    *[2][14]func(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)
+	edgeVec int
+	// packTrans and packCopy, when not nil, are fast paths for packing:
+	// packTrans sets panel[p*w+i] = src[off+i*ld+p] and packCopy sets
+	// panel[p*w+i] = src[off+p*ld+i], for i < rows (cols), p < kc, and
+	// zero for rows (cols) <= i < w. They report false (having done
+	// nothing) when they cannot handle the case. panel has 16 floats of
+	// slack past kc*w.
+	packTrans func(panel []float32, w int, src []float32, off, ld, rows, kc int) bool
+	packCopy  func(panel []float32, w int, src []float32, off, ld, cols, kc int) bool
 	// free holds packing buffers for reuse. Unlike a sync.Pool it is not
 	// emptied by garbage collection: a buffer holds several MiB (the B
 	// panel is nc×kc floats), and re-allocating and zeroing it after every
@@ -79,7 +88,7 @@ func (g *gemmKernel) getBuf() *gemmBuf {
 	mc := (g.mc + g.mr - 1) / g.mr * g.mr
 	nc := (g.nc + g.nr - 1) / g.nr * g.nr
 	return &gemmBuf{
-		a:    alignedFloats(mc*g.kc + 16), // slack for packTransFast
+		a:    alignedFloats(mc*g.kc + 16), // slack for packTrans
 		b:    alignedFloats(nc*g.kc + 16),
 		tile: alignedFloats(g.mr * g.nr),
 	}
@@ -188,7 +197,7 @@ func (g *gemmKernel) block(j *gemmJob, i0, i1, j0, j1 int) {
 		nc := min(g.nc, j1-jc)
 		for pc := 0; pc < j.k; pc += g.kc {
 			kc := min(g.kc, j.k-pc)
-			packB(buf.b, j.b, j.ldb, j.transB, pc, kc, jc, nc, nr, g.fastPack)
+			packB(buf.b, j.b, j.ldb, j.transB, pc, kc, jc, nc, nr, g)
 			beta := j.beta
 			if pc > 0 {
 				beta = 1
@@ -196,9 +205,9 @@ func (g *gemmKernel) block(j *gemmJob, i0, i1, j0, j1 int) {
 			epilogue := pc+kc == j.k && (j.ep.Bias != nil || j.ep.ReLU)
 			for ic := i0; ic < i1; ic += g.mc {
 				mc := min(g.mc, i1-ic)
-				packA(buf.a, j.a, j.lda, j.transA, ic, mc, pc, kc, mr, g.fastPack)
+				packA(buf.a, j.a, j.lda, j.transA, ic, mc, pc, kc, mr, g)
 				var pf aPrefetch
-				if g.fastPack && gemmPrefetch {
+				if g.packTrans != nil && gemmPrefetch {
 					pf.next(j, g, ic, mc, i0, i1, pc, kc, nc)
 				}
 				for jr := 0; jr < nc; jr += nr {
@@ -211,7 +220,7 @@ func (g *gemmKernel) block(j *gemmJob, i0, i1, j0, j1 int) {
 						if mrEff == mr && nrEff == nr {
 							g.fn(kc, pa, pb, &j.c[ci], j.ldc, j.alpha, beta)
 						} else if g.edge != nil {
-							g.edge[(nrEff-1)/16][mrEff-1](kc, pa, pb, &j.c[ci], j.ldc, j.alpha, beta, uint32(1<<nrEff-1))
+							g.edge[(nrEff-1)/g.edgeVec][mrEff-1](kc, pa, pb, &j.c[ci], j.ldc, j.alpha, beta, uint32(1<<nrEff-1))
 						} else {
 							g.fn(kc, pa, pb, &buf.tile[0], nr, 1, 0)
 							storeTile(j.c[ci:], j.ldc, buf.tile, nr, mrEff, nrEff, j.alpha, beta)
@@ -305,13 +314,13 @@ func applyEpilogue(c []float32, ldc, m, n int, bias []float32, relu bool) {
 	if bias != nil {
 		bias = bias[:n]
 	}
-	if useSIMD && m > 0 && n > 0 && (bias != nil || relu) {
+	if k := simd.epilogue; k != nil && m > 0 && n > 0 && (bias != nil || relu) {
 		_ = c[(m-1)*ldc+n-1]
 		var bp *float32
 		if bias != nil {
 			bp = &bias[0]
 		}
-		epilogueAVX512(&c[0], ldc, m, n, bp, relu)
+		k(&c[0], ldc, m, n, bp, relu)
 		return
 	}
 	applyEpilogueRef(c, ldc, m, n, bias, relu)

@@ -11,6 +11,73 @@ var gemmEdgeAVX512 = [2][14]func(k int, a, b, c *float32, ldc int, alpha, beta f
 	{sgemmEdgeAVX512R1V2, sgemmEdgeAVX512R2V2, sgemmEdgeAVX512R3V2, sgemmEdgeAVX512R4V2, sgemmEdgeAVX512R5V2, sgemmEdgeAVX512R6V2, sgemmEdgeAVX512R7V2, sgemmEdgeAVX512R8V2, sgemmEdgeAVX512R9V2, sgemmEdgeAVX512R10V2, sgemmEdgeAVX512R11V2, sgemmEdgeAVX512R12V2, sgemmEdgeAVX512R13V2, sgemmEdgeAVX512R14V2},
 }
 
+// gemmEdgeAVX2 indexes the AVX2 edge kernels by [vectors-1][rows-1] (6 rows
+// of 8-float vectors; the rest is nil); see genEdgeAVX2 in gemm_gen.go.
+var gemmEdgeAVX2 = [2][14]func(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32){
+	{sgemmEdgeAVX2R1V1, sgemmEdgeAVX2R2V1, sgemmEdgeAVX2R3V1, sgemmEdgeAVX2R4V1, sgemmEdgeAVX2R5V1, sgemmEdgeAVX2R6V1},
+	{sgemmEdgeAVX2R1V2, sgemmEdgeAVX2R2V2, sgemmEdgeAVX2R3V2, sgemmEdgeAVX2R4V2, sgemmEdgeAVX2R5V2, sgemmEdgeAVX2R6V2},
+}
+
+// sgemmEdgeAVX2R1V1 computes a 1×8 edge tile under a column mask.
+//
+//go:noescape
+func sgemmEdgeAVX2R1V1(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)
+
+// sgemmEdgeAVX2R2V1 computes a 2×8 edge tile under a column mask.
+//
+//go:noescape
+func sgemmEdgeAVX2R2V1(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)
+
+// sgemmEdgeAVX2R3V1 computes a 3×8 edge tile under a column mask.
+//
+//go:noescape
+func sgemmEdgeAVX2R3V1(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)
+
+// sgemmEdgeAVX2R4V1 computes a 4×8 edge tile under a column mask.
+//
+//go:noescape
+func sgemmEdgeAVX2R4V1(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)
+
+// sgemmEdgeAVX2R5V1 computes a 5×8 edge tile under a column mask.
+//
+//go:noescape
+func sgemmEdgeAVX2R5V1(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)
+
+// sgemmEdgeAVX2R6V1 computes a 6×8 edge tile under a column mask.
+//
+//go:noescape
+func sgemmEdgeAVX2R6V1(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)
+
+// sgemmEdgeAVX2R1V2 computes a 1×16 edge tile under a column mask.
+//
+//go:noescape
+func sgemmEdgeAVX2R1V2(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)
+
+// sgemmEdgeAVX2R2V2 computes a 2×16 edge tile under a column mask.
+//
+//go:noescape
+func sgemmEdgeAVX2R2V2(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)
+
+// sgemmEdgeAVX2R3V2 computes a 3×16 edge tile under a column mask.
+//
+//go:noescape
+func sgemmEdgeAVX2R3V2(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)
+
+// sgemmEdgeAVX2R4V2 computes a 4×16 edge tile under a column mask.
+//
+//go:noescape
+func sgemmEdgeAVX2R4V2(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)
+
+// sgemmEdgeAVX2R5V2 computes a 5×16 edge tile under a column mask.
+//
+//go:noescape
+func sgemmEdgeAVX2R5V2(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)
+
+// sgemmEdgeAVX2R6V2 computes a 6×16 edge tile under a column mask.
+//
+//go:noescape
+func sgemmEdgeAVX2R6V2(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)
+
 // sgemmEdgeAVX512R1V1 computes a 1×16 edge tile under a column mask.
 //
 //go:noescape

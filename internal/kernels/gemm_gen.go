@@ -50,6 +50,12 @@ func main() {
 			genEdge(&sb, r, v)
 		}
 	}
+	genEdgeAVX2Data(&sb)
+	for v := 1; v <= 2; v++ {
+		for r := 1; r <= 6; r++ {
+			genEdgeAVX2(&sb, r, v)
+		}
+	}
 	genPackTrans(&sb)
 	genPackCopy(&sb)
 	sb.WriteString(`
@@ -94,7 +100,27 @@ func edgeDecls() string {
 		}
 		sb.WriteString("},\n")
 	}
+	sb.WriteString("}\n\n")
+	sb.WriteString("// gemmEdgeAVX2 indexes the AVX2 edge kernels by [vectors-1][rows-1] (6 rows\n")
+	sb.WriteString("// of 8-float vectors; the rest is nil); see genEdgeAVX2 in gemm_gen.go.\n")
+	sb.WriteString("var gemmEdgeAVX2 = [2][14]func(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32){\n")
+	for v := 1; v <= 2; v++ {
+		sb.WriteString("\t{")
+		for r := 1; r <= 6; r++ {
+			if r > 1 {
+				sb.WriteString(", ")
+			}
+			fmt.Fprintf(&sb, "sgemmEdgeAVX2R%dV%d", r, v)
+		}
+		sb.WriteString("},\n")
+	}
 	sb.WriteString("}\n")
+	for v := 1; v <= 2; v++ {
+		for r := 1; r <= 6; r++ {
+			fmt.Fprintf(&sb, "\n// sgemmEdgeAVX2R%dV%d computes a %d×%d edge tile under a column mask.\n//\n//go:noescape\n", r, v, r, 8*v)
+			fmt.Fprintf(&sb, "func sgemmEdgeAVX2R%dV%d(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)\n", r, v)
+		}
+	}
 	for v := 1; v <= 2; v++ {
 		for r := 1; r <= 14; r++ {
 			fmt.Fprintf(&sb, "\n// sgemmEdgeAVX512R%dV%d computes a %d×%d edge tile under a column mask.\n//\n//go:noescape\n", r, v, r, 16*v)
@@ -436,6 +462,102 @@ func genEdge(sb *strings.Builder, r, v int) {
 		for x := 0; x < v; x++ {
 			p("VMULPS %s, %s, %s", alpha, acc(i, x), acc(i, x))
 			p("VMOVUPS %s, %s, %d(DX)", acc(i, x), kreg(x), x*64)
+		}
+		p("ADDQ SI, DX")
+	}
+	p("VZEROUPPER")
+	p("RET")
+}
+
+// genEdgeAVX2Data writes the lane bits 1, 2, 4, ..., 128 from which the AVX2
+// edge kernels build their column mask.
+func genEdgeAVX2Data(sb *strings.Builder) {
+	sb.WriteString("\n")
+	for l := 0; l < 8; l++ {
+		fmt.Fprintf(sb, "DATA avx2EdgeBits<>+%d(SB)/4, $%d\n", 4*l, 1<<l)
+	}
+	sb.WriteString("GLOBL avx2EdgeBits<>(SB), RODATA|NOPTR, $32\n")
+}
+
+// genEdgeAVX2 writes sgemmEdgeAVX2R<r>V<v>, the AVX2 edge kernel for r <= 6
+// rows and v 8-float vectors of a tile of the 6×16 kernel's packed panels
+// (a advances 6 floats per k, b 16). Bit j of mask selects column j; the
+// mask is contiguous from bit 0 and covers more than 8(v-1) columns, so only
+// the last vector is stored (and, when beta != 0, loaded) with VMASKMOVPS.
+// Registers: accumulators Y0..Y(r·v-1), B in Y12-Y13, broadcasts in
+// Y14-Y15; at the store alpha, beta, the mask and a C temporary.
+func genEdgeAVX2(sb *strings.Builder, r, v int) {
+	p := func(format string, args ...any) { fmt.Fprintf(sb, "\t"+format+"\n", args...) }
+	name := fmt.Sprintf("sgemmEdgeAVX2R%dV%d", r, v)
+	acc := func(i, x int) string { return fmt.Sprintf("Y%d", i*v+x) }
+	bReg := func(x int) string { return fmt.Sprintf("Y%d", 12+x) }
+	tmp := func(i int) string { return fmt.Sprintf("Y%d", 14+i%2) }
+	fmt.Fprintf(sb, "\n// func %s(k int, a, b, c *float32, ldc int, alpha, beta float32, mask uint32)\n", name)
+	fmt.Fprintf(sb, "TEXT ·%s(SB), NOSPLIT, $0-52\n", name)
+	p("MOVQ k+0(FP), CX")
+	p("MOVQ a+8(FP), AX")
+	p("MOVQ b+16(FP), BX")
+	p("MOVQ c+24(FP), DX")
+	p("MOVQ ldc+32(FP), SI")
+	p("SHLQ $2, SI")
+	for i := 0; i < r*v; i++ {
+		p("VXORPS Y%d, Y%d, Y%d", i, i, i)
+	}
+	fmt.Fprintf(sb, "%s_loop:\n", name)
+	for x := 0; x < v; x++ {
+		p("VMOVUPS %d(BX), %s", x*32, bReg(x))
+	}
+	for i := 0; i < r; i++ {
+		p("VBROADCASTSS %d(AX), %s", i*4, tmp(i))
+		for x := 0; x < v; x++ {
+			p("VFMADD231PS %s, %s, %s", bReg(x), tmp(i), acc(i, x))
+		}
+	}
+	p("ADDQ $24, AX")
+	p("ADDQ $64, BX")
+	p("DECQ CX")
+	p("JNZ %s_loop", name)
+	alpha, beta, mask, ct := "Y12", "Y13", "Y14", "Y15"
+	// Lane l of the mask is all ones when bit 8(v-1)+l of mask is set.
+	p("MOVL mask+48(FP), R8")
+	if v > 1 {
+		p("SHRL $%d, R8", 8*(v-1))
+	}
+	p("VMOVD R8, X14")
+	p("VPBROADCASTD X14, %s", mask)
+	p("VPAND avx2EdgeBits<>(SB), %s, %s", mask, mask)
+	p("VPCMPEQD avx2EdgeBits<>(SB), %s, %s", mask, mask)
+	p("VBROADCASTSS alpha+40(FP), %s", alpha)
+	p("MOVL beta+44(FP), R8")
+	p("TESTL $0x7fffffff, R8")
+	p("JZ %s_nobeta", name)
+	p("VBROADCASTSS beta+44(FP), %s", beta)
+	for i := 0; i < r; i++ {
+		for x := 0; x < v; x++ {
+			if x < v-1 {
+				p("VMULPS %s, %s, %s", alpha, acc(i, x), acc(i, x))
+				p("VFMADD231PS %d(DX), %s, %s", x*32, beta, acc(i, x))
+				p("VMOVUPS %s, %d(DX)", acc(i, x), x*32)
+				continue
+			}
+			p("VMASKMOVPS %d(DX), %s, %s", x*32, mask, ct)
+			p("VMULPS %s, %s, %s", alpha, acc(i, x), acc(i, x))
+			p("VFMADD231PS %s, %s, %s", ct, beta, acc(i, x))
+			p("VMASKMOVPS %s, %s, %d(DX)", acc(i, x), mask, x*32)
+		}
+		p("ADDQ SI, DX")
+	}
+	p("VZEROUPPER")
+	p("RET")
+	fmt.Fprintf(sb, "%s_nobeta:\n", name)
+	for i := 0; i < r; i++ {
+		for x := 0; x < v; x++ {
+			p("VMULPS %s, %s, %s", alpha, acc(i, x), acc(i, x))
+			if x < v-1 {
+				p("VMOVUPS %s, %d(DX)", acc(i, x), x*32)
+			} else {
+				p("VMASKMOVPS %s, %s, %d(DX)", acc(i, x), mask, x*32)
+			}
 		}
 		p("ADDQ SI, DX")
 	}

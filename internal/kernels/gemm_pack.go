@@ -1,18 +1,16 @@
 package kernels
 
 // packA copies rows [i0, i0+mc) × depth [p0, p0+kc) of op(A) into dst as
-// consecutive mr-row panels (with AVX-512 when fast), each stored depth-major: panel r holds
+// consecutive mr-row panels (with the fast packs of g when it has them), each stored depth-major: panel r holds
 // dst[r*mr*kc + p*mr + i] = opA(i0+r*mr+i, p0+p). Rows past mc are zero.
-func packA(dst, a []float32, lda int, trans bool, i0, mc, p0, kc, mr int, fast bool) {
+func packA(dst, a []float32, lda int, trans bool, i0, mc, p0, kc, mr int, g *gemmKernel) {
 	for ir := 0; ir < mc; ir += mr {
 		rows := min(mr, mc-ir)
-		if fast {
-			if !trans && packTransFast(dst[ir*kc:], mr, a, (i0+ir)*lda+p0, lda, rows, kc) {
-				continue
-			}
-			if trans && packCopyFast(dst[ir*kc:], mr, a, p0*lda+i0+ir, lda, rows, kc) {
-				continue
-			}
+		if !trans && g.packTrans != nil && g.packTrans(dst[ir*kc:], mr, a, (i0+ir)*lda+p0, lda, rows, kc) {
+			continue
+		}
+		if trans && g.packCopy != nil && g.packCopy(dst[ir*kc:], mr, a, p0*lda+i0+ir, lda, rows, kc) {
+			continue
 		}
 		panel := dst[ir*kc : ir*kc+mr*kc]
 		if trans {
@@ -42,18 +40,16 @@ func packA(dst, a []float32, lda int, trans bool, i0, mc, p0, kc, mr int, fast b
 }
 
 // packB copies depth [p0, p0+kc) × columns [j0, j0+nc) of op(B) into dst as
-// consecutive nr-column panels (with AVX-512 when fast), each stored depth-major: panel s holds
+// consecutive nr-column panels (with the fast packs of g when it has them), each stored depth-major: panel s holds
 // dst[s*nr*kc + p*nr + j] = opB(p0+p, j0+s*nr+j). Columns past nc are zero.
-func packB(dst, b []float32, ldb int, trans bool, p0, kc, j0, nc, nr int, fast bool) {
+func packB(dst, b []float32, ldb int, trans bool, p0, kc, j0, nc, nr int, g *gemmKernel) {
 	for jr := 0; jr < nc; jr += nr {
 		cols := min(nr, nc-jr)
-		if fast {
-			if trans && packTransFast(dst[jr*kc:], nr, b, (j0+jr)*ldb+p0, ldb, cols, kc) {
-				continue
-			}
-			if !trans && packCopyFast(dst[jr*kc:], nr, b, p0*ldb+j0+jr, ldb, cols, kc) {
-				continue
-			}
+		if trans && g.packTrans != nil && g.packTrans(dst[jr*kc:], nr, b, (j0+jr)*ldb+p0, ldb, cols, kc) {
+			continue
+		}
+		if !trans && g.packCopy != nil && g.packCopy(dst[jr*kc:], nr, b, p0*ldb+j0+jr, ldb, cols, kc) {
+			continue
 		}
 		panel := dst[jr*kc : jr*kc+nr*kc]
 		if !trans {

@@ -141,9 +141,11 @@ func runGemmCase(t *testing.T, f gemmFunc, tc gemmCase, transA, transB bool) {
 }
 
 func TestSgemmKernels(t *testing.T) {
-	for _, g := range gemmKernels {
+	for _, tier := range availableTiers() {
+		g := tier.gemm
 		for _, threads := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/threads=%d", g.name, threads), func(t *testing.T) {
+				defer useTier(tier.name)() // the tier's epilogue with its GEMM
 				defer parallel.SetThreads(parallel.SetThreads(threads))
 				defer setSerialWork(64)()
 				f := func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
@@ -165,7 +167,7 @@ func TestSgemmKernels(t *testing.T) {
 // dimension, with small blocking parameters so that the test stays fast.
 func TestSgemmBlocking(t *testing.T) {
 	for _, g0 := range gemmKernels {
-		g := &gemmKernel{name: g0.name, mr: g0.mr, nr: g0.nr, kc: 19, mc: 2*g0.mr + 1, nc: 3*g0.nr - 5, fn: g0.fn, fastPack: g0.fastPack, edge: g0.edge}
+		g := &gemmKernel{name: g0.name, mr: g0.mr, nr: g0.nr, kc: 19, mc: 2*g0.mr + 1, nc: 3*g0.nr - 5, fn: g0.fn, packTrans: g0.packTrans, packCopy: g0.packCopy, edge: g0.edge, edgeVec: g0.edgeVec}
 		for _, threads := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/threads=%d", g.name, threads), func(t *testing.T) {
 				defer parallel.SetThreads(parallel.SetThreads(threads))
@@ -188,14 +190,14 @@ func TestSgemmBlocking(t *testing.T) {
 }
 
 // TestSgemmEdges covers every edge-tile shape: rows 1..15, columns around
-// the vector widths.
+// the vector widths (8 for AVX2, 16 for AVX-512) and tile widths.
 func TestSgemmEdges(t *testing.T) {
 	for _, g := range gemmKernels {
 		f := func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
 			sgemmWith(g, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
 		}
 		for m := 1; m <= 15; m++ {
-			for _, n := range []int{1, 5, 16, 17, 31, 32, 45} {
+			for _, n := range []int{1, 5, 8, 9, 16, 17, 24, 25, 31, 32, 45} {
 				runGemmCase(t, f, gemmCase{m: m, n: n, k: 6, padC: 2, alpha: 1.5, beta: 0, nanC: true}, false, false)
 				runGemmCase(t, f, gemmCase{m: m, n: n, k: 5, alpha: 1, beta: -0.5}, true, true)
 			}
@@ -232,7 +234,9 @@ func TestSgemmConcurrent(t *testing.T) {
 	}
 }
 
-func TestSgemmDefault(t *testing.T) {
+func TestSgemmDefault(t *testing.T) { forEachTier(t, testSgemmDefault) }
+
+func testSgemmDefault(t *testing.T) {
 	for _, tc := range []gemmCase{{m: 130, n: 70, k: 90, padC: 2, alpha: 1, beta: 0, nanC: true}, {m: 3, n: 4, k: 5, alpha: 1, beta: 1}} {
 		runGemmCase(t, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
 			Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -240,7 +244,9 @@ func TestSgemmDefault(t *testing.T) {
 	}
 }
 
-func TestSgemmEpilogueDefault(t *testing.T) {
+func TestSgemmEpilogueDefault(t *testing.T) { forEachTier(t, testSgemmEpilogueDefault) }
+
+func testSgemmEpilogueDefault(t *testing.T) {
 	runGemmCase(t, SgemmEpilogue, gemmCase{m: 100, n: 40, k: 30, alpha: 1, beta: 0, nanC: true, bias: true, relu: true}, true, false)
 }
 

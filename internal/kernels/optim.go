@@ -45,23 +45,30 @@ func MomentumUpdate(p, g, m []float32, lr, momentum float32, nesterov bool) {
 //	v += (g² - v)·(1-β2)
 //	p -= alpha·m / (sqrt(v) + eps)
 //
-// AVX-512 when available (bit-identical); the reference is adamUpdateRef.
+// SIMD (AVX-512 or AVX2) when available (bit-identical); the reference is adamUpdateRef.
 func AdamUpdate(p, g, m, v []float32, alpha, b1, b2, eps float32) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
-	if useSIMD && len(p) > 0 {
-		adamAVX512(&p[0], &g[0], &m[0], &v[0], len(p), alpha, 1-b1, 1-b2, eps)
+	if k := simd.adam; k != nil && len(p) > 0 {
+		k(&p[0], &g[0], &m[0], &v[0], len(p), alpha, 1-b1, 1-b2, eps)
 		return
 	}
 	adamUpdateRef(p, g, m, v, alpha, b1, b2, eps)
 }
 
 func adamUpdateRef(p, g, m, v []float32, alpha, b1, b2, eps float32) {
+	adamStepRef(p, g, m, v, alpha, 1-b1, 1-b2, eps)
+}
+
+// adamStepRef is adamUpdateRef with c1 = 1-β1 and c2 = 1-β2. The explicit
+// float32 conversions keep the compiler from fusing multiply-adds (as it
+// may on arm64 or with GOAMD64=v3), so the SIMD kernels can match it bit
+// for bit.
+func adamStepRef(p, g, m, v []float32, alpha, c1, c2, eps float32) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
-	c1, c2 := 1-b1, 1-b2
 	for i := range p {
 		gi := g[i]
-		mi := m[i] + (gi-m[i])*c1
-		vi := v[i] + (gi*gi-v[i])*c2
+		mi := m[i] + float32((gi-m[i])*c1)
+		vi := v[i] + float32((float32(gi*gi)-v[i])*c2)
 		m[i], v[i] = mi, vi
 		p[i] -= alpha * mi / (float32(math.Sqrt(float64(vi))) + eps)
 	}

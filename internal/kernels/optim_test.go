@@ -52,7 +52,9 @@ func f64(s []float32) []float64 {
 	return o
 }
 
-func TestOptimKernels(t *testing.T) {
+func TestOptimKernels(t *testing.T) { forEachTier(t, testOptimKernels) }
+
+func testOptimKernels(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{0, 1, 7, 33, 130} {
 		p0, g := optRandSlice(r, n, -1, 1), optRandSlice(r, n, -2, 2)

@@ -32,8 +32,10 @@ func sameBits(a, b []float32) int {
 	return -1
 }
 
-func TestReLUBackwardSIMD(t *testing.T) {
-	for _, n := range []int{0, 1, 15, 16, 17, 31, 32, 33, 100, 1000} {
+func TestReLUBackwardSIMD(t *testing.T) { forEachTier(t, testReLUBackwardSIMD) }
+
+func testReLUBackwardSIMD(t *testing.T) {
+	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100, 1000} {
 		r := rand.New(rand.NewPCG(uint64(n), 7))
 		dy, y := tieSlice(r, n, true), tieSlice(r, n, true)
 		got, want := make([]float32, n), make([]float32, n)
@@ -48,8 +50,10 @@ func TestReLUBackwardSIMD(t *testing.T) {
 	}
 }
 
-func TestSumRowsSIMD(t *testing.T) {
-	for _, tc := range []struct{ rows, f int }{{1, 16}, {3, 32}, {257, 64}, {5, 3}, {4, 48}} {
+func TestSumRowsSIMD(t *testing.T) { forEachTier(t, testSumRowsSIMD) }
+
+func testSumRowsSIMD(t *testing.T) {
+	for _, tc := range []struct{ rows, f int }{{1, 16}, {3, 32}, {257, 64}, {5, 3}, {4, 48}, {3, 8}, {2, 24}} {
 		r := rand.New(rand.NewPCG(uint64(tc.rows), uint64(tc.f)))
 		src := randSlice(r, tc.rows*tc.f)
 		got, want := randSlice(r, tc.f), make([]float32, tc.f)
@@ -64,11 +68,13 @@ func TestSumRowsSIMD(t *testing.T) {
 
 // TestMaxPool2x2Row checks the row kernels against their references and
 // against MaxPool2D (values, and gradients routed to its argmax).
-func TestMaxPool2x2Row(t *testing.T) {
+func TestMaxPool2x2Row(t *testing.T) { forEachTier(t, testMaxPool2x2Row) }
+
+func testMaxPool2x2Row(t *testing.T) {
 	for _, tc := range []struct {
 		ow, c int
 		nan   bool
-	}{{1, 16, false}, {3, 32, true}, {13, 32, false}, {5, 64, true}, {4, 3, true}, {2, 1, false}} {
+	}{{1, 16, false}, {3, 32, true}, {13, 32, false}, {5, 64, true}, {4, 3, true}, {2, 1, false}, {3, 8, true}, {5, 24, true}} {
 		r := rand.New(rand.NewPCG(uint64(tc.ow), uint64(tc.c)))
 		n := tc.ow * tc.c
 		x := tieSlice(r, 4*n, tc.nan)
@@ -105,7 +111,9 @@ func TestMaxPool2x2Row(t *testing.T) {
 	}
 }
 
-func TestEpilogueSIMD(t *testing.T) {
+func TestEpilogueSIMD(t *testing.T) { forEachTier(t, testEpilogueSIMD) }
+
+func testEpilogueSIMD(t *testing.T) {
 	for _, tc := range []struct{ m, n, ldc int }{{1, 1, 1}, {3, 16, 20}, {14, 32, 32}, {5, 37, 40}, {2, 9, 9}} {
 		for _, withBias := range []bool{false, true} {
 			for _, relu := range []bool{false, true} {
@@ -126,8 +134,10 @@ func TestEpilogueSIMD(t *testing.T) {
 	}
 }
 
-func TestConv3x3C1(t *testing.T) {
-	for _, tc := range []struct{ h, w, f int }{{28, 28, 32}, {5, 7, 64}, {3, 3, 32}, {6, 4, 16}} {
+func TestConv3x3C1(t *testing.T) { forEachTier(t, testConv3x3C1) }
+
+func testConv3x3C1(t *testing.T) {
+	for _, tc := range []struct{ h, w, f int }{{28, 28, 32}, {5, 7, 64}, {3, 3, 32}, {6, 4, 16}, {4, 5, 8}, {7, 3, 24}} {
 		g := ConvGeom{H: tc.h, W: tc.w, C: 1, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, OH: tc.h - 2, OW: tc.w - 2}
 		r := rand.New(rand.NewPCG(uint64(tc.h), uint64(tc.f)))
 		x, w, bias := randSlice(r, tc.h*tc.w), randSlice(r, 9*tc.f), randSlice(r, tc.f)
@@ -174,8 +184,10 @@ func TestConv3x3C1(t *testing.T) {
 	}
 }
 
-func TestAdamUpdateSIMD(t *testing.T) {
-	for _, n := range []int{1, 15, 16, 17, 100} {
+func TestAdamUpdateSIMD(t *testing.T) { forEachTier(t, testAdamUpdateSIMD) }
+
+func testAdamUpdateSIMD(t *testing.T) {
+	for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 100} {
 		r := rand.New(rand.NewPCG(uint64(n), 11))
 		p, g, m := randSlice(r, n), randSlice(r, n), randSlice(r, n)
 		v := make([]float32, n)

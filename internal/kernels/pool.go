@@ -150,7 +150,7 @@ func poolValid(i0, k, d, n int) (lo, hi int) {
 // r0[2ox·c+i], r0[(2ox+1)·c+i], r1[2ox·c+i], r1[(2ox+1)·c+i]. A later tap
 // replaces the running maximum only when strictly greater, as in
 // MaxPool2D (so a NaN first tap yields NaN and later NaNs are ignored).
-// AVX-512 when available and c is a multiple of 16; the reference is
+// SIMD when available and c is a multiple of 16 (AVX-512) or 8 (AVX2); the reference is
 // maxPool2x2RowRef.
 func MaxPool2x2Row(dst, r0, r1 []float32, ow, c int) {
 	n := ow * c
@@ -158,8 +158,8 @@ func MaxPool2x2Row(dst, r0, r1 []float32, ow, c int) {
 		return
 	}
 	_, _, _ = dst[n-1], r0[2*n-1], r1[2*n-1]
-	if useSIMD && c%16 == 0 {
-		maxPool2AVX512(&dst[0], &r0[0], &r1[0], ow, c)
+	if k := simd.maxPool2; k != nil && c%simd.chanAlign == 0 {
+		k(&dst[0], &r0[0], &r1[0], ow, c)
 		return
 	}
 	maxPool2x2RowRef(dst, r0, r1, ow, c)
@@ -190,7 +190,7 @@ func maxPool2x2RowRef(dst, r0, r1 []float32, ow, c int) {
 // writes dy[o] to the first tap of window o (row-major order) equal to y[o]
 // and 0 to the other taps, overwriting dx0 and dx1 (2·ow·c values each).
 // When y[o] is NaN the first tap gets the gradient, matching MaxPool2D's
-// argmax. AVX-512 when available and c is a multiple of 16; the reference
+// argmax. SIMD when available and c is a multiple of 16 (AVX-512) or 8 (AVX2); the reference
 // is maxPool2x2RowBackwardRef.
 func MaxPool2x2RowBackward(dx0, dx1, x0, x1, y, dy []float32, ow, c int) {
 	n := ow * c
@@ -198,8 +198,8 @@ func MaxPool2x2RowBackward(dx0, dx1, x0, x1, y, dy []float32, ow, c int) {
 		return
 	}
 	_, _, _, _, _, _ = dx0[2*n-1], dx1[2*n-1], x0[2*n-1], x1[2*n-1], y[n-1], dy[n-1]
-	if useSIMD && c%16 == 0 {
-		maxPool2BackAVX512(&dx0[0], &dx1[0], &x0[0], &x1[0], &y[0], &dy[0], ow, c)
+	if k := simd.maxPool2Back; k != nil && c%simd.chanAlign == 0 {
+		k(&dx0[0], &dx1[0], &x0[0], &x1[0], &y[0], &dy[0], ow, c)
 		return
 	}
 	maxPool2x2RowBackwardRef(dx0, dx1, x0, x1, y, dy, ow, c)

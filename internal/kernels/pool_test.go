@@ -5,7 +5,9 @@ import (
 	"testing"
 )
 
-func TestMaxPool2DArgmaxAndBackward(t *testing.T) {
+func TestMaxPool2DArgmaxAndBackward(t *testing.T) { forEachTier(t, testMaxPool2DArgmaxAndBackward) }
+
+func testMaxPool2DArgmaxAndBackward(t *testing.T) {
 	// 3x3x1 image, 2x2 window, stride 2, 'same' padding (bottom/right).
 	g := ConvGeom{H: 3, W: 3, C: 1, KH: 2, KW: 2, SH: 2, SW: 2, DH: 1, DW: 1, OH: 2, OW: 2}
 	src := []float32{

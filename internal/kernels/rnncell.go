@@ -82,12 +82,12 @@ func LSTMCellForward(hn, cn, act, tc, xz, hz, c []float32, n, h int) {
 	}
 }
 
-// sigmoidSlice sets dst[i] = Sigmoid32(x[i]), with AVX-512 when available
+// sigmoidSlice sets dst[i] = Sigmoid32(x[i]), with SIMD (AVX-512 or AVX2) when available
 // (dst may be x).
 func sigmoidSlice(dst, x []float32) {
 	x = x[:len(dst)]
-	if useSIMD && len(dst) > 0 {
-		sigmoidAVX512(&dst[0], &x[0], len(dst))
+	if k := simd.sigmoid; k != nil && len(dst) > 0 {
+		k(&dst[0], &x[0], len(dst))
 		return
 	}
 	for i, v := range x {
@@ -95,12 +95,12 @@ func sigmoidSlice(dst, x []float32) {
 	}
 }
 
-// tanhSlice sets dst[i] = Tanh32(x[i]), with AVX-512 when available (dst
+// tanhSlice sets dst[i] = Tanh32(x[i]), with SIMD (AVX-512 or AVX2) when available (dst
 // may be x).
 func tanhSlice(dst, x []float32) {
 	x = x[:len(dst)]
-	if useSIMD && len(dst) > 0 {
-		tanhAVX512(&dst[0], &x[0], len(dst))
+	if k := simd.tanh; k != nil && len(dst) > 0 {
+		k(&dst[0], &x[0], len(dst))
 		return
 	}
 	for i, v := range x {

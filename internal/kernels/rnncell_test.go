@@ -52,7 +52,9 @@ func TestTanh32Accuracy(t *testing.T) {
 }
 
 // TestLSTMCellKernels compares the fused kernels with a float64 reference.
-func TestLSTMCellKernels(t *testing.T) {
+func TestLSTMCellKernels(t *testing.T) { forEachTier(t, testLSTMCellKernels) }
+
+func testLSTMCellKernels(t *testing.T) {
 	const n, h = 3, 5
 	rnd := func(k int, seed float64) []float32 {
 		v := make([]float32, k)
@@ -100,7 +102,9 @@ func TestLSTMCellKernels(t *testing.T) {
 
 // TestSigmoidTanhSlices checks the slice forms (AVX-512 where available,
 // with every tail length) against float64 and the scalar Sigmoid32/Tanh32.
-func TestSigmoidTanhSlices(t *testing.T) {
+func TestSigmoidTanhSlices(t *testing.T) { forEachTier(t, testSigmoidTanhSlices) }
+
+func testSigmoidTanhSlices(t *testing.T) {
 	var xs []float32
 	for x := float32(-30); x <= 30; x += 0.00937 {
 		xs = append(xs, x)

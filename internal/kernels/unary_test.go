@@ -47,7 +47,9 @@ func TestExpAccuracy(t *testing.T) {
 	}
 }
 
-func TestUnaryKernels(t *testing.T) {
+func TestUnaryKernels(t *testing.T) { forEachTier(t, testUnaryKernels) }
+
+func testUnaryKernels(t *testing.T) {
 	nan := float32(math.NaN())
 	x := []float32{-2, -0.5, 0, 0.25, 3, nan}
 	cases := []struct {
@@ -89,7 +91,9 @@ func TestUnaryKernels(t *testing.T) {
 	}
 }
 
-func TestBinaryKernels(t *testing.T) {
+func TestBinaryKernels(t *testing.T) { forEachTier(t, testBinaryKernels) }
+
+func testBinaryKernels(t *testing.T) {
 	nan := float32(math.NaN())
 	a := []float32{1, 2, 3, nan, 5}
 	b := []float32{2, 2, 1, 0, nan}

@@ -1,0 +1,5 @@
+//go:build !purego
+
+package speech
+
+const purego = false
