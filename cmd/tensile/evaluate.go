@@ -34,6 +34,7 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	encoding := fs.String("encoding", "utf-8", "text classifiers: encoding of the --data file, utf-8 or latin-1")
 	batch := fs.Int("batch-size", 256, "batch size")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
+	plotPath := fs.String("plot", "", "draw a confusion matrix to FILE (.png, .svg, .pdf)")
 	fs.SetOutput(stdout)
 	pos, err := splitArgs(fs, args)
 	if err != nil {
@@ -43,6 +44,9 @@ func runEvaluate(args []string, stdout io.Writer) error {
 		return errors.New("want one MODEL file")
 	}
 	if err := positive("--batch-size", *batch); err != nil {
+		return err
+	}
+	if err := checkPlotPath("--plot", *plotPath); err != nil {
 		return err
 	}
 	m, err := loadModelFile(pos[0])
@@ -86,6 +90,9 @@ func runEvaluate(args []string, stdout io.Writer) error {
 			return withLabelSource(err, df)
 		}
 		n = ds.N
+		if err := plotConfusion(*plotPath, m, ds, stdout); err != nil {
+			return err
+		}
 	}
 	if err := printLogs(stdout, logs, n, *asJSON); err != nil {
 		return err

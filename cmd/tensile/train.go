@@ -49,6 +49,8 @@ type report struct {
 	Output                string   `json:"output,omitempty"`
 	WorldSize             int      `json:"world_size"`                  // processes that trained (--distributed)
 	AllReduceSeconds      *float64 `json:"allreduce_seconds,omitempty"` // rank 0's time in gradient all-reduce
+
+	History *model.History `json:"history,omitempty"` // every epoch's logs, for tensile plot
 }
 
 // parseFlags parses args into fs. "-h" prints the usage to the flag set's
@@ -107,6 +109,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	df.add(fs, "training data (SPEC or MODEL training): mnist, DIR, .csv, .npz, .npy, IDX")
 	testData := fs.String("test-data", "", "test data to evaluate after training (same formats as --data)")
 	testLabels := fs.String("test-labels", "", "labels file for .npy or IDX test data")
+	dashAddr, plotPath := fs.String("dashboard", "", "serve a live training dashboard on ADDR, e.g. 127.0.0.1:6006"), fs.String("plot", "", "draw the training curves to FILE (.png, .svg, .pdf) at the end")
 	fs.SetOutput(stdout)
 	pos, err := splitArgs(fs, args)
 	if err != nil {
@@ -222,9 +225,18 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 			return err
 		}
 	}
+	watch, err := startWatch(*dashAddr, *plotPath, name, cfg, model.TrainSplit(train.N, *valSplit), stdout)
+	if err != nil {
+		return err
+	}
+	defer watch.close()
+	cfg.Callbacks = append(cfg.Callbacks, watch.callbacks...)
 	hist, err := m.Fit(train, cfg)
 	if err != nil {
 		return withLabelSource(err, df)
+	}
+	if err := watch.finish(hist); err != nil {
+		return err
 	}
 	if err := recordTrainState(m, trainState{Epochs: cfg.Epochs, Seed: *seed, BatchSize: *batch, ValidationSplit: *valSplit}); err != nil {
 		return err
@@ -232,7 +244,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	secs := time.Since(start).Seconds()
 	_, params := m.CountParams()
 	nTrain := model.TrainSplit(train.N, *valSplit)
-	rep := report{
+	rep := report{History: hist,
 		Model: name, Params: params, Epochs: *epochs, BatchSize: *batch, Seed: *seed,
 		Optimizer: optimizerName(m.Optimizer()), LearningRate: m.Optimizer().LearningRate(),
 		Threads: parallel.Threads(), TrainSamples: nTrain, TrainSeconds: secs,
