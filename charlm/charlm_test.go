@@ -168,3 +168,16 @@ func TestConfigErrors(t *testing.T) {
 		t.Error("Train on 5 characters succeeded")
 	}
 }
+
+// A long epoch reports its progress about ten times before it ends.
+func TestTrainProgressWithinEpoch(t *testing.T) {
+	var log strings.Builder
+	// 1800 training characters in windows of 16, batch 4: 28 steps.
+	if _, _, err := Train(corpus(2000), Config{Arch: "lstm", Units: 8, EmbedDim: 4, SeqLen: 16, BatchSize: 4, Epochs: 1}, &log); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Count(log.String(), "epoch 1/1: step ")
+	if lines < 5 || lines > 10 {
+		t.Fatalf("%d progress lines within the epoch, want about 10:\n%s", lines, log.String())
+	}
+}

@@ -102,6 +102,9 @@ func Train(corpus string, cfg Config, log io.Writer) (*LM, Report, error) {
 		perm := rng.Perm(ds.N)
 		var sum float64
 		steps := 0
+		// Progress within the epoch: about ten lines for a long epoch.
+		total := (ds.N + cfg.BatchSize - 1) / cfg.BatchSize
+		every := max((total+9)/10, 1)
 		for lo := 0; lo < ds.N; lo += cfg.BatchSize {
 			l, err := trainStep(m, ds, perm[lo:min(lo+cfg.BatchSize, ds.N)], xb, yb)
 			if err != nil {
@@ -112,6 +115,10 @@ func Train(corpus string, cfg Config, log io.Writer) (*LM, Report, error) {
 			}
 			sum += l
 			steps++
+			if total >= 20 && steps%every == 0 && steps < total {
+				fmt.Fprintf(log, "epoch %d/%d: step %d/%d, loss %.4f (%.3f bits/char), %s\n", epoch+1, cfg.Epochs, steps, total,
+					sum/float64(steps), sum/float64(steps)/math.Ln2, time.Since(start).Round(time.Second))
+			}
 		}
 		rep.Epochs++
 		rep.Steps += steps
