@@ -61,7 +61,7 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	if tc, ok, err := textclf.FromModel(m); err != nil {
 		return fmt.Errorf("%s: %w", pos[0], err)
 	} else if ok {
-		if logs, n, err = evaluateText(tc, df, *encoding); err != nil {
+		if logs, n, err = evaluateText(tc, df, *encoding, *batch); err != nil {
 			return err
 		}
 	} else {
@@ -133,7 +133,7 @@ func printLogs(stdout io.Writer, logs map[string]float64, n int, asJSON bool) er
 
 // evaluateText evaluates a text classifier on a labelled text file: the
 // accuracy and the mean cross-entropy loss.
-func evaluateText(tc *textclf.Classifier, df dataFlags, encoding string) (map[string]float64, int, error) {
+func evaluateText(tc *textclf.Classifier, df dataFlags, encoding string, batch int) (map[string]float64, int, error) {
 	if df.path == "" {
 		return nil, 0, errors.New("missing --data: a labelled text file (\"label<TAB>text\" or \"text<TAB>label\" lines)")
 	}
@@ -156,9 +156,15 @@ func evaluateText(tc *textclf.Classifier, df dataFlags, encoding string) (map[st
 	if len(l.Texts) == 0 {
 		return nil, 0, fmt.Errorf("%s: no texts", df.path)
 	}
-	probs, err := tc.PredictProba(l.Texts)
-	if err != nil {
-		return nil, 0, err
+	// Texts are classified batch by batch (--batch-size), so memory stays
+	// bounded by the batch, not by the file.
+	var probs [][]float32
+	for lo := 0; lo < len(l.Texts); lo += batch {
+		p, err := tc.PredictProba(l.Texts[lo:min(lo+batch, len(l.Texts))])
+		if err != nil {
+			return nil, 0, err
+		}
+		probs = append(probs, p...)
 	}
 	var loss, correct float64
 	for i, row := range probs {
