@@ -223,7 +223,6 @@ func TestIGCompletenessMNIST(t *testing.T) {
 	}
 }
 
-
 // TestSanityModelRandomization is the model-randomisation test of Adebayo
 // et al. (2018): the saliency of the trained MNIST CNN must differ from
 // that of the same architecture with re-initialised weights (low rank
