@@ -77,6 +77,14 @@ func (m *Model) TrainStepInputs(xs []*tensor.Tensor, y, sampleWeight *tensor.Ten
 	return m.step(in, y, sampleWeight)
 }
 
+// SetGradientHook installs f, which every training step (TrainStep, Fit)
+// calls after the backward pass and before the optimizer update, with the
+// trainable parameters whose Grad holds the batch gradient. f may change
+// the gradients in place: DP-SGD adds its noise here (package privacy),
+// other uses are gradient clipping or an all-reduce. An error from f ends
+// the step without an update. nil removes the hook.
+func (m *Model) SetGradientHook(f func(params []*tensor.Tensor) error) { m.gradHook = f }
+
 // arena returns the training arena, creating it on first use.
 func (m *Model) arena() *tensor.Arena {
 	if m.trainArena == nil {
@@ -178,6 +186,11 @@ func (m *Model) step(xs []*tensor.Tensor, y, w *tensor.Tensor) (lossVal float64,
 		p.ZeroGrad()
 	}
 	total.Backward()
+	if m.gradHook != nil {
+		if err := m.gradHook(params); err != nil {
+			return 0, err
+		}
+	}
 	m.opt.Step(params)
 	if len(m.metrics) > 0 {
 		// Detached outputs record no graph.
