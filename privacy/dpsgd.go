@@ -98,7 +98,8 @@ func (d *DPSGD) ClipWeights(norms []float64) []float32 {
 }
 
 // Step runs one DP-SGD step on the batch x, y (drawn by Poisson sampling,
-// see PoissonBatch) and returns the batch's mean loss.
+// see PoissonBatch) and returns the batch's mean loss (before clipping
+// and noise, without regularization).
 func (d *DPSGD) Step(x, y *tensor.Tensor) (float64, error) {
 	if x.Dim(0) == 0 {
 		return 0, errors.New("privacy: empty batch")
@@ -108,7 +109,10 @@ func (d *DPSGD) Step(x, y *tensor.Tensor) (float64, error) {
 		return 0, err
 	}
 	w := d.ClipWeights(norms)
-	return d.m.TrainStep(x, y, tensor.FromSlice(w, len(w)))
+	if _, err := d.m.TrainStep(x, y, tensor.FromSlice(w, len(w))); err != nil {
+		return 0, err
+	}
+	return d.pe.lastLoss, nil
 }
 
 // PoissonBatch draws a batch by Poisson sampling, as the accountant

@@ -25,6 +25,8 @@ import (
 type PerExample struct {
 	m      *model.Model
 	layers []nn.Layer
+	// lastLoss is the mean unweighted loss of the last pass.
+	lastLoss float64
 }
 
 // NewPerExample returns a per-example gradient engine for the compiled
@@ -117,6 +119,7 @@ func (p *PerExample) pass(x, y *tensor.Tensor) (segs []segment, err error) {
 			h = s.out
 		}
 		total := tensor.Sum(p.m.Loss().PerSample(y, h), nil, false)
+		p.lastLoss = float64(total.Item()) / float64(x.Dim(0))
 		if !total.RequiresGrad() {
 			return errors.New("privacy: the loss does not depend on the model's weights")
 		}

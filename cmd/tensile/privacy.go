@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/tensile-ml/tensile/data"
+	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/privacy"
 )
 
@@ -63,4 +65,53 @@ func runPrivacy(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "noise_multiplier=%.4f\n", s)
 	return nil
+}
+
+// dpFlags are train's DP-SGD flags.
+type dpFlags struct {
+	on                      *bool
+	noise, clip, delta, eps *float64
+	res                     *privacy.TrainResult
+}
+
+// addDPFlags adds --dp, --noise-multiplier, --l2-clip, --delta and
+// --target-epsilon to train's flag set.
+func addDPFlags(fs *flag.FlagSet) *dpFlags {
+	return &dpFlags{
+		on:    fs.Bool("dp", false, "train with DP-SGD (Poisson-sampled batches of expected size --batch-size, per-example clipping, Gaussian noise)"),
+		noise: fs.Float64("noise-multiplier", 0, "DP-SGD noise multiplier σ (or give --target-epsilon)"),
+		clip:  fs.Float64("l2-clip", 1, "DP-SGD per-example gradient L2 bound C"),
+		delta: fs.Float64("delta", 1e-5, "DP-SGD δ"),
+		eps:   fs.Float64("target-epsilon", 0, "DP-SGD: choose the noise multiplier that ends at this ε"),
+	}
+}
+
+// fit trains m with DP-SGD when --dp is set, else with Fit.
+func (f *dpFlags) fit(m *model.Model, train *data.Dataset, cfg model.FitConfig, stdout io.Writer) (*model.History, error) {
+	if !*f.on {
+		if *f.noise != 0 || *f.eps != 0 {
+			return nil, errors.New("--noise-multiplier and --target-epsilon need --dp")
+		}
+		return m.Fit(train, cfg)
+	}
+	if cfg.InitialEpoch > 0 || cfg.ValidationSplit > 0 {
+		return nil, errors.New("--dp: resuming and --validation-split are not supported with DP-SGD")
+	}
+	if (*f.noise > 0) == (*f.eps > 0) {
+		return nil, errors.New("--dp: give exactly one of --noise-multiplier S or --target-epsilon E")
+	}
+	var out io.Writer
+	if cfg.Verbose != model.VerboseSilent {
+		out = stdout
+	}
+	res, err := privacy.Train(m, train, privacy.TrainConfig{
+		Epochs: cfg.Epochs, BatchSize: cfg.BatchSize, NoiseMultiplier: *f.noise, TargetEpsilon: *f.eps,
+		L2Clip: *f.clip, Delta: *f.delta, Seed: cfg.Seed, Output: out,
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.res = res
+	fmt.Fprintf(stdout, "DP-SGD: epsilon=%.4f delta=%g (noise multiplier %.4f, l2 clip %g, sampling rate %.5g, %d steps)\n", res.Epsilon, res.Delta, res.NoiseMultiplier, res.L2Clip, res.SamplingRate, res.Steps)
+	return res.History, nil
 }

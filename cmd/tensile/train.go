@@ -18,6 +18,7 @@ import (
 	"github.com/tensile-ml/tensile/internal/parallel"
 	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/optim"
+	"github.com/tensile-ml/tensile/privacy"
 	"github.com/tensile-ml/tensile/zoo"
 )
 
@@ -47,6 +48,7 @@ type report struct {
 	TestLoss              *float64 `json:"test_loss,omitempty"`
 	TestAccuracy          *float64 `json:"test_accuracy,omitempty"`
 	Output                string   `json:"output,omitempty"`
+	*privacy.TrainResult           // DP-SGD: epsilon, delta, noise_multiplier, l2_clip, sampling_rate, steps
 }
 
 // parseFlags parses args into fs. "-h" prints the usage to the flag set's
@@ -104,6 +106,7 @@ func runTrain(args []string, stdout io.Writer) error {
 	df.add(fs, "training data (SPEC or MODEL training): mnist, DIR, .csv, .npz, .npy, IDX")
 	testData := fs.String("test-data", "", "test data to evaluate after training (same formats as --data)")
 	testLabels := fs.String("test-labels", "", "labels file for .npy or IDX test data")
+	dp := addDPFlags(fs)
 	fs.SetOutput(stdout)
 	pos, err := splitArgs(fs, args)
 	if err != nil {
@@ -210,7 +213,7 @@ func runTrain(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	hist, err := m.Fit(train, cfg)
+	hist, err := dp.fit(m, train, cfg, stdout)
 	if err != nil {
 		return withLabelSource(err, df)
 	}
@@ -227,6 +230,7 @@ func runTrain(args []string, stdout io.Writer) error {
 		TrainSamplesPerSecond: float64(nTrain**epochs) / secs,
 		TrainLoss:             finite(hist.Last("loss")), TrainAccuracy: finite(hist.Last("accuracy")),
 		ValLoss: finite(hist.Last("val_loss")), ValAccuracy: finite(hist.Last("val_accuracy")),
+		TrainResult: dp.res,
 	}
 	fmt.Fprintf(stdout, "trained %d samples × %d epochs in %.1fs (%.0f samples/s)\n", nTrain, *epochs, secs, rep.TrainSamplesPerSecond)
 	if test != nil {
