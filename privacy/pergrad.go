@@ -27,6 +27,7 @@ type PerExample struct {
 	layers []nn.Layer
 	// lastLoss is the mean unweighted loss of the last pass.
 	lastLoss float64
+	arena    *tensor.Arena // activations of a pass; reset after its rules ran
 }
 
 // NewPerExample returns a per-example gradient engine for the compiled
@@ -43,7 +44,7 @@ func NewPerExample(m *model.Model) (*PerExample, error) {
 	if len(m.InputShapes()) != 1 || len(m.OutputShapes()) != 1 {
 		return nil, errors.New("privacy: DP-SGD needs a model with one input and one output")
 	}
-	p := &PerExample{m: m}
+	p := &PerExample{m: m, arena: tensor.NewArena()}
 	for _, l := range m.Layers() {
 		switch l.(type) {
 		case *nn.Input:
@@ -89,7 +90,7 @@ func (p *PerExample) pass(x, y *tensor.Tensor) (segs []segment, err error) {
 			}
 		}()
 		segs = make([]segment, len(p.layers))
-		h := x
+		h := p.arena.FromSlice(x.Data(), x.Shape()...)
 		for i, l := range p.layers {
 			s := &segs[i]
 			s.in = h.Detach()
@@ -157,6 +158,7 @@ func (p *PerExample) pass(x, y *tensor.Tensor) (segs []segment, err error) {
 // Regularization penalties are not included (they do not depend on data).
 // It materialises B copies of every weight; DP-SGD uses Norms instead.
 func (p *PerExample) Gradients(x, y *tensor.Tensor) (map[*tensor.Tensor][]float32, error) {
+	defer p.arena.Reset()
 	segs, err := p.pass(x, y)
 	if err != nil {
 		return nil, err
@@ -165,7 +167,7 @@ func (p *PerExample) Gradients(x, y *tensor.Tensor) (map[*tensor.Tensor][]float3
 	err = model.Guard(func() error {
 		for i, l := range p.layers {
 			for w, g := range p.rule(l, &segs[i], true).grads {
-				out[w] = g
+				out[w] = append([]float32(nil), g...) // g may live in the arena
 			}
 		}
 		return nil
@@ -176,6 +178,7 @@ func (p *PerExample) Gradients(x, y *tensor.Tensor) (map[*tensor.Tensor][]float3
 // Norms returns the L2 norm of each example's gradient over all trainable
 // weights.
 func (p *PerExample) Norms(x, y *tensor.Tensor) ([]float64, error) {
+	defer p.arena.Reset()
 	segs, err := p.pass(x, y)
 	if err != nil {
 		return nil, err
@@ -206,9 +209,9 @@ type ruleOut struct {
 func (p *PerExample) rule(l nn.Layer, s *segment, full bool) ruleOut {
 	switch l := l.(type) {
 	case *nn.Dense:
-		return denseRule(l.Kernel, l.Bias, s.in, s.gout, full)
+		return denseRule(p.arena, l.Kernel, l.Bias, s.in, s.gout, full)
 	case *nn.Conv2D:
-		return convRule(l, s.in, s.gout, full)
+		return convRule(p.arena, l, s.in, s.gout, full)
 	case *nn.Embedding:
 		return embeddingRule(l, s.in, s.gout, full)
 	case *nn.LayerNormalization:
@@ -245,12 +248,12 @@ func sumRows(g []float32, b, t, u int) []float32 {
 
 // denseRule: kernel_b = Σ_t x_bt ⊗ dz_bt, bias_b = Σ_t dz_bt. With one
 // position per example the kernel norm is ‖x_b‖·‖dz_b‖ (no outer product).
-func denseRule(kernel, bias, x, dz *tensor.Tensor, full bool) ruleOut {
+func denseRule(a *tensor.Arena, kernel, bias, x, dz *tensor.Tensor, full bool) ruleOut {
 	b := x.Dim(0)
 	d, u := kernel.Dim(0), kernel.Dim(1)
 	t := x.Size() / (b * d)
 	r := ruleOut{sq: make([]float64, b), grads: map[*tensor.Tensor][]float32{}}
-	xv, gv := x.Float32s(), dz.Float32s()
+	xv, gv := x.Data(), dz.Data()
 	if bias != nil {
 		bg := sumRows(gv, b, t, u)
 		addSq(r.sq, bg, b)
@@ -271,7 +274,7 @@ func denseRule(kernel, bias, x, dz *tensor.Tensor, full bool) ruleOut {
 		}
 		return r
 	}
-	kg := tensor.MatMul(tensor.FromSlice(xv, b, t, d).Transpose(), tensor.FromSlice(gv, b, t, u)).Float32s()
+	kg := tensor.MatMul(a.FromSlice(xv, b, t, d).Transpose(), a.FromSlice(gv, b, t, u)).Data()
 	addSq(r.sq, kg, b)
 	if full {
 		r.grads[kernel] = kg
@@ -304,7 +307,11 @@ func intList(v any, def [2]int) [2]int {
 // convRule: kernel_b = Σ_p patch_bp ⊗ dz_bp over output positions p (the
 // input patches in HWIO order), bias_b = Σ_p dz_bp, as one batched GEMM
 // [B, K, P]·[B, P, CO].
-func convRule(l *nn.Conv2D, x, dz *tensor.Tensor, full bool) ruleOut {
+//
+// When only the norm is wanted and P·(K+CO) < K·CO, the norm comes from
+// the per-example Gram matrices instead ("ghost" norm, Goodfellow 2015):
+// ‖Σ_p a_p ⊗ g_p‖² = Σ_{p,q} (a_p·a_q)(g_p·g_q).
+func convRule(a *tensor.Arena, l *nn.Conv2D, x, dz *tensor.Tensor, full bool) ruleOut {
 	cfg := l.Config()
 	st := intList(cfg["strides"], [2]int{1, 1})
 	dl := intList(cfg["dilation_rate"], [2]int{1, 1})
@@ -319,8 +326,14 @@ func convRule(l *nn.Conv2D, x, dz *tensor.Tensor, full bool) ruleOut {
 		padL = max((ow-1)*st[1]+(kw-1)*dl[1]+1-W, 0) / 2
 	}
 	P, K := oh*ow, kh*kw*ci
-	xv := x.Float32s()
-	patches := make([]float32, b*P*K)
+	xv := x.Data()
+	var pt *tensor.Tensor
+	if same {
+		pt = a.Zeros(b, P, K) // padding taps stay zero
+	} else {
+		pt = a.Uninit(b, P, K) // every tap is written
+	}
+	patches := pt.Data()
 	for n := 0; n < b; n++ {
 		for oy := 0; oy < oh; oy++ {
 			for ox := 0; ox < ow; ox++ {
@@ -338,7 +351,7 @@ func convRule(l *nn.Conv2D, x, dz *tensor.Tensor, full bool) ruleOut {
 			}
 		}
 	}
-	gv := dz.Float32s()
+	gv := dz.Data()
 	r := ruleOut{sq: make([]float64, b), grads: map[*tensor.Tensor][]float32{}}
 	if l.Bias != nil {
 		bg := sumRows(gv, b, P, co)
@@ -347,7 +360,20 @@ func convRule(l *nn.Conv2D, x, dz *tensor.Tensor, full bool) ruleOut {
 			r.grads[l.Bias] = bg
 		}
 	}
-	kg := tensor.MatMul(tensor.FromSlice(patches, b, P, K).Transpose(), tensor.FromSlice(gv, b, P, co)).Float32s()
+	gt := a.FromSlice(gv, b, P, co)
+	if !full && P*(K+co) < K*co {
+		ga := tensor.MatMul(pt, pt.Transpose()).Data()
+		gg := tensor.MatMul(gt, gt.Transpose()).Data()
+		for n := 0; n < b; n++ {
+			var s float64
+			for i, v := range ga[n*P*P : (n+1)*P*P] {
+				s += float64(v) * float64(gg[n*P*P+i])
+			}
+			r.sq[n] += s
+		}
+		return r
+	}
+	kg := tensor.MatMul(pt.Transpose(), gt).Data()
 	addSq(r.sq, kg, b)
 	if full {
 		r.grads[l.Kernel] = kg
@@ -361,7 +387,7 @@ func embeddingRule(l *nn.Embedding, ids, dy *tensor.Tensor, full bool) ruleOut {
 	V, D := es[0], es[1]
 	b := ids.Dim(0)
 	t := ids.Size() / b
-	iv, gv := ids.Float32s(), dy.Float32s()
+	iv, gv := ids.Data(), dy.Data()
 	r := ruleOut{sq: make([]float64, b), grads: map[*tensor.Tensor][]float32{}}
 	var dense []float32
 	if full {
@@ -407,7 +433,7 @@ func layerNormRule(l *nn.LayerNormalization, x, dy *tensor.Tensor, full bool) ru
 	b := x.Dim(0)
 	D := x.Dim(-1)
 	t := x.Size() / (b * D)
-	xv, gv := x.Float32s(), dy.Float32s()
+	xv, gv := x.Data(), dy.Data()
 	r := ruleOut{sq: make([]float64, b), grads: map[*tensor.Tensor][]float32{}}
 	gg := make([]float32, b*D)
 	for n := 0; n < b; n++ {

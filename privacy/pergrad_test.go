@@ -56,6 +56,13 @@ func testModels(t *testing.T) map[string]struct {
 		nn.NewDense(5, nn.DenseConfig{Activation: "relu"}),
 		nn.NewDense(3, nn.DenseConfig{Activation: "softmax"}),
 	), tensor.RandNormal(rng, 0, 1, 4, 9, 8, 2), 3)
+	// P·(K+CO) < K·CO: the conv norm takes the Gram ("ghost") path.
+	add("ghost", model.NewSequential(
+		model.InputShape(4, 4, 8),
+		nn.NewConv2D(16, [2]int{3, 3}, nn.Conv2DConfig{Activation: "relu"}),
+		nn.NewFlatten(),
+		nn.NewDense(3, nn.DenseConfig{Activation: "softmax"}),
+	), tensor.RandNormal(rng, 0, 1, 3, 4, 4, 8), 3)
 	ids := make([]float32, 4*6)
 	for i := range ids {
 		ids[i] = float32((i*7 + i/6) % 10)
