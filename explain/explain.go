@@ -277,11 +277,11 @@ type IGResult struct {
 
 // IntegratedGradients returns (x − b) ⊙ ∫₀¹ ∇f(b + α(x − b)) dα for the
 // target score, with the integral by the trapezoidal rule over steps
-// intervals (default 50), all points in one batch of steps+1. baseline nil
+// intervals (default 100), all points in one batch of steps+1. baseline nil
 // means all zeros (a black image).
 func (e *Explainer) IntegratedGradients(x, baseline []float32, target, steps int) (*IGResult, error) {
 	if steps <= 0 {
-		steps = 50
+		steps = 100
 	}
 	if _, err := e.checkInput(x); err != nil {
 		return nil, err

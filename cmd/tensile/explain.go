@@ -5,11 +5,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"html"
 	"io"
+	"math"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/tensile-ml/tensile/explain"
+	"github.com/tensile-ml/tensile/textclf"
 )
 
 // The explain and visualize commands: attribution heatmaps for a model's
@@ -26,7 +30,7 @@ func runExplain(args []string, stdout io.Writer) error {
 	method := fs.String("method", "saliency", "saliency, gradxinput, smoothgrad, ig, gradcam or occlusion")
 	target := fs.Int("target", -1, "class to explain (default: the predicted class)")
 	layer := fs.String("layer", "", "Grad-CAM layer (default: the last Conv2D)")
-	steps := fs.Int("steps", 50, "Integrated Gradients steps")
+	steps := fs.Int("steps", 100, "Integrated Gradients steps")
 	baseline := fs.Float64("baseline", 0, "Integrated Gradients baseline value (every input value)")
 	samples := fs.Int("samples", 25, "SmoothGrad samples")
 	noise := fs.Float64("noise", 0.15, "SmoothGrad noise, a fraction of the input range")
@@ -41,10 +45,7 @@ func runExplain(args []string, stdout io.Writer) error {
 		return err
 	}
 	if len(pos) != 2 {
-		return errors.New("want MODEL and INPUT (.png, .jpg, .npy or .csv holding one sample)")
-	}
-	if *out == "" {
-		return errors.New("--out is required (the heatmap PNG to write)")
+		return errors.New(`want MODEL and INPUT (.png, .jpg, .npy or .csv holding one sample), or TEXT-MODEL and "a sentence"`)
 	}
 	for _, c := range [][2]string{{"--out", *out}, {"--report", *report}} {
 		if c[1] != "" {
@@ -56,6 +57,14 @@ func runExplain(args []string, stdout io.Writer) error {
 	m, err := loadAny(pos[0])
 	if err != nil {
 		return err
+	}
+	if tc, ok, err := textclf.FromModel(m); err != nil {
+		return fmt.Errorf("%s: %w", pos[0], err)
+	} else if ok {
+		return explainText(tc, pos[1], *target, *steps, *out, *report, stdout)
+	}
+	if *out == "" {
+		return errors.New("--out is required (the heatmap PNG to write)")
 	}
 	e, err := explain.New(m)
 	if err != nil {
@@ -284,4 +293,101 @@ func runVisualize(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d %s of layer %s, %dx%d each)\n", *out, len(tiles), what, *layer, h, w)
 	return nil
+}
+
+// explainText prints each token of sentence with its Integrated Gradients
+// score for the target class (coloured on a terminal), and writes the same
+// as HTML to out when given.
+func explainText(c *textclf.Classifier, sentence string, target, steps int, out, report string, stdout io.Writer) error {
+	ids, _ := c.Vectorizer.Transform([]string{sentence})
+	probs, err := c.PredictProba([]string{sentence})
+	if err != nil {
+		return err
+	}
+	pred := 0
+	for i, p := range probs[0] {
+		if p > probs[0][pred] {
+			pred = i
+		}
+	}
+	cls := pred
+	if target >= 0 {
+		if target >= len(probs[0]) {
+			return fmt.Errorf("--target %d: the model has %d classes", target, len(probs[0]))
+		}
+		cls = target
+	}
+	r, err := explain.EmbeddingIG(c.Model, ids, cls, steps)
+	if err != nil {
+		return err
+	}
+	type tok struct {
+		Token string  `json:"token"`
+		Score float32 `json:"score"`
+	}
+	var toks []tok
+	var maxAbs float32
+	for i, id := range ids {
+		if id == 0 {
+			continue // padding
+		}
+		toks = append(toks, tok{c.Vectorizer.Vocab.Token(int(id)), r.Scores[i]})
+		maxAbs = max(maxAbs, float32(math.Abs(float64(r.Scores[i]))))
+	}
+	name := func(k int) string {
+		if k < len(c.Classes) {
+			return c.Classes[k]
+		}
+		return fmt.Sprint(k)
+	}
+	fmt.Fprintf(stdout, "predicted class %s (probability %.4f); token scores for class %s (integrated gradients, completeness error %.3g%%):\n", name(pred), probs[0][pred], name(cls), 100*r.CompletenessError)
+	colour := isTerminal(stdout)
+	for _, t := range toks {
+		if colour && maxAbs > 0 {
+			// Green for support of the class, red against; brighter = stronger.
+			lvl := int(math.Round(float64(4 * math.Abs(float64(t.Score)) / float64(maxAbs))))
+			code := []int{0, 22, 28, 34, 46}[lvl]
+			if t.Score < 0 {
+				code = []int{0, 52, 88, 124, 196}[lvl]
+			}
+			fmt.Fprintf(stdout, "  \x1b[48;5;%dm%-20s\x1b[0m %+.5f\n", code, t.Token, t.Score)
+		} else {
+			fmt.Fprintf(stdout, "  %-20s %+.5f\n", t.Token, t.Score)
+		}
+	}
+	if out != "" {
+		var b strings.Builder
+		fmt.Fprintf(&b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>tensile explain</title></head><body style=\"font-family:sans-serif;font-size:20px\">\n<p>predicted <b>%s</b> (%.4f); scores for class <b>%s</b></p>\n<p>", html.EscapeString(name(pred)), probs[0][pred], html.EscapeString(name(cls)))
+		for _, t := range toks {
+			a := float32(0)
+			if maxAbs > 0 {
+				a = float32(math.Abs(float64(t.Score))) / maxAbs
+			}
+			rgb := "0,160,0"
+			if t.Score < 0 {
+				rgb = "220,0,0"
+			}
+			fmt.Fprintf(&b, "<span title=\"%+.5f\" style=\"background:rgba(%s,%.2f);padding:2px;margin:1px\">%s</span> ", t.Score, rgb, a, html.EscapeString(t.Token))
+		}
+		b.WriteString("</p>\n</body></html>\n")
+		if err := writeFileAtomic(out, []byte(b.String())); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", out)
+	}
+	if report != "" {
+		return writeReport(report, map[string]any{"predicted": pred, "probability": probs[0][pred], "method": "ig", "target": cls,
+			"completeness_error": r.CompletenessError, "tokens": toks})
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/tensile-ml/tensile/data"
 	"github.com/tensile-ml/tensile/datasets/mnist"
+	"github.com/tensile-ml/tensile/model"
+	"github.com/tensile-ml/tensile/textclf"
 )
 
 func TestExplainVisualizeCLI(t *testing.T) {
@@ -75,5 +77,52 @@ func TestExplainVisualizeCLI(t *testing.T) {
 	// error is larger than the ≤ 1% package explain checks on a trained one.
 	if ce, ok := rep["completeness_error"].(float64); !ok || ce > 0.05 {
 		t.Errorf("completeness error %v > 5%%", rep["completeness_error"])
+	}
+}
+
+func TestExplainTextCLI(t *testing.T) {
+	texts := []string{"a good fine film", "good and fine", "a bad awful film", "bad and awful", "fine good fun", "awful bad dull"}
+	labels := []int{1, 1, 0, 0, 1, 0}
+	c, _, err := textclf.Train(texts, labels, []string{"neg", "pos"}, textclf.Config{MaxLen: 6, EmbedDim: 8, Filters: 4, Widths: []int{2}, Epochs: 30, BatchSize: 6, Dropout: -1, Seed: 1, Verbose: model.VerboseSilent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	mp := filepath.Join(dir, "mr.safetensors")
+	if err := c.Save(mp); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb strings.Builder
+	hp := filepath.Join(dir, "t.html")
+	rp := filepath.Join(dir, "t.json")
+	if code := runMain([]string{"explain", mp, "a good film", "--out", hp, "--report", rp}, &out, &errb); code != 0 {
+		t.Fatalf("code %d: %s %s", code, out.String(), errb.String())
+	}
+	for _, w := range []string{"predicted class pos", "good", "film", "wrote"} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("output lacks %q:\n%s", w, out.String())
+		}
+	}
+	b, err := os.ReadFile(hp)
+	if err != nil || !strings.Contains(string(b), "<span") || !strings.Contains(string(b), ">good</span>") {
+		t.Errorf("HTML: %v\n%s", err, b)
+	}
+	var rep struct {
+		Completeness float64 `json:"completeness_error"`
+		Tokens       []struct {
+			Token string  `json:"token"`
+			Score float64 `json:"score"`
+		} `json:"tokens"`
+	}
+	b, _ = os.ReadFile(rp)
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Tokens) != 3 || rep.Completeness > 0.01 {
+		t.Fatalf("report %s", b)
+	}
+	// "good" supports the positive class more than "a" does.
+	if rep.Tokens[1].Token != "good" || rep.Tokens[1].Score <= rep.Tokens[0].Score {
+		t.Errorf("token scores %+v: want good > a", rep.Tokens)
 	}
 }
