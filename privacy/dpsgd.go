@@ -1,7 +1,6 @@
 package privacy
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -81,11 +80,12 @@ func (d *DPSGD) addNoise(params []*tensor.Tensor) error {
 }
 
 // ClipWeights returns the sample weights that turn the model's mean loss
-// gradient into the clipped sum over E: c_i·B/E with c_i = min(1, C/‖g_i‖).
-func (d *DPSGD) ClipWeights(norms []float64) []float32 {
+// gradient into the clipped sum over E: c_i·B/E with c_i = min(1, C/‖g_i‖)
+// for the first real examples, and 0 for the padding after them.
+func (d *DPSGD) ClipWeights(norms []float64, real int) []float32 {
 	b := float64(len(norms))
 	w := make([]float32, len(norms))
-	for i, n := range norms {
+	for i, n := range norms[:real] {
 		c := 1.0
 		if n > d.cfg.L2Clip {
 			c = d.cfg.L2Clip / n
@@ -100,15 +100,22 @@ func (d *DPSGD) ClipWeights(norms []float64) []float32 {
 // Step runs one DP-SGD step on the batch x, y (drawn by Poisson sampling,
 // see PoissonBatch) and returns the batch's mean loss (before clipping
 // and noise, without regularization).
-func (d *DPSGD) Step(x, y *tensor.Tensor) (float64, error) {
-	if x.Dim(0) == 0 {
-		return 0, errors.New("privacy: empty batch")
+func (d *DPSGD) Step(x, y *tensor.Tensor) (float64, error) { return d.StepPadded(x, y, x.Dim(0)) }
+
+// StepPadded is Step for a batch whose examples after the first real ones
+// are padding: they get weight 0, so they change neither the update nor
+// the privacy analysis. Padding Poisson batches to a few bucket sizes keeps
+// the training arenas, which keep buffers per size, from growing with
+// every new batch size.
+func (d *DPSGD) StepPadded(x, y *tensor.Tensor, real int) (float64, error) {
+	if real <= 0 || real > x.Dim(0) {
+		return 0, fmt.Errorf("privacy: %d real examples in a batch of %d", real, x.Dim(0))
 	}
 	norms, err := d.pe.Norms(x, y)
 	if err != nil {
 		return 0, err
 	}
-	w := d.ClipWeights(norms)
+	w := d.ClipWeights(norms, real)
 	if _, err := d.m.TrainStep(x, y, tensor.FromSlice(w, len(w))); err != nil {
 		return 0, err
 	}

@@ -191,7 +191,7 @@ func TestClippingAndNoise(t *testing.T) {
 		}
 		return nil
 	})
-	w := d.ClipWeights(norms)
+	w := d.ClipWeights(norms, len(norms))
 	before := map[*tensor.Tensor][]float32{}
 	for _, p := range m.Params() {
 		before[p] = p.Float32s()
@@ -269,5 +269,40 @@ func TestRefusedLayers(t *testing.T) {
 	}
 	if _, err := NewDPSGD(m, DPConfig{L2Clip: 0, ExpectedBatch: 1}); err == nil {
 		t.Error("clip 0 accepted")
+	}
+}
+
+// TestStepPaddedIgnoresPadding checks that weight-0 padding rows change
+// nothing: a padded step gives the same weights as the unpadded one.
+func TestStepPaddedIgnoresPadding(t *testing.T) {
+	run := func(pad bool) []float32 {
+		c := testModels(t)["cnn"]
+		d, err := NewDPSGD(c.m, DPConfig{NoiseMultiplier: 0, L2Clip: 0.3, ExpectedBatch: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, y := c.x, c.y
+		b := x.Dim(0)
+		if pad {
+			per := x.Size() / b
+			xv := append(x.Float32s(), x.Float32s()[:2*per]...)
+			yv := append(y.Float32s(), y.Float32s()[:2]...)
+			x = tensor.FromSlice(xv, append([]int{b + 2}, x.Shape()[1:]...)...)
+			y = tensor.FromSlice(yv, b+2)
+		}
+		if _, err := d.StepPadded(x, y, b); err != nil {
+			t.Fatal(err)
+		}
+		var w []float32
+		for _, p := range c.m.Params() {
+			w = append(w, p.Float32s()...)
+		}
+		return w
+	}
+	a, b := run(false), run(true)
+	for i := range a {
+		if math.Abs(float64(a[i]-b[i])) > 1e-6 {
+			t.Fatalf("weight %d: unpadded %v, padded %v", i, a[i], b[i])
+		}
 	}
 }

@@ -12,6 +12,9 @@ import (
 	"github.com/tensile-ml/tensile/tensor"
 )
 
+// padTo is the bucket size Poisson batches are padded to.
+const padTo = 32
+
 // TrainConfig configures Train.
 type TrainConfig struct {
 	Epochs    int
@@ -43,7 +46,10 @@ type TrainResult struct {
 // Train trains the compiled model m on ds with DP-SGD for cfg.Epochs
 // epochs of N/E steps each; each step's batch is drawn by Poisson sampling
 // at rate q = E/N and runs through DPSGD.Step (the model's TrainStep). It
-// prints ε after each epoch and returns the privacy spent.
+// prints ε after each epoch and returns the privacy spent. Batches are
+// padded to a multiple of 32 with weight-0 repeats (see StepPadded); the
+// compiled metrics count those repeats too, so the reported training
+// accuracy is approximate.
 func Train(m *model.Model, ds *data.Dataset, cfg TrainConfig) (*TrainResult, error) {
 	if cfg.Epochs <= 0 || cfg.BatchSize <= 0 {
 		return nil, fmt.Errorf("privacy: epochs %d and batch size %d must be > 0", cfg.Epochs, cfg.BatchSize)
@@ -98,6 +104,11 @@ func Train(m *model.Model, ds *data.Dataset, cfg TrainConfig) (*TrainResult, err
 			if len(idx) == 0 {
 				continue // an empty batch releases only noise-free nothing; ε still counts the step
 			}
+			// Pad to a multiple of padTo with weight-0 repeats (see StepPadded).
+			real := len(idx)
+			for j := 0; len(idx)%padTo != 0; j++ {
+				idx = append(idx, idx[j])
+			}
 			xb := make([]float32, 0, len(idx)*per)
 			yb := make([]float32, 0, len(idx)*lab)
 			for _, i := range idx {
@@ -106,7 +117,7 @@ func Train(m *model.Model, ds *data.Dataset, cfg TrainConfig) (*TrainResult, err
 			}
 			x := tensor.FromSlice(xb, append([]int{len(idx)}, ds.XShape...)...)
 			y := tensor.FromSlice(yb, append([]int{len(idx)}, ds.YShape...)...)
-			loss, err := d.Step(x, y)
+			loss, err := d.StepPadded(x, y, real)
 			if err != nil {
 				return nil, fmt.Errorf("privacy: epoch %d step %d: %w", ep+1, s+1, err)
 			}
