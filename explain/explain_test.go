@@ -165,7 +165,7 @@ var (
 	mnistErr   error
 )
 
-// trainedMNIST trains the MNIST CNN briefly (2048 images, one epoch) once
+// trainedMNIST trains the MNIST CNN briefly (1024 images, one epoch) once
 // per test binary.
 func trainedMNIST(t *testing.T) (*model.Model, [][]float32) {
 	t.Helper()
@@ -181,7 +181,7 @@ func trainedMNIST(t *testing.T) (*model.Model, [][]float32) {
 			mnistErr = err
 			return
 		}
-		if _, err := m.Fit(train.Take(2048), model.FitConfig{Epochs: 1, BatchSize: 64, Seed: 1, Verbose: model.VerboseSilent}); err != nil {
+		if _, err := m.Fit(train.Take(1024), model.FitConfig{Epochs: 1, BatchSize: 64, Seed: 1, Verbose: model.VerboseSilent}); err != nil {
 			mnistErr = err
 			return
 		}
