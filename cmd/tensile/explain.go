@@ -47,6 +47,15 @@ func runExplain(args []string, stdout io.Writer) error {
 	if len(pos) != 2 {
 		return errors.New(`want MODEL and INPUT (.png, .jpg, .npy or .csv holding one sample), or TEXT-MODEL and "a sentence"`)
 	}
+	if err := errors.Join(
+		check(*steps >= 1 && *steps <= 10000, "--steps %d: want 1 to 10000", *steps),
+		check(*samples >= 1 && *samples <= 1000, "--samples %d: want 1 to 1000", *samples),
+		check(*noise > 0 && *noise <= 10, "--noise %g: want a fraction of the input range in (0, 10]", *noise),
+		check(*window >= 1 && *stride >= 1, "--window %d and --stride %d: want positive sizes", *window, *stride),
+		check(*scale >= 0 && *scale <= 64, "--scale %d: want 0 (automatic) to 64", *scale),
+	); err != nil {
+		return err
+	}
 	for _, c := range [][2]string{{"--out", *out}, {"--report", *report}} {
 		if c[1] != "" {
 			if err := checkOutputPath(c[0], c[1]); err != nil {
@@ -201,6 +210,9 @@ func runVisualize(args []string, stdout io.Writer) error {
 	}
 	if len(pos) != 1 {
 		return errors.New("want MODEL (a model file, SPEC.json or zoo name)")
+	}
+	if err := check(*cols >= 1 && *scale >= 0 && *scale <= 64, "--cols %d and --scale %d: want cols ≥ 1 and scale 0 (automatic) to 64", *cols, *scale); err != nil {
+		return err
 	}
 	if *out == "" {
 		return errors.New("--out is required")

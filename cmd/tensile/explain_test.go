@@ -41,6 +41,9 @@ func TestExplainVisualizeCLI(t *testing.T) {
 		{[]string{"explain", "mnist-cnn", digit, "--method", "gradcam", "--layer", "dense", "--out", p("x.png")}, "Grad-CAM layer", 1, ""},
 		{[]string{"explain", "mnist-cnn", digit, "--target", "10", "--out", p("x.png")}, "--target 10", 1, ""},
 		{[]string{"visualize", "mnist-cnn", "--layer", "nope", "--out", p("x.png")}, "no such layer", 1, ""},
+		{[]string{"explain", "mnist-cnn", digit, "--method", "ig", "--steps", "100000000", "--out", p("x.png")}, "--steps", 1, ""},
+		{[]string{"explain", "mnist-cnn", digit, "--method", "smoothgrad", "--samples", "0", "--out", p("x.png")}, "--samples", 1, ""},
+		{[]string{"visualize", "mnist-cnn", "--layer", "conv2d", "--scale", "100000", "--out", p("x.png")}, "--scale", 1, ""},
 		{[]string{"visualize", "mnist-cnn", "--layer", "dense", "--out", p("x.png")}, "no conv kernel", 1, ""},
 	} {
 		var out, errb strings.Builder

@@ -97,6 +97,9 @@ func (f *dpFlags) fit(m *model.Model, train *data.Dataset, cfg model.FitConfig, 
 	if cfg.InitialEpoch > 0 || cfg.ValidationSplit > 0 {
 		return nil, errors.New("--dp: resuming and --validation-split are not supported with DP-SGD")
 	}
+	if !(*f.delta > 0 && *f.delta < 1) {
+		return nil, fmt.Errorf("--delta %g: want a probability in (0, 1)", *f.delta)
+	}
 	if (*f.noise > 0) == (*f.eps > 0) {
 		return nil, errors.New("--dp: give exactly one of --noise-multiplier S or --target-epsilon E")
 	}

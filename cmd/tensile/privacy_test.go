@@ -61,6 +61,7 @@ func TestTrainDPCLI(t *testing.T) {
 		want string
 	}{
 		{[]string{"train", "mnist-cnn", "--dp", "--epochs", "1", "--train-limit", "64"}, "exactly one of"},
+		{[]string{"train", "mnist-cnn", "--dp", "--noise-multiplier", "1", "--delta", "0", "--epochs", "1", "--train-limit", "64"}, "--delta 0"},
 		{[]string{"train", "mnist-cnn", "--noise-multiplier", "1", "--epochs", "1", "--train-limit", "64"}, "need --dp"},
 		{[]string{"train", "mnist-cnn", "--dp", "--noise-multiplier", "1", "--l2-clip", "-1", "--epochs", "1", "--train-limit", "64"}, "l2 clip"},
 	} {
