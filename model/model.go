@@ -89,6 +89,7 @@ func Apply(l nn.Layer, inputs ...*Node) *Node {
 // graph of layers with several inputs, branches and merges. Compile it,
 // then Fit, Evaluate and Predict; Save and Load round-trip it.
 type Model struct {
+	gradHook   func(params []*tensor.Tensor) error // see SetGradientHook
 	name       string
 	sequential bool
 	seqLayers  []nn.Layer // Sequential: the layers in order (may include an nn.Input)

@@ -77,6 +77,15 @@ func (m *Model) TrainStepInputs(xs []*tensor.Tensor, y, sampleWeight *tensor.Ten
 	return m.step(in, y, sampleWeight)
 }
 
+// SetGradientHook installs f, which every training step (TrainStep,
+// TrainStepLoss, Fit) calls after the backward pass (and after the
+// replicas' all-reduce, see SetReplicas) and before the optimizer update,
+// with the trainable parameters whose Grad holds the batch gradient. f may
+// change the gradients in place: DP-SGD adds its noise here (package
+// privacy); another use is custom gradient clipping. An error from f ends
+// the step without an update. nil removes the hook.
+func (m *Model) SetGradientHook(f func(params []*tensor.Tensor) error) { m.gradHook = f }
+
 // arena returns the training arena, creating it on first use.
 func (m *Model) arena() *tensor.Arena {
 	if m.trainArena == nil {
@@ -207,6 +216,11 @@ func (m *Model) descend(total *tensor.Tensor, batch int) (float64, error) {
 	if m.replicas != nil {
 		if err := m.replicas.ReduceGradients(params, batch); err != nil {
 			return 0, fmt.Errorf("model: training step: %w", err)
+		}
+	}
+	if m.gradHook != nil {
+		if err := m.gradHook(params); err != nil {
+			return 0, err
 		}
 	}
 	m.opt.Step(params)

@@ -18,6 +18,7 @@ import (
 	"github.com/tensile-ml/tensile/internal/parallel"
 	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/optim"
+	"github.com/tensile-ml/tensile/privacy"
 	"github.com/tensile-ml/tensile/zoo"
 )
 
@@ -49,6 +50,7 @@ type report struct {
 	Output                string   `json:"output,omitempty"`
 	WorldSize             int      `json:"world_size"`                  // processes that trained (--distributed)
 	AllReduceSeconds      *float64 `json:"allreduce_seconds,omitempty"` // rank 0's time in gradient all-reduce
+	*privacy.TrainResult           // DP-SGD: epsilon, delta, noise_multiplier, l2_clip, sampling_rate, steps
 
 	History *model.History `json:"history,omitempty"` // every epoch's logs, for tensile plot
 }
@@ -110,10 +112,14 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	testData := fs.String("test-data", "", "test data to evaluate after training (same formats as --data)")
 	testLabels := fs.String("test-labels", "", "labels file for .npy or IDX test data")
 	dashAddr, plotPath := fs.String("dashboard", "", "serve a live training dashboard on ADDR, e.g. 127.0.0.1:6006"), fs.String("plot", "", "draw the training curves to FILE (.png, .svg, .pdf) at the end")
+	dp := addDPFlags(fs)
 	fs.SetOutput(stdout)
 	pos, err := splitArgs(fs, args)
 	if err != nil {
 		return err
+	}
+	if *dist && *dp.on {
+		return errors.New("--dp with --distributed is not supported yet (DP-SGD runs its own sampling on one process)")
 	}
 	if err := errors.Join(checkOutputPath("--out", *out), checkOutputPath("--report", *reportPath)); err != nil {
 		return err
@@ -231,7 +237,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	}
 	defer watch.close()
 	cfg.Callbacks = append(cfg.Callbacks, watch.callbacks...)
-	hist, err := m.Fit(train, cfg)
+	hist, err := dp.fit(m, train, cfg, stdout)
 	if err != nil {
 		return withLabelSource(err, df)
 	}
@@ -251,7 +257,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 		TrainSamplesPerSecond: float64(nTrain**epochs) / secs,
 		TrainLoss:             finite(hist.Last("loss")), TrainAccuracy: finite(hist.Last("accuracy")),
 		ValLoss: finite(hist.Last("val_loss")), ValAccuracy: finite(hist.Last("val_accuracy")),
-		WorldSize: cl.size(), AllReduceSeconds: cl.allReduceSeconds(),
+		WorldSize: cl.size(), AllReduceSeconds: cl.allReduceSeconds(), TrainResult: dp.res,
 	}
 	if !cl.leader() {
 		return nil
