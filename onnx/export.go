@@ -69,7 +69,7 @@ func Export(m *model.Model, opts ExportOptions) (*onnxpb.ModelProto, error) {
 	if err := json.Unmarshal(raw, &arch); err != nil {
 		return nil, fmt.Errorf("onnx: export: architecture: %w", err)
 	}
-	b := &builder{opset: opset, g: &onnxpb.GraphProto{Name: m.Name()}, shapes: map[string][]int{}, names: map[string]int{}}
+	b := &builder{opset: opset, g: &onnxpb.GraphProto{Name: m.Name()}, shapes: map[string][]int{}, names: map[string]int{}, masks: map[string]string{}}
 	seq := arch.ClassName == "Sequential"
 	prev := ""
 	for _, e := range arch.Config.Layers {
@@ -143,6 +143,8 @@ type builder struct {
 	// inbound and inShapes are the current layer's inputs.
 	inbound  []string
 	inShapes [][]int
+	// masks maps a value to its boolean padding mask [B, T] (mask.go).
+	masks map[string]string
 }
 
 func (b *builder) fresh(s string) string {
@@ -454,6 +456,7 @@ func (b *builder) layer(l nn.Layer, cfg map[string]any, inbound []string) error 
 	b.inbound, b.inShapes = inbound, inShapes
 	x, in := inbound[0], inShapes[0]
 	var y string
+	maskZero := false
 	switch l := l.(type) {
 	case *nn.Dense:
 		var c struct{ Activation string }
@@ -549,9 +552,7 @@ func (b *builder) layer(l nn.Layer, cfg map[string]any, inbound []string) error 
 		if err := decode(cfg, &c); err != nil {
 			return err
 		}
-		if c.MaskZero {
-			return fmt.Errorf("padding masks (mask_zero) have no ONNX export; export a model without mask_zero")
-		}
+		maskZero = c.MaskZero
 		ids := b.node("Cast", []string{x}, attrInt("to", int64(onnxpb.TensorProto_INT64)))
 		y = b.node("Gather", []string{b.tensorWeight(l.Embeddings), ids}, attrInt("axis", 0))
 	case *nn.Pooling2D:
@@ -580,7 +581,11 @@ func (b *builder) layer(l nn.Layer, cfg map[string]any, inbound []string) error 
 	case *nn.GlobalPooling2D:
 		y = b.node(reduceOp(l.ClassName()), []string{x}, attrInts("axes", 1, 2), attrInt("keepdims", 0))
 	case *nn.GlobalPooling1D:
-		y = b.node(reduceOp(l.ClassName()), []string{x}, attrInts("axes", 1), attrInt("keepdims", 0))
+		if m := b.inputMask(); m != "" && reduceOp(l.ClassName()) == "ReduceMean" {
+			y = b.maskedGlobalAverage(x, m)
+		} else {
+			y = b.node(reduceOp(l.ClassName()), []string{x}, attrInts("axes", 1), attrInt("keepdims", 0))
+		}
 	case *nn.Add:
 		y = x
 		for _, o := range inbound[1:] {
@@ -597,11 +602,23 @@ func (b *builder) layer(l nn.Layer, cfg map[string]any, inbound []string) error 
 		}
 		y = b.node("Concat", inbound, attrInt("axis", axis))
 	default:
+		if b.anyInputMask() {
+			_, single := l.(nn.MaskConsumer)
+			_, multi := l.(nn.MultiMaskConsumer)
+			switch l.(type) {
+			case *nn.SimpleRNN, *nn.LSTM, *nn.GRU, *nn.Bidirectional:
+			default:
+				if single || multi {
+					return refuseMask(l)
+				}
+			}
+		}
 		if y, err = b.extraLayer(l, cfg, x, in, outShape); err != nil {
 			return err
 		}
 	}
 	b.finish(y, name, outShape)
+	b.outputMask(l, name, maskZero, x, outShape)
 	return nil
 }
 

@@ -198,17 +198,28 @@ func (b *builder) recurrent(dirs []nn.Layer, cfg map[string]any, x string, merge
 		b.weight(b.cur+"/R", all.r, []int{nd, g * h, h}),
 		b.weight(b.cur+"/B", all.bias, []int{nd, 2 * g * h})}
 	_ = name
-	outs := b.nodeN(op, inputs, []bool{true, true}, attrs...)
-	y, yh := outs[0], outs[1] // [T, nd, B, H], [nd, B, H]
 	var res string
-	if c.ReturnSequences {
+	if mask := b.inputMask(); mask != "" {
+		var extra []*onnxpb.AttributeProto
+		if class == "GRU" && !c.ResetBefore {
+			extra = append(extra, attrInt("linear_before_reset", 1))
+		}
+		T := b.inShapes[0][0]
+		if T <= 0 {
+			return "", fmt.Errorf("a masked recurrent layer needs a fixed sequence length, got input %v", b.inShapes[0])
+		}
+		// The unmasked W, R, B initializers above are unused here.
+		b.g.Initializer = b.g.Initializer[:len(b.g.Initializer)-3]
+		res = b.maskedRecurrent(op, xt, mask, T, nd, g, h, d, all, acts, extra, c.ReturnSequences, c.GoBackwards && nd == 1)
+	} else if outs := b.nodeN(op, inputs, []bool{true, true}, attrs...); c.ReturnSequences {
+		y := outs[0]                                                         // [T, nd, B, H]
 		res = b.node("Transpose", []string{y}, attrInts("perm", 2, 0, 1, 3)) // [B, T, nd, H]
 		if c.GoBackwards && nd == 1 {
 			// Keras returns a go_backwards sequence in processing order.
 			res = b.node("Slice", []string{res, b.ints("start", -1), b.ints("end", math.MinInt64), b.ints("axes", 1), b.ints("steps", -1)})
 		}
 	} else {
-		res = b.node("Transpose", []string{yh}, attrInts("perm", 1, 0, 2)) // [B, nd, H]
+		res = b.node("Transpose", []string{outs[1]}, attrInts("perm", 1, 0, 2)) // [B, nd, H]
 	}
 	if nd == 1 {
 		return b.node("Squeeze", []string{res, b.ints("axes", -2)}), nil
