@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tensile-ml/tensile/nn"
+	"github.com/tensile-ml/tensile/onnx/onnxpb"
 	"github.com/tensile-ml/tensile/tensor"
 )
 
@@ -55,7 +56,14 @@ func (b *builder) attentionLayer(l nn.Layer, cfg map[string]any, x string, in, o
 		if len(inputs) > 2 {
 			k = inputs[2]
 		}
-		y, err := b.mha(w, "", q, v, k, qs[0], vs[0], c.NumHeads, c.KeyDim, false)
+		// masks as nn.MultiHeadAttention: self-attention uses its input's
+		// mask for queries and values; [query, value(, key)] uses the
+		// query's and the value's (the key's mask is the value's).
+		qm, vm := b.masks[q], b.masks[q]
+		if len(inputs) > 1 {
+			vm = b.masks[inputs[1]]
+		}
+		y, err := b.mha(w, "", q, v, k, qs[0], vs[0], c.NumHeads, c.KeyDim, false, qm, vm)
 		return y, true, err
 	case *nn.TransformerEncoder, *nn.TransformerDecoder:
 		var c struct {
@@ -96,7 +104,9 @@ func (b *builder) attentionLayer(l nn.Layer, cfg map[string]any, x string, in, o
 			return norm(b.node("Add", []string{x, h}), part+"_layer_norm"), nil
 		}
 		h, err := residual(x, "self_attention", func(h string) (string, error) {
-			return b.mha(w, "self_attention/", h, h, h, T, T, c.NumHeads, kd, decoder)
+			// the blocks mask keys (values) only: an encoder by its
+			// input's mask, a decoder by its own mask, causally.
+			return b.mha(w, "self_attention/", h, h, h, T, T, c.NumHeads, kd, decoder, "", b.masks[inputs[0]])
 		})
 		if err != nil {
 			return "", true, err
@@ -104,7 +114,7 @@ func (b *builder) attentionLayer(l nn.Layer, cfg map[string]any, x string, in, o
 		if decoder && len(inputs) > 1 {
 			enc, S := inputs[1], shapes[1][0]
 			h, err = residual(h, "cross_attention", func(h string) (string, error) {
-				return b.mha(w, "cross_attention/", h, enc, enc, T, S, c.NumHeads, kd, false)
+				return b.mha(w, "cross_attention/", h, enc, enc, T, S, c.NumHeads, kd, false, "", b.masks[enc])
 			})
 			if err != nil {
 				return "", true, err
@@ -148,8 +158,10 @@ func (b *builder) dense(x string, kernel, bias *tensor.Tensor, rows int) string 
 
 // mha writes multi-head attention of query q [B, Tq, Dq] over value v and
 // key k [B, Tv, ·] with the weights at prefix ("query/kernel" [D, N, K],
-// …), as nn.MultiHeadAttention computes it; causal masks j > i.
-func (b *builder) mha(w map[string]*tensor.Tensor, prefix, q, v, k string, Tq, Tv, heads, keyDim int, causal bool) (string, error) {
+// …), as nn.MultiHeadAttention computes it; causal masks j > i, and the
+// boolean padding masks qmask [B, Tq] and vmask [B, Tv] ("" for none)
+// mask query rows and value (key) columns.
+func (b *builder) mha(w map[string]*tensor.Tensor, prefix, q, v, k string, Tq, Tv, heads, keyDim int, causal bool, qmask, vmask string) (string, error) {
 	get := func(name string) *tensor.Tensor { return w[prefix+name] }
 	for _, n := range []string{"query/kernel", "key/kernel", "value/kernel", "attention_output/kernel"} {
 		if get(n) == nil {
@@ -168,7 +180,9 @@ func (b *builder) mha(w map[string]*tensor.Tensor, prefix, q, v, k string, Tq, T
 	qh = b.node("Mul", []string{qh, b.scalar("scale", float32(1/math.Sqrt(float64(keyDim))))})
 	kt := b.node("Transpose", []string{kh}, attrInts("perm", 0, 1, 3, 2))
 	scores := b.node("MatMul", []string{qh, kt}) // [B, N, Tq, Tv]
-	if causal {
+	if qmask != "" || vmask != "" {
+		scores = b.maskScores(scores, qmask, vmask, Tq, Tv, causal)
+	} else if causal {
 		// tensile replaces masked scores by -1e9; adding -1e9 gives the
 		// same float32 value for any score much smaller than that.
 		m := make([]float32, Tq*Tv)
@@ -187,4 +201,32 @@ func (b *builder) mha(w map[string]*tensor.Tensor, prefix, q, v, k string, Tq, T
 	ok := get("attention_output/kernel")
 	ctx = b.node("Reshape", []string{ctx, b.ints("shape", 0, int64(Tq), int64(ok.Dim(0)*ok.Dim(1)))})
 	return b.dense(ctx, ok, get("attention_output/bias"), ok.Dim(0)*ok.Dim(1)), nil
+}
+
+// maskScores writes Where(allowed, scores, -1e9) as nn.MultiHeadAttention
+// does, allowed [B, 1, Tq, Tv] being the And of the query mask (rows), the
+// value mask (columns) and, with causal, j ≤ i. A row with nothing allowed
+// is all -1e9, so Softmax spreads it evenly over all Tv steps, as tensile.
+func (b *builder) maskScores(scores, qmask, vmask string, Tq, Tv int, causal bool) string {
+	var allowed []string
+	if qmask != "" {
+		allowed = append(allowed, b.node("Unsqueeze", []string{qmask, b.ints("axes", 1, 3)})) // [B, 1, Tq, 1]
+	}
+	if vmask != "" {
+		allowed = append(allowed, b.node("Unsqueeze", []string{vmask, b.ints("axes", 1, 2)})) // [B, 1, 1, Tv]
+	}
+	if causal {
+		c := make([]float32, Tq*Tv)
+		for i := range Tq {
+			for j := range min(i+1, Tv) {
+				c[i*Tv+j] = 1
+			}
+		}
+		allowed = append(allowed, b.node("Cast", []string{b.weight(b.cur+"/causal_mask", c, []int{Tq, Tv})}, attrInt("to", int64(onnxpb.TensorProto_BOOL))))
+	}
+	m := allowed[0]
+	for _, a := range allowed[1:] {
+		m = b.node("And", []string{m, a})
+	}
+	return b.node("Where", []string{m, scores, b.scalar("masked_score", -1e9)})
 }

@@ -606,7 +606,8 @@ func (b *builder) layer(l nn.Layer, cfg map[string]any, inbound []string) error 
 			_, single := l.(nn.MaskConsumer)
 			_, multi := l.(nn.MultiMaskConsumer)
 			switch l.(type) {
-			case *nn.SimpleRNN, *nn.LSTM, *nn.GRU, *nn.Bidirectional:
+			case *nn.SimpleRNN, *nn.LSTM, *nn.GRU, *nn.Bidirectional,
+				*nn.MultiHeadAttention, *nn.TransformerEncoder, *nn.TransformerDecoder:
 			default:
 				if single || multi {
 					return refuseMask(l)

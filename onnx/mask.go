@@ -25,8 +25,12 @@ import (
 //     of padded steps, which is not tensile's convention.
 //   - GlobalAveragePooling1D averages over the unmasked steps,
 //     Σ x·m / max(Σ m, 1); GlobalMaxPooling1D ignores the mask, as tensile.
-//   - any other mask consumer (attention, Transformer blocks) is refused
-//     with an error naming the layer.
+//   - MultiHeadAttention and the Transformer blocks replace the masked
+//     scores by -1e9 before the Softmax (see maskScores), with the masks
+//     tensile uses: MultiHeadAttention masks query rows and value columns,
+//     TransformerEncoder value columns, TransformerDecoder its own value
+//     columns (with the causal mask) and the encoder's in cross-attention.
+//   - any other mask consumer is refused with an error naming the layer.
 
 // maskKeepers mirrors model's list of the layer classes through which a
 // padding mask passes unchanged (when the output keeps the time axis).
