@@ -1,6 +1,7 @@
 package game
 
 import (
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -158,5 +159,61 @@ func TestAlphaBetaStrength(t *testing.T) {
 	r, err := Match(newG, NewAlphaBeta(4, rng), NewAlphaBeta(1, rng), 20, true)
 	if err != nil || r.Wins <= r.Losses {
 		t.Fatalf("depth 4 vs depth 1: %v %v", r, err)
+	}
+}
+
+// safeWinProb returns the probability that me, playing only
+// minimax-optimal moves and among them those that maximise its chance of
+// winning, beats a uniformly random opponent from t.
+func safeWinProb(t *TicTacToe, me int, mm *Minimax, memo map[[9]int8]float64) float64 {
+	if done, w := t.Outcome(); done {
+		if w == me {
+			return 1
+		}
+		return 0
+	}
+	if p, ok := memo[t.cells]; ok {
+		return p
+	}
+	var kids []*TicTacToe
+	for _, a := range LegalMoves(t) {
+		c := *t
+		_ = c.Play(a)
+		kids = append(kids, &c)
+	}
+	p := 0.0
+	if t.ToMove() == me {
+		best := 2
+		for _, c := range kids {
+			best = min(best, mm.Value(c)) // the opponent's value: lowest is best for me
+		}
+		for _, c := range kids {
+			if mm.Value(c) == best {
+				p = max(p, safeWinProb(c, me, mm, memo))
+			}
+		}
+	} else {
+		for _, c := range kids {
+			p += safeWinProb(c, me, mm, memo) / float64(len(kids))
+		}
+	}
+	memo[t.cells] = p
+	return p
+}
+
+// TestSafeWinCeilingVsRandom computes the most an agent that never loses
+// to perfect play can win against a uniformly random player: 191/192 as
+// first player, 866/945 as second, 95.56% overall (testdata/ttt_ceiling.py
+// checks it independently). docs/rl.md quotes it.
+func TestSafeWinCeilingVsRandom(t *testing.T) {
+	mm := NewMinimax(rand.New(rand.NewPCG(1, 1)))
+	tests := []struct {
+		me   int
+		want float64
+	}{{0, 191.0 / 192}, {1, 866.0 / 945}}
+	for _, tc := range tests {
+		if got := safeWinProb(NewTicTacToe(), tc.me, mm, map[[9]int8]float64{}); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("player %d: safe win probability %.6f, want %.6f", tc.me, got, tc.want)
+		}
 	}
 }
