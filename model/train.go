@@ -56,8 +56,25 @@ func (m *Model) TrainStepInputs(xs []*tensor.Tensor, y, sampleWeight *tensor.Ten
 		return 0, err
 	}
 	a := m.arena()
-	// Inputs that do not come from the training arena are copied into it,
-	// so that every activation of the step is allocated from the arena.
+	y = inArena(a, y)
+	if sampleWeight != nil {
+		sampleWeight = inArena(a, sampleWeight)
+	}
+	return m.step(inputsInArena(a, xs), y, sampleWeight)
+}
+
+// inArena returns t if it lives in arena a, else a copy of it in a, so that
+// every activation of a training step is allocated from the arena.
+func inArena(a *tensor.Arena, t *tensor.Tensor) *tensor.Tensor {
+	if t.Arena() == a {
+		return t
+	}
+	return a.FromSlice(t.Data(), t.Shape()...)
+}
+
+// inputsInArena returns xs with every input moved into arena a (xs itself
+// when all are there already).
+func inputsInArena(a *tensor.Arena, xs []*tensor.Tensor) []*tensor.Tensor {
 	in, copied := xs, false
 	for i, x := range xs {
 		if x.Arena() != a {
@@ -65,16 +82,10 @@ func (m *Model) TrainStepInputs(xs []*tensor.Tensor, y, sampleWeight *tensor.Ten
 				in, copied = make([]*tensor.Tensor, len(xs)), true
 				copy(in, xs)
 			}
-			in[i] = a.FromSlice(x.Data(), x.Shape()...)
+			in[i] = inArena(a, x)
 		}
 	}
-	if y.Arena() != a {
-		y = a.FromSlice(y.Data(), y.Shape()...)
-	}
-	if sampleWeight != nil && sampleWeight.Arena() != a {
-		sampleWeight = a.FromSlice(sampleWeight.Data(), sampleWeight.Shape()...)
-	}
-	return m.step(in, y, sampleWeight)
+	return in
 }
 
 // SetGradientHook installs f, which every training step (TrainStep,
@@ -171,9 +182,10 @@ func isInputLayer(l nn.Layer) bool {
 // only an optimizer (Compile with a nil loss is enough) and its compiled
 // metrics are not updated.
 //
-// Unlike TrainStep the inputs are used as given (not copied into the
-// training arena) and the loss function may capture tensors of its own.
-// Panics inside layers or inside loss come back as errors (see Guard).
+// As in TrainStep, the inputs are copied into the training arena, which is
+// reset before TrainStepLoss returns: the loss function may capture tensors
+// of its own, but tensors it computes must not be kept. Panics inside
+// layers or inside loss come back as errors (see Guard).
 // TrainStepLoss must not run concurrently with other training of the model.
 func (m *Model) TrainStepLoss(xs []*tensor.Tensor, loss func(outs []*tensor.Tensor) *tensor.Tensor) (lossVal float64, err error) {
 	if m.opt == nil {
@@ -185,9 +197,11 @@ func (m *Model) TrainStepLoss(xs []*tensor.Tensor, loss func(outs []*tensor.Tens
 	if err := m.checkStep("TrainStepLoss", xs, nil, nil, false); err != nil {
 		return 0, err
 	}
+	a := m.arena()
+	defer a.Reset()
 	var cur *Node
 	defer guard(&cur, &err)
-	outs := m.run(xs, true, false, &cur)
+	outs := m.run(inputsInArena(a, xs), true, false, &cur)
 	cur = nil
 	total := loss(outs)
 	if total == nil || total.Size() != 1 {
