@@ -44,10 +44,12 @@ var maskKeepers = map[string]bool{
 	"Add": true, "Concatenate": true,
 }
 
-// keepsTime reports whether a per-sample output shape out keeps the
-// leading time axis of the per-sample input shape in.
-func keepsTime(in, out []int) bool {
-	return len(in) >= 2 && len(out) >= 2 && in[0] == out[0]
+// MaskPasses reports whether a padding mask on an input of per-sample shape
+// in passes through a layer of class class whose per-sample output shape is
+// out: the class is one of maskKeepers and the output keeps the input's
+// leading time axis. It is the rule Call applies; ONNX export follows it.
+func MaskPasses(class string, in, out []int) bool {
+	return maskKeepers[class] && len(in) >= 2 && len(out) >= 2 && in[0] == out[0]
 }
 
 // outputMask returns the mask that follows node n, given the mask of its
@@ -60,15 +62,12 @@ func outputMask(n *Node, x *tensor.Tensor, masks []*tensor.Tensor) *tensor.Tenso
 	if p, ok := n.layer.(nn.MaskProducer); ok {
 		return p.ComputeMask(x, in)
 	}
-	if !maskKeepers[n.layer.ClassName()] {
-		return nil
-	}
 	var out *tensor.Tensor
 	for i, m := range masks {
 		if m == nil {
 			continue
 		}
-		if !keepsTime(n.inputs[i].shape, n.shape) {
+		if !MaskPasses(n.layer.ClassName(), n.inputs[i].shape, n.shape) {
 			return nil
 		}
 		if out == nil {

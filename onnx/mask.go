@@ -3,6 +3,7 @@ package onnx
 import (
 	"fmt"
 
+	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/nn"
 	"github.com/tensile-ml/tensile/onnx/onnxpb"
 )
@@ -11,9 +12,9 @@ import (
 //
 // Export follows model's mask propagation (see model/mask.go): an
 // Embedding with mask_zero produces the boolean mask Not(Equal(ids, 0))
-// [B, T]; the mask passes through the layers in maskKeepers while their
-// output keeps the time axis (several masked inputs of a merge layer are
-// combined with And) and is dropped by every other layer. A consumer
+// [B, T]; the mask passes through a layer when model.MaskPasses says so,
+// the rule model's Call applies (several masked inputs of a merge layer are
+// combined with And), and is dropped by every other layer. A consumer
 // writes the masked computation:
 //
 //   - SimpleRNN/LSTM/GRU and Bidirectional are unrolled over the graph's
@@ -31,23 +32,6 @@ import (
 //     TransformerEncoder value columns, TransformerDecoder its own value
 //     columns (with the causal mask) and the encoder's in cross-attention.
 //   - any other mask consumer is refused with an error naming the layer.
-
-// maskKeepers mirrors model's list of the layer classes through which a
-// padding mask passes unchanged (when the output keeps the time axis).
-var maskKeepers = map[string]bool{
-	"Dropout": true, "Activation": true, "Dense": true,
-	"LayerNormalization": true, "BatchNormalization": true,
-	"TimeDistributed": true, "PositionalEncoding": true, "PositionEmbedding": true,
-	"MultiHeadAttention": true, "TransformerEncoder": true, "TransformerDecoder": true,
-	"SimpleRNN": true, "LSTM": true, "GRU": true, "Bidirectional": true,
-	"Add": true, "Concatenate": true,
-}
-
-// keepsTime reports whether a per-sample output shape out keeps the
-// leading time axis of the per-sample input shape in.
-func keepsTime(in, out []int) bool {
-	return len(in) >= 2 && len(out) >= 2 && in[0] == out[0]
-}
 
 // inputMask returns the mask of the current layer's first input ("" when
 // none).
@@ -79,16 +63,13 @@ func (b *builder) outputMask(l nn.Layer, name string, maskZero bool, ids string,
 		b.masks[name] = m
 		return
 	}
-	if !maskKeepers[l.ClassName()] {
-		return
-	}
 	res := ""
 	for i, in := range b.inbound {
 		m := b.masks[in]
 		if m == "" {
 			continue
 		}
-		if !keepsTime(b.inShapes[i], out) {
+		if !model.MaskPasses(l.ClassName(), b.inShapes[i], out) {
 			return
 		}
 		if res == "" {
