@@ -281,8 +281,10 @@ func IDXDataset(images, labels *IDX) (*Dataset, error) {
 		shape = append(shape, 1)
 	}
 	x := images.Float32(1.0 / 255)
-	if err := checkFinite("samples", x, prod(shape)); err != nil {
-		return nil, err
+	if images.Raw == nil { // unsigned bytes are always finite
+		if err := checkFinite("samples", x, prod(shape)); err != nil {
+			return nil, err
+		}
 	}
 	var y []float32
 	var yShape []int
@@ -291,8 +293,10 @@ func IDXDataset(images, labels *IDX) (*Dataset, error) {
 			return nil, fmt.Errorf("%d samples (%s) but labels are %s", images.Dims[0], dimString(images.Dims), dimString(labels.Dims))
 		}
 		y, yShape = labels.Float32(1), labels.Dims[1:]
-		if err := checkFinite("labels", y, prod(yShape)); err != nil {
-			return nil, err
+		if labels.Raw == nil {
+			if err := checkFinite("labels", y, prod(yShape)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return New(x, shape, y, yShape)

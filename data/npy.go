@@ -455,8 +455,7 @@ func LoadNPZ(path string) (map[string]NPYArray, error) {
 // LoadNPZ. Errors start with name. Each member's declared array must fit
 // in the member's uncompressed size, and all arrays together may hold at
 // most MaxElements values.
-func ReadNPZ(name string, r io.ReaderAt, size int64) (map[string]NPYArray, error) {
-	path := name
+func ReadNPZ(path string, r io.ReaderAt, size int64) (map[string]NPYArray, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable .npz (zip) archive: %w", path, err)

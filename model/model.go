@@ -1,13 +1,12 @@
 package model
 
 import (
-	"github.com/tensile-ml/tensile/internal/limits"
-
 	"errors"
 	"fmt"
 	"slices"
 	"sync"
 
+	"github.com/tensile-ml/tensile/internal/limits"
 	"github.com/tensile-ml/tensile/losses"
 	"github.com/tensile-ml/tensile/metrics"
 	"github.com/tensile-ml/tensile/nn"

@@ -414,6 +414,7 @@ func (m *Model) Fit(src data.Source, cfg FitConfig) (*History, error) {
 		steps = s.NumBatches()
 	}
 	var last Logs
+	metricNames := m.metricNames() // fixed for the run: not rebuilt per batch
 	for e := cfg.InitialEpoch; e < cfg.Epochs; e++ {
 		for _, cb := range cfg.Callbacks {
 			if err := cb.OnEpochBegin(e); err != nil {
@@ -449,7 +450,7 @@ func (m *Model) Fit(src data.Source, cfg FitConfig) (*History, error) {
 					return hist, err
 				}
 			}
-			prog.step(s, batchLogs, m.metricNames())
+			prog.step(s, batchLogs, metricNames)
 			if m.stop { // a callback stopped training mid-epoch, as in Keras
 				break
 			}

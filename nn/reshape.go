@@ -1,12 +1,11 @@
 package nn
 
 import (
-	"github.com/tensile-ml/tensile/internal/limits"
-
 	"fmt"
 	"math/rand/v2"
 	"slices"
 
+	"github.com/tensile-ml/tensile/internal/limits"
 	"github.com/tensile-ml/tensile/tensor"
 )
 

@@ -137,9 +137,12 @@ func evaluateText(tc *textclf.Classifier, df dataFlags, encoding string, batch i
 	if df.path == "" {
 		return nil, 0, errors.New("missing --data: a labelled text file (\"label<TAB>text\" or \"text<TAB>label\" lines)")
 	}
-	for f, set := range map[string]bool{"--labels": df.labels != "", "--image-size": df.imageSize != "", "--grayscale": df.grayscale, "--x-key": df.xKey != "", "--y-key": df.yKey != ""} {
-		if set {
-			return nil, 0, fmt.Errorf("%s does not apply to a text classifier's data", f)
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"--labels", df.labels != ""}, {"--image-size", df.imageSize != ""}, {"--grayscale", df.grayscale}, {"--x-key", df.xKey != ""}, {"--y-key", df.yKey != ""}} {
+		if f.set { // in a fixed order, so the error names the same flag every run
+			return nil, 0, fmt.Errorf("%s does not apply to a text classifier's data", f.name)
 		}
 	}
 	col := df.labelCol
@@ -156,26 +159,24 @@ func evaluateText(tc *textclf.Classifier, df dataFlags, encoding string, batch i
 	if len(l.Texts) == 0 {
 		return nil, 0, fmt.Errorf("%s: no texts", df.path)
 	}
-	// Texts are classified batch by batch (--batch-size), so memory stays
-	// bounded by the batch, not by the file.
-	var probs [][]float32
+	// Texts are classified batch by batch (--batch-size) and scored as they
+	// go, so memory stays bounded by the batch, not by the file.
+	var loss, correct float64
 	for lo := 0; lo < len(l.Texts); lo += batch {
 		p, err := tc.PredictProba(l.Texts[lo:min(lo+batch, len(l.Texts))])
 		if err != nil {
 			return nil, 0, err
 		}
-		probs = append(probs, p...)
-	}
-	var loss, correct float64
-	for i, row := range probs {
-		y := l.Labels[i]
-		loss -= math.Log(max(float64(row[y]), 1e-7))
-		if slices.Index(row, slices.Max(row)) == y {
-			correct++
+		for i, row := range p {
+			y := l.Labels[lo+i]
+			loss -= math.Log(max(float64(row[y]), 1e-7))
+			if slices.Index(row, slices.Max(row)) == y {
+				correct++
+			}
 		}
 	}
-	n := float64(len(probs))
-	return map[string]float64{"loss": loss / n, "accuracy": correct / n}, len(probs), nil
+	n := float64(len(l.Texts))
+	return map[string]float64{"loss": loss / n, "accuracy": correct / n}, len(l.Texts), nil
 }
 
 // prediction is one input's result in predict's JSON output.
