@@ -2,8 +2,8 @@ package backend
 
 import (
 	"fmt"
-	"sort"
-	"sync"
+
+	"github.com/tensile-ml/tensile/internal/registry"
 
 	"github.com/tensile-ml/tensile/internal/kernels"
 )
@@ -283,42 +283,22 @@ func (e *ErrNotImplemented) Error() string {
 	return fmt.Sprintf("backend %s: %s is not implemented", e.Backend, e.Op)
 }
 
-var (
-	regMu    sync.RWMutex
-	registry = map[string]func() (Backend, error){}
-)
+var backends = registry.New[func() (Backend, error)]("backend", "backend")
 
-// Register makes a backend available under name. open is called by Open;
-// it returns an error when the backend cannot run here (no device, no
-// driver). Register panics if name is taken; call it from an init function.
-func Register(name string, open func() (Backend, error)) {
-	regMu.Lock()
-	defer regMu.Unlock()
-	if _, dup := registry[name]; dup {
-		panic("backend: Register called twice for " + name)
-	}
-	registry[name] = open
-}
+// Register makes a backend available under name (matched ignoring case and
+// underscores). open is called by Open; it returns an error when the
+// backend cannot run here (no device, no driver). Register panics if name
+// is taken; call it from an init function.
+func Register(name string, open func() (Backend, error)) { backends.Register(name, open) }
 
 // Open returns the registered backend called name.
 func Open(name string) (Backend, error) {
-	regMu.RLock()
-	open, ok := registry[name]
-	regMu.RUnlock()
-	if !ok {
-		return nil, fmt.Errorf("backend: unknown backend %q (registered: %v)", name, Names())
+	open, err := backends.Lookup(name)
+	if err != nil {
+		return nil, err
 	}
 	return open()
 }
 
 // Names returns the registered backend names, sorted.
-func Names() []string {
-	regMu.RLock()
-	defer regMu.RUnlock()
-	out := make([]string, 0, len(registry))
-	for n := range registry {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
+func Names() []string { return backends.Names() }

@@ -86,9 +86,7 @@ func (o *SGD) Config() map[string]any {
 	return m
 }
 
-// runUpdate runs fn over [0, n), split across the worker pool for large n.
-// fn is created once per optimizer, so the step allocates nothing for small
-// parameters.
+// must returns v, panicking on err (the MustNew constructors).
 func must[T any](v T, err error) T {
 	if err != nil {
 		panic(err)

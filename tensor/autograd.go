@@ -116,7 +116,7 @@ func (t *Tensor) Grad() *Tensor {
 // ZeroGrad drops the accumulated gradient.
 func (t *Tensor) ZeroGrad() {
 	if t.grad != nil {
-		clear(t.grad.buf.Host)
+		engine.Fill(t.grad.buf, 0)
 	}
 	if rowLive.Load() != 0 {
 		t.dropRows()

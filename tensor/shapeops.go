@@ -275,13 +275,7 @@ func Pad(x *Tensor, pads [][2]int, value float32) *Tensor {
 	pads = slices.Clone(pads)
 	src := x.contiguous()
 	out := empty(x.arena, sh...)
-	if value == 0 {
-		clear(out.buf.Host)
-	} else {
-		for i := range out.buf.Host {
-			out.buf.Host[i] = value
-		}
-	}
+	engine.Fill(out.buf, value)
 	switch {
 	case nd == 0:
 		out.buf.Host[0] = src.buf.Host[src.offset]

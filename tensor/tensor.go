@@ -101,12 +101,8 @@ func Ones(shape ...int) *Tensor { return Full(1, shape...) }
 // Full returns a tensor of the given shape filled with v.
 func Full(v float32, shape ...int) *Tensor {
 	checkShape("Full", shape)
-	t := zeros(nil, shape...)
-	if v != 0 {
-		for i := range t.buf.Host {
-			t.buf.Host[i] = v
-		}
-	}
+	t := empty(nil, shape...)
+	engine.Fill(t.buf, v)
 	return t
 }
 

@@ -99,25 +99,17 @@ func sigmoidNEON(dst, x *float32, n int)
 //go:noescape
 func tanhNEON(dst, x *float32, n int)
 
-func sigmoidNEONAny(dst, x *float32, n int) {
-	m := n &^ 3
-	if m > 0 {
-		sigmoidNEON(dst, x, m)
-	}
-	d, s := floats(dst, n), floats(x, n)
-	for i := m; i < n; i++ {
-		d[i] = Sigmoid32(s[i])
-	}
-}
-
-func tanhNEONAny(dst, x *float32, n int) {
-	m := n &^ 3
-	if m > 0 {
-		tanhNEON(dst, x, m)
-	}
-	d, s := floats(dst, n), floats(x, n)
-	for i := m; i < n; i++ {
-		d[i] = Tanh32(s[i])
+// unaryNEON runs asm on the whole 4-float vectors of x and f on the tail.
+func unaryNEON(asm func(dst, x *float32, n int), f func(float32) float32) func(dst, x *float32, n int) {
+	return func(dst, x *float32, n int) {
+		m := n &^ 3
+		if m > 0 {
+			asm(dst, x, m)
+		}
+		d, s := floats(dst, n), floats(x, n)
+		for i := m; i < n; i++ {
+			d[i] = f(s[i])
+		}
 	}
 }
 
@@ -161,16 +153,6 @@ func axpyNEONAny(y *float32, alpha float32, x *float32, n int) {
 	}
 }
 
-func reluBackwardNEONAny(dx, dy, y *float32, n int) {
-	m := n &^ 3
-	if m > 0 {
-		reluBackwardNEON(dx, dy, y, m)
-	}
-	if m < n {
-		reluBackwardRef(floats(at(dx, m), n-m), floats(at(dy, m), n-m), floats(at(y, m), n-m))
-	}
-}
-
 func epilogueNEONAny(c *float32, ldc, m, n int, bias *float32, relu bool) {
 	n4 := n &^ 3
 	if n4 > 0 {
@@ -207,11 +189,11 @@ var neonTable = &simdTable{
 	mulVV: vvNEON(mulVVNEON, mulVVRef), divVV: vvNEON(divVVNEON, divVVRef),
 	addVS: vsNEON(addVSNEON, addVSRef), mulVS: vsNEON(mulVSNEON, mulVSRef),
 	axpy:         axpyNEONAny,
-	reluBackward: reluBackwardNEONAny,
+	reluBackward: vvNEON(reluBackwardNEON, reluBackwardRef),
 	epilogue:     epilogueNEONAny,
 	adam:         adamNEONAny,
-	sigmoid:      sigmoidNEONAny,
-	tanh:         tanhNEONAny,
+	sigmoid:      unaryNEON(sigmoidNEON, Sigmoid32),
+	tanh:         unaryNEON(tanhNEON, Tanh32),
 	gemm:         gemmKernelNEON,
 }
 
