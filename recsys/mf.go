@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/tensile-ml/tensile/nn"
 	"github.com/tensile-ml/tensile/optim"
@@ -225,7 +226,7 @@ func newModel(cfg Config, train *Ratings) *Model {
 		m.rated[u] = append(m.rated[u], train.Item[k])
 	}
 	for _, r := range m.rated {
-		sortInt32(r)
+		slices.Sort(r)
 	}
 	return m
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -116,7 +117,7 @@ func ReadMovies(r io.Reader, name string) (*Genres, error) {
 				g.byItem[id] = append(g.byItem[id], k)
 			}
 		}
-		sortInt32(g.byItem[id])
+		slices.Sort(g.byItem[id])
 	}
 	return g, nil
 }
@@ -139,8 +140,4 @@ func (g *Genres) Title(id int64) string {
 		}
 	}
 	return strconv.FormatInt(id, 10)
-}
-
-func sortInt32(s []int32) {
-	sort.Slice(s, func(a, b int) bool { return s[a] < s[b] })
 }

@@ -154,8 +154,8 @@ func TrainDQN(env Env, evalEnv Env, cfg DQNConfig) (*DQNResult, error) {
 	xb, nb := make([]float32, B*d), make([]float32, B*d)
 	onehot, y := make([]float32, B*na), make([]float32, B)
 	one := tensor.Scalar(1)
+	idx := make([]int, B)
 	trainBatch := func() error {
-		idx := make([]int, B)
 		for i := range idx {
 			idx[i] = rng.IntN(buf.n)
 		}

@@ -198,7 +198,11 @@ func (s *Server) load(name, path string, version int) (*loaded, error) {
 	}
 	if l.classes == nil {
 		if b, ok := m.Metadata("classes"); ok {
-			_ = json.Unmarshal(b, &l.classes) // names are optional
+			// Names are optional; a list that does not decode or does
+			// not name every output is not used.
+			if err := json.Unmarshal(b, &l.classes); err != nil || len(l.classes) != l.outPer {
+				l.classes = nil
+			}
 		}
 	}
 	l.b = newBatcher(m, l.in, l.outPer, s.opts.MaxBatch, s.opts.MaxDelay, s.opts.Workers, &l.arriving,

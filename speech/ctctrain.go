@@ -197,6 +197,9 @@ func TrainCTC(clips [][]float32, labels []int, classes []string, cfg CTCConfig) 
 	if len(classes) < 1 {
 		return nil, nil, errors.New("speech: no classes")
 	}
+	if err := checkLabels(labels, len(classes)); err != nil {
+		return nil, nil, err
+	}
 	s := Settings{Features: cfg.Features, Samples: int(cfg.Seconds * float64(cfg.Features.SampleRate)), Classes: classes, CTC: true}
 	m := BuildCTCModel(s.InputShape(), len(classes))
 	r, err := NewRecognizer(m, s)

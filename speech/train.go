@@ -130,11 +130,11 @@ func Train(waves [][]float32, labels []int, classes []string, cfg Config) (*Reco
 	if err := r.SetStandardization(waves); err != nil {
 		return nil, nil, err
 	}
+	if err := checkLabels(labels, len(classes)); err != nil {
+		return nil, nil, err
+	}
 	y := make([]float32, len(labels))
 	for i, l := range labels {
-		if l < 0 || l >= len(classes) {
-			return nil, nil, fmt.Errorf("speech: label %d of clip %d out of range for %d classes", l, i, len(classes))
-		}
 		y[i] = float32(l)
 	}
 	var aug *Augment
@@ -163,4 +163,14 @@ func Train(waves [][]float32, labels []int, classes []string, cfg Config) (*Reco
 		}
 	}
 	return r, hist, nil
+}
+
+// checkLabels reports the first label that is not a class index in [0, k).
+func checkLabels(labels []int, k int) error {
+	for i, l := range labels {
+		if l < 0 || l >= k {
+			return fmt.Errorf("speech: label %d of clip %d out of range for %d classes", l, i, k)
+		}
+	}
+	return nil
 }

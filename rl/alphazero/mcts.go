@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/rl"
@@ -57,10 +58,9 @@ func (n *Net) Evaluate(g game.Game) ([]float32, float32, error) {
 	}
 	x := g.Encode(nil)
 	d, k := len(x), len(n.syms)
-	n.buf = n.buf[:0]
-	for _, sy := range n.syms {
-		n.buf = append(n.buf, make([]float32, d)...)
-		sy.applyX(n.buf[len(n.buf)-d:], x)
+	n.buf = slices.Grow(n.buf[:0], k*d)[:k*d] // reused across evaluations
+	for i, sy := range n.syms {
+		sy.applyX(n.buf[i*d:(i+1)*d], x)
 	}
 	outs, err := rl.Forward(n.Model, n.buf, k)
 	if err != nil {
