@@ -236,3 +236,26 @@ func TestSpecWithoutInputLayer(t *testing.T) {
 		t.Fatalf("summary of the trained model: exit %d: %s%s", code, out, errs)
 	}
 }
+
+// TestBareMNISTHeldOut checks that a bare "mnist" names the training set
+// as training data and the test set as evaluation data, so that evaluate
+// and --test-data never score a model on the images it was trained on.
+func TestBareMNISTHeldOut(t *testing.T) {
+	for _, tc := range []struct {
+		flags dataFlags
+		n     int
+	}{
+		{dataFlags{path: "mnist"}, 60000},
+		{dataFlags{path: "mnist:train", heldOut: true}, 60000},
+		{dataFlags{path: "mnist", heldOut: true}, 10000},
+		{dataFlags{path: "mnist:test"}, 10000},
+	} {
+		ds, err := loadData(tc.flags)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ds.N != tc.n {
+			t.Errorf("%+v: %d samples, want %d", tc.flags, ds.N, tc.n)
+		}
+	}
+}

@@ -32,6 +32,10 @@ type dataFlags struct {
 
 	dataFlag   string // the flag that gave path, for errors: "--data" when empty
 	labelsFlag string // the flag that gave labels: "--labels" when empty
+	// heldOut marks data used for evaluation (evaluate --data, train
+	// --test-data): there a bare "mnist" names the test set, so that it
+	// never scores a model on the images it was trained on.
+	heldOut bool
 }
 
 // add registers the data flags on fs.
@@ -98,7 +102,8 @@ func (f dataFlags) checkFlags() error {
 }
 
 // loadData loads the data set a --data flag names:
-//   - "mnist" or "mnist:train", "mnist:test": the embedded MNIST sets;
+//   - "mnist:train", "mnist:test": the embedded MNIST sets; a bare "mnist"
+//     is the training set, or the test set where f.heldOut is set;
 //   - a directory: an image folder with one sub-folder per class;
 //   - FILE.csv: features and a label column (the last by default);
 //   - FILE.npz: arrays x/y (or x_train/y_train, data/labels, ...), or
@@ -120,7 +125,7 @@ func loadData(f dataFlags) (*data.Dataset, error) {
 		if err != nil {
 			return nil, err
 		}
-		if p == "mnist:test" {
+		if p == "mnist:test" || (p == "mnist" && f.heldOut) {
 			return test, nil
 		}
 		return train, nil

@@ -30,7 +30,7 @@ func init() {
 func runEvaluate(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("evaluate", flag.ContinueOnError)
 	var df dataFlags
-	df.add(fs, "evaluation data: mnist:test, DIR, .csv, .npz, .npy, IDX; for a text classifier a labelled text file")
+	df.add(fs, "evaluation data: mnist (the test set), mnist:train, DIR, .csv, .npz, .npy, IDX; for a text classifier a labelled text file")
 	encoding := fs.String("encoding", "utf-8", "text classifiers: encoding of the --data file, utf-8 or latin-1")
 	batch := fs.Int("batch-size", 256, "batch size")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
@@ -79,6 +79,7 @@ func runEvaluate(args []string, stdout io.Writer) error {
 		if err := m.CompileConfigMap(cc); err != nil {
 			return err
 		}
+		df.heldOut = true
 		ds, err := loadData(df)
 		if err != nil {
 			return err

@@ -109,7 +109,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	verbose := fs.Int("verbose", -1, "0 silent, 1 progress bar, 2 one line per epoch (default: bar on a terminal)")
 	var df dataFlags
 	df.add(fs, "training data (SPEC or MODEL training): mnist, DIR, .csv, .npz, .npy, IDX")
-	testData := fs.String("test-data", "", "test data to evaluate after training (same formats as --data)")
+	testData := fs.String("test-data", "", "test data to evaluate after training (same formats as --data; a bare mnist is the test set)")
 	testLabels := fs.String("test-labels", "", "labels file for .npy or IDX test data")
 	dashAddr, plotPath := fs.String("dashboard", "", "serve a live training dashboard on ADDR, e.g. 127.0.0.1:6006"), fs.String("plot", "", "draw the training curves to FILE (.png, .svg, .pdf) at the end")
 	dp := addDPFlags(fs)
@@ -181,7 +181,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 			return err
 		}
 		if *testData != "" {
-			if test, err = loadData(dataFlags{path: *testData, labels: *testLabels, labelCol: df.labelCol, imageSize: df.imageSize, grayscale: df.grayscale, xKey: df.xKey, yKey: df.yKey, dataFlag: "--test-data", labelsFlag: "--test-labels"}); err != nil {
+			if test, err = loadData(dataFlags{path: *testData, labels: *testLabels, labelCol: df.labelCol, imageSize: df.imageSize, grayscale: df.grayscale, xKey: df.xKey, yKey: df.yKey, dataFlag: "--test-data", labelsFlag: "--test-labels", heldOut: true}); err != nil {
 				return err
 			}
 		}
