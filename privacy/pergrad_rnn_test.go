@@ -1,0 +1,168 @@
+package privacy
+
+import (
+	"math"
+	"testing"
+
+	"github.com/tensile-ml/tensile/model"
+	"github.com/tensile-ml/tensile/nn"
+	"github.com/tensile-ml/tensile/tensor"
+)
+
+// rnnCase is a compiled recurrent model with a batch (B = 3, T = 5).
+type rnnCase struct {
+	name string
+	m    *model.Model
+	x, y *tensor.Tensor
+}
+
+// rnnCases covers SimpleRNN, LSTM and both GRU variants, with and without
+// bias, return_sequences true and false, go_backwards, Bidirectional with
+// every merge mode, padding masks and non-default activations (which take
+// the layers' unfused path in the model).
+func rnnCases(t *testing.T) []rnnCase {
+	t.Helper()
+	const B, T, D, U = 3, 5, 7, 4
+	rng := tensor.NewRNG(17)
+	seqs := tensor.RandNormal(rng, 0, 1, B, T, D)
+	// Token ids with padding (id 0) at the end and in the middle.
+	ids := tensor.FromSlice([]float32{
+		3, 1, 4, 1, 5,
+		9, 2, 6, 0, 0,
+		5, 0, 8, 9, 0,
+	}, B, T)
+	bidi := func(l nn.Layer, mode string) nn.Layer {
+		return nn.NewBidirectional(l, nn.BidirectionalConfig{MergeMode: mode})
+	}
+	seq := nn.RNNConfig{ReturnSequences: true}
+	cases := []rnnCase{
+		{name: "simple_rnn", m: model.NewSequential(model.InputShape(T, D),
+			nn.NewSimpleRNN(U, seq), nn.NewFlatten(),
+			nn.NewDense(3, nn.DenseConfig{Activation: "softmax"})), x: seqs},
+		{name: "lstm", m: model.NewSequential(model.InputShape(T, D),
+			nn.NewLSTM(U, nn.RNNConfig{}),
+			nn.NewDense(3, nn.DenseConfig{Activation: "softmax"})), x: seqs},
+		{name: "gru", m: model.NewSequential(model.InputShape(T, D),
+			nn.NewGRU(U, seq),
+			nn.NewGRU(U, nn.RNNConfig{ResetBefore: true, GoBackwards: true}),
+			nn.NewDense(3, nn.DenseConfig{Activation: "softmax"})), x: seqs},
+		{name: "no_bias", m: model.NewSequential(model.InputShape(T, D),
+			nn.NewLSTM(U, nn.RNNConfig{NoBias: true, ReturnSequences: true, GoBackwards: true}),
+			nn.NewGRU(U, nn.RNNConfig{NoBias: true, ReturnSequences: true}),
+			nn.NewGRU(U, nn.RNNConfig{NoBias: true, ResetBefore: true, ReturnSequences: true}),
+			nn.NewSimpleRNN(U, nn.RNNConfig{NoBias: true, ReturnSequences: true}),
+			nn.NewFlatten(),
+			nn.NewDense(3, nn.DenseConfig{Activation: "softmax"})), x: seqs},
+		{name: "bidirectional", m: model.NewSequential(model.InputShape(T, D),
+			bidi(nn.NewLSTM(U, seq), "concat"),
+			bidi(nn.NewGRU(U, seq), "sum"),
+			bidi(nn.NewSimpleRNN(U, nn.RNNConfig{}), "mul"),
+			nn.NewDense(3, nn.DenseConfig{Activation: "softmax"})), x: seqs},
+		{name: "masked", m: model.NewSequential(model.InputShape(T),
+			nn.NewEmbedding(10, D, nn.EmbeddingConfig{MaskZero: true}),
+			bidi(nn.NewSimpleRNN(U, nn.RNNConfig{ReturnSequences: true, Activation: "relu"}), "ave"),
+			nn.NewLSTM(U, nn.RNNConfig{ReturnSequences: true, Activation: "elu", RecurrentActivation: "softplus"}),
+			nn.NewGRU(U, seq),
+			nn.NewGRU(U, nn.RNNConfig{ResetBefore: true, ReturnSequences: true}),
+			nn.NewGlobalAveragePooling1D(),
+			nn.NewDense(3, nn.DenseConfig{Activation: "softmax"})), x: ids},
+	}
+	for i := range cases {
+		c := &cases[i]
+		c.m.SetSeed(uint64(23 + i))
+		if err := c.m.CompileNames("sgd", "sparse_categorical_crossentropy"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.m.Build(nil); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for _, p := range c.m.Params() { // non-zero biases everywhere
+			v := p.Data()
+			for j := range v {
+				v[j] += float32(rng.NormFloat64() * 0.2)
+			}
+		}
+		c.y = tensor.FromSlice([]float32{2, 0, 1}, B)
+	}
+	return cases
+}
+
+// relErr is ‖got − want‖ / max(‖want‖, 1e-3).
+func relErr(got, want []float32) float64 {
+	var d, n float64
+	for i := range want {
+		d += (float64(got[i]) - float64(want[i])) * (float64(got[i]) - float64(want[i]))
+		n += float64(want[i]) * float64(want[i])
+	}
+	return math.Sqrt(d) / math.Max(math.Sqrt(n), 1e-3)
+}
+
+// TestRecurrentPerExampleMatchesBatchOfOne checks the vectorised
+// per-example gradients and norms of the recurrent layers against B
+// separate batch-size-1 backward passes through the model's own (fused
+// where it applies) recurrent ops.
+func TestRecurrentPerExampleMatchesBatchOfOne(t *testing.T) {
+	for _, c := range rnnCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			pe, err := NewPerExample(c.m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := pe.Gradients(c.x, c.y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			norms, err := pe.Norms(c.x, c.y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range c.x.Dim(0) {
+				want := singleGrads(t, c.m, c.x, c.y, i)
+				var sq float64
+				for _, p := range c.m.Params() {
+					g, ok := got[p]
+					if !ok {
+						t.Fatalf("no per-example gradient for %s", p.Name())
+					}
+					n := p.Size()
+					if len(g) != c.x.Dim(0)*n {
+						t.Fatalf("%s: %d values, want %d", p.Name(), len(g), c.x.Dim(0)*n)
+					}
+					if e := relErr(g[i*n:(i+1)*n], want[p]); e > 1e-4 {
+						t.Errorf("example %d, %s: relative error %.3g\n got %v\nwant %v", i, p.Name(), e, g[i*n:(i+1)*n], want[p])
+					}
+					for _, v := range want[p] {
+						sq += float64(v) * float64(v)
+					}
+				}
+				if sq == 0 {
+					t.Fatalf("example %d: zero gradient; the case tests nothing", i)
+				}
+				if w := math.Sqrt(sq); math.Abs(norms[i]-w) > 1e-4*w {
+					t.Errorf("example %d: norm %v, batch-of-one %v", i, norms[i], w)
+				}
+			}
+		})
+	}
+}
+
+// TestOuterRuleGramMatchesProduct checks the Gram-matrix norm against the
+// explicit per-example products on sizes that take each path.
+func TestOuterRuleGramMatchesProduct(t *testing.T) {
+	rng := tensor.NewRNG(3)
+	for _, sz := range [][4]int{{3, 2, 9, 11}, {2, 7, 3, 5}, {1, 1, 1, 1}} {
+		B, T, in, out := sz[0], sz[1], sz[2], sz[3]
+		x := tensor.RandNormal(rng, 0, 1, B, T, in).Data()
+		g := tensor.RandNormal(rng, 0, 1, B, T, out).Data()
+		a := tensor.NewArena()
+		norm, ref := make([]float64, B), make([]float64, B)
+		outerRule(a, norm, x, g, B, T, in, out, false)
+		outerRule(a, ref, x, g, B, T, in, out, true)
+		for b := range B {
+			if math.Abs(norm[b]-ref[b]) > 1e-5*ref[b] {
+				t.Errorf("%v example %d: norm² %v, from the product %v", sz, b, norm[b], ref[b])
+			}
+		}
+		a.Reset()
+	}
+}
