@@ -1,7 +1,9 @@
 package privacy
 
 import (
+	"encoding/json"
 	"math"
+	"os"
 	"testing"
 
 	"github.com/tensile-ml/tensile/model"
@@ -164,5 +166,104 @@ func TestOuterRuleGramMatchesProduct(t *testing.T) {
 			}
 		}
 		a.Reset()
+	}
+}
+
+// TestRecurrentPerExampleMatchesPyTorch compares per-example gradients and
+// norms of RNN/LSTM/GRU → Dense classifiers with PyTorch's (per-sample
+// backward passes; testdata/rnn_pergrad.py).
+func TestRecurrentPerExampleMatchesPyTorch(t *testing.T) {
+	raw, err := os.ReadFile("testdata/rnn_pergrad.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var golden struct {
+		B, T, D, H, C int
+		Cases         []struct {
+			Kind      string
+			StateDict map[string][]float32 `json:"state_dict"`
+			DenseKern []float32            `json:"dense_kernel"`
+			DenseBias []float32            `json:"dense_bias"`
+			X         []float32
+			Y         []float32
+			Grads     map[string][]float32
+			Norms     []float64
+		}
+	}
+	if err := json.Unmarshal(raw, &golden); err != nil {
+		t.Fatal(err)
+	}
+	B, T, D, H, C := golden.B, golden.T, golden.D, golden.H, golden.C
+	if len(golden.Cases) != 3 {
+		t.Fatalf("%d golden cases, want 3", len(golden.Cases))
+	}
+	for _, g := range golden.Cases {
+		t.Run(g.Kind, func(t *testing.T) {
+			var rec nn.Layer
+			switch g.Kind {
+			case "rnn":
+				rec = nn.NewSimpleRNN(H, nn.RNNConfig{})
+			case "lstm":
+				rec = nn.NewLSTM(H, nn.RNNConfig{})
+			case "gru":
+				rec = nn.NewGRU(H, nn.RNNConfig{})
+			default:
+				t.Fatalf("unknown case %q", g.Kind)
+			}
+			dense := nn.NewDense(C, nn.DenseConfig{Activation: "softmax"})
+			m := model.NewSequential(model.InputShape(T, D), rec, dense)
+			if err := m.CompileNames("sgd", "sparse_categorical_crossentropy"); err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Build(nil); err != nil {
+				t.Fatal(err)
+			}
+			sd := map[string]*tensor.Tensor{}
+			gh := map[string]int{"rnn": 1, "lstm": 4, "gru": 3}[g.Kind] * H
+			for k, v := range g.StateDict {
+				if len(v) == gh { // a bias
+					sd[k] = tensor.FromSlice(v, gh)
+				} else {
+					sd[k] = tensor.FromSlice(v, gh, len(v)/gh)
+				}
+			}
+			if err := nn.ImportPyTorchRNN(rec, sd, "l0"); err != nil {
+				t.Fatal(err)
+			}
+			dense.Kernel.CopyFromSlice(g.DenseKern)
+			dense.Bias.CopyFromSlice(g.DenseBias)
+			x, y := tensor.FromSlice(g.X, B, T, D), tensor.FromSlice(g.Y, B)
+			pe, err := NewPerExample(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := pe.Gradients(x, y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			norms, err := pe.Norms(x, y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ws := rec.Params() // kernel, recurrent_kernel, bias
+			for name, w := range map[string]*tensor.Tensor{"kernel": ws[0], "recurrent_kernel": ws[1],
+				"bias": ws[2], "dense_kernel": dense.Kernel, "dense_bias": dense.Bias} {
+				want := g.Grads[name]
+				if len(got[w]) != len(want) {
+					t.Fatalf("%s: %d values, PyTorch %d", name, len(got[w]), len(want))
+				}
+				n := w.Size()
+				for i := range B {
+					if e := relErr(got[w][i*n:(i+1)*n], want[i*n:(i+1)*n]); e > 1e-4 {
+						t.Errorf("example %d, %s: relative error %.3g from PyTorch", i, name, e)
+					}
+				}
+			}
+			for i, w := range g.Norms {
+				if math.Abs(norms[i]-w) > 1e-4*w {
+					t.Errorf("example %d: norm %v, PyTorch %v", i, norms[i], w)
+				}
+			}
+		})
 	}
 }
