@@ -45,6 +45,10 @@ type rnnCell struct {
 	units, gates            int
 	resetAfter, backwards   bool
 	returnSeq               bool
+	// fused: an LSTM, or a reset_after GRU, with tanh and sigmoid gates,
+	// which runs on the fused tensor.LSTMSequence or tensor.GRUSequence op
+	// as in the layer's own forward pass.
+	fused bool
 }
 
 // rnnDir is one direction's record of a per-example pass.
@@ -122,6 +126,8 @@ func cellOf(l nn.Layer) (rnnCell, error) {
 	}
 	c.backwards, _ = cfg["go_backwards"].(bool)
 	c.returnSeq, _ = cfg["return_sequences"].(bool)
+	c.fused = (c.class == "LSTM" || c.class == "GRU" && c.resetAfter) &&
+		act == "tanh" && cfg["recurrent_activation"] == "sigmoid"
 	return c, nil
 }
 
@@ -187,7 +193,9 @@ func rnnForward(l nn.Layer, x, mask *tensor.Tensor) (tr *rnnTrace, pre, zl, out 
 	pre = pre.Reshape(T, B, col)
 	zl = pre.Detach().SetRequiresGrad(true)
 	var cols []*tensor.Tensor // mask columns [B, 1]
+	var maskTB *tensor.Tensor // mask [T, B], for the fused op
 	if mask != nil {
+		maskTB = mask.Detach().Transpose().Contiguous()
 		mv := mask.Contiguous().Data()
 		for t := range T {
 			c := make([]float32, B)
@@ -199,7 +207,12 @@ func rnnForward(l nn.Layer, x, mask *tensor.Tensor) (tr *rnnTrace, pre, zl, out 
 	}
 	var ys []*tensor.Tensor
 	for _, d := range tr.dirs {
-		ys = append(ys, d.run(zl.Slice(2, d.col, d.col+d.cell.gates*d.cell.units), cols))
+		xp := zl.Slice(2, d.col, d.col+d.cell.gates*d.cell.units)
+		if d.cell.fused {
+			ys = append(ys, d.runFused(xp, maskTB))
+		} else {
+			ys = append(ys, d.run(xp, cols))
+		}
 	}
 	out = ys[0]
 	if b, ok := l.(*nn.Bidirectional); ok {
@@ -249,10 +262,10 @@ func (d *rnnDir) run(xp *tensor.Tensor, mask []*tensor.Tensor) *tensor.Tensor {
 			d.ra = make([]*tensor.Tensor, T)
 		}
 	}
-	h := tensor.Zeros(B, H)
+	h := xp.Arena().Zeros(B, H)
 	var cs *tensor.Tensor
 	if c.class == "LSTM" {
-		cs = tensor.Zeros(B, H)
+		cs = xp.Arena().Zeros(B, H)
 	}
 	outs := make([]*tensor.Tensor, 0, T)
 	for k := range T {
@@ -304,6 +317,50 @@ func (d *rnnDir) run(xp *tensor.Tensor, mask []*tensor.Tensor) *tensor.Tensor {
 	return outs[len(outs)-1]
 }
 
+// runFused is run for a fused cell: one tensor.LSTMSequence or
+// tensor.GRUSequence op, whose gradient at xp is dz; a_t is the h of the
+// step before, and a GRU's reset gate is recomputed from xp and a_t.
+func (d *rnnDir) runFused(xp, maskTB *tensor.Tensor) *tensor.Tensor {
+	c := &d.cell
+	T, B, H := xp.Dim(0), xp.Dim(1), c.units
+	h0 := xp.Arena().Zeros(B, H)
+	var hs, rb *tensor.Tensor
+	if c.class == "LSTM" {
+		hs, _ = tensor.LSTMSequence(xp, c.recurrent, h0, xp.Arena().Zeros(B, H), nil, maskTB, c.backwards)
+	} else {
+		if c.bias != nil {
+			rb = c.bias.Slice(0, 1, 2).Reshape(3 * H)
+		}
+		hs = tensor.GRUSequence(xp, c.recurrent, rb, h0, nil, maskTB, c.backwards)
+	}
+	d.a = make([]*tensor.Tensor, T)
+	prev := h0
+	for k := range T {
+		t := k
+		if c.backwards {
+			t = T - 1 - k
+		}
+		d.a[t] = prev
+		prev = hs.Slice(0, k, k+1).Squeeze(0)
+	}
+	if c.class == "GRU" { // r_t = σ(xp_r + a_t·U_r + b'_r)
+		d.r = make([]*tensor.Tensor, T)
+		xr := xp.Detach().Slice(2, H, 2*H)
+		ur := c.recurrent.Slice(1, H, 2*H)
+		for t := range T {
+			z := tensor.Add(xr.Slice(0, t, t+1).Squeeze(0), tensor.MatMul(d.a[t].Detach(), ur))
+			if rb != nil {
+				z = tensor.Add(z, rb.Slice(0, H, 2*H))
+			}
+			d.r[t] = tensor.Sigmoid(z)
+		}
+	}
+	if c.returnSeq {
+		return hs.Permute(1, 0, 2)
+	}
+	return prev
+}
+
 // rnnRule gives the per-example weight gradients (or their squared norms)
 // of a recurrent layer from its trace and dz, the gradient at the segment's
 // leaf of input projections [T, B, Σ G·H].
@@ -317,7 +374,7 @@ func rnnRule(a *tensor.Arena, x *tensor.Tensor, tr *rnnTrace, dz *tensor.Tensor,
 		c := &d.cell
 		H, GH := c.units, c.gates*c.units
 		// This direction's dz, batch-major [B, T, GH].
-		dzb := make([]float32, B*T*GH)
+		dzb := a.Uninit(B, T, GH).Data()
 		for t := range T {
 			for b := range B {
 				copy(dzb[(b*T+t)*GH:(b*T+t+1)*GH], gv[(t*B+b)*W+d.col:])
@@ -326,8 +383,9 @@ func rnnRule(a *tensor.Arena, x *tensor.Tensor, tr *rnnTrace, dz *tensor.Tensor,
 		// dq: the gradient at a_t·U (+ b'), batch-major.
 		dq := dzb
 		if d.r != nil {
-			dq = append([]float32(nil), dzb...)
-			rv := batchMajor(d.r, B, H)
+			dq = a.Uninit(B, T, GH).Data()
+			copy(dq, dzb)
+			rv := batchMajor(a, d.r, B, H)
 			for bt := range B * T {
 				for j := range H {
 					dq[bt*GH+2*H+j] *= rv[bt*H+j]
@@ -336,15 +394,15 @@ func rnnRule(a *tensor.Arena, x *tensor.Tensor, tr *rnnTrace, dz *tensor.Tensor,
 		}
 		kg := outerRule(a, r.sq, xv, dzb, B, T, D, GH, full)
 		var rg []float32
-		av := batchMajor(d.a, B, H)
+		av := batchMajor(a, d.a, B, H)
 		if d.ra == nil {
 			rg = outerRule(a, r.sq, av, dq, B, T, H, GH, full)
 		} else {
 			// reset_before GRU: the candidate block multiplies r⊙h.
-			zr := sliceCols(dq, B*T, GH, 0, 2*H)
-			hh := sliceCols(dq, B*T, GH, 2*H, GH)
+			zr := sliceCols(a, dq, B*T, GH, 0, 2*H)
+			hh := sliceCols(a, dq, B*T, GH, 2*H, GH)
 			g1 := outerRule(a, r.sq, av, zr, B, T, H, 2*H, full)
-			g2 := outerRule(a, r.sq, batchMajor(d.ra, B, H), hh, B, T, H, H, full)
+			g2 := outerRule(a, r.sq, batchMajor(a, d.ra, B, H), hh, B, T, H, H, full)
 			if full {
 				rg = make([]float32, B*H*GH)
 				for row := range B * H {
@@ -381,9 +439,9 @@ func rnnRule(a *tensor.Arena, x *tensor.Tensor, tr *rnnTrace, dz *tensor.Tensor,
 }
 
 // batchMajor lays the per-time [B, n] tensors ts out as [B, T, n].
-func batchMajor(ts []*tensor.Tensor, B, n int) []float32 {
+func batchMajor(a *tensor.Arena, ts []*tensor.Tensor, B, n int) []float32 {
 	T := len(ts)
-	out := make([]float32, B*T*n)
+	out := a.Uninit(B, T, n).Data()
 	for t, v := range ts {
 		vd := v.Contiguous().Data()
 		for b := range B {
@@ -394,10 +452,11 @@ func batchMajor(ts []*tensor.Tensor, B, n int) []float32 {
 }
 
 // sliceCols returns columns [from, to) of the row-major [rows, w] matrix m.
-func sliceCols(m []float32, rows, w, from, to int) []float32 {
-	out := make([]float32, 0, rows*(to-from))
+func sliceCols(a *tensor.Arena, m []float32, rows, w, from, to int) []float32 {
+	n := to - from
+	out := a.Uninit(rows, n).Data()
 	for i := range rows {
-		out = append(out, m[i*w+from:i*w+to]...)
+		copy(out[i*n:(i+1)*n], m[i*w+from:i*w+to])
 	}
 	return out
 }

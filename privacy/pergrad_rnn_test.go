@@ -24,8 +24,8 @@ type rnnCase struct {
 
 // rnnCases covers SimpleRNN, LSTM and both GRU variants, with and without
 // bias, return_sequences true and false, go_backwards, Bidirectional with
-// every merge mode, padding masks and non-default activations (which take
-// the layers' unfused path in the model).
+// every merge mode, padding masks, and both the fused LSTM path and the
+// step-by-step one (non-default activations).
 func rnnCases(t *testing.T) []rnnCase {
 	t.Helper()
 	const B, T, D, U = 3, 5, 7, 4
@@ -69,7 +69,9 @@ func rnnCases(t *testing.T) []rnnCase {
 			bidi(nn.NewSimpleRNN(U, nn.RNNConfig{ReturnSequences: true, Activation: "relu"}), "ave"),
 			nn.NewLSTM(U, nn.RNNConfig{ReturnSequences: true, Activation: "elu", RecurrentActivation: "softplus"}),
 			nn.NewGRU(U, seq),
+			nn.NewGRU(U, nn.RNNConfig{ReturnSequences: true, Activation: "elu"}),
 			nn.NewGRU(U, nn.RNNConfig{ResetBefore: true, ReturnSequences: true}),
+			bidi(nn.NewLSTM(U, seq), "concat"),
 			nn.NewGlobalAveragePooling1D(),
 			nn.NewDense(3, nn.DenseConfig{Activation: "softmax"})), x: ids},
 	}
@@ -321,5 +323,68 @@ func TestDPLSTMLearnsSequenceTask(t *testing.T) {
 	t.Logf("DP-SGD LSTM: test accuracy %.3f, ε = %.2f (δ = %g, %d steps, clipped %.0f%%)", logs["accuracy"], res.Epsilon, res.Delta, res.Steps, 100*res.ClippedFraction)
 	if logs["accuracy"] < 0.85 {
 		t.Errorf("test accuracy %.3f after DP-SGD, want ≥ 0.85", logs["accuracy"])
+	}
+}
+
+// lstmBench returns a DP-SGD stepper for a masked Embedding(8000, 32) →
+// LSTM(32) → Dense(2) text classifier and a batch of 256 sequences of 40
+// ids (the MR setting of examples/dptext).
+func lstmBench(b *testing.B) (*DPSGD, *model.Model, *tensor.Tensor, *tensor.Tensor) {
+	const n, T = 256, 40
+	m := model.NewSequential(model.InputShape(T),
+		nn.NewEmbedding(8000, 32, nn.EmbeddingConfig{MaskZero: true}),
+		nn.NewLSTM(32, nn.RNNConfig{}),
+		nn.NewDense(2, nn.DenseConfig{Activation: "softmax"}))
+	if err := m.CompileNames("adam", "sparse_categorical_crossentropy"); err != nil {
+		b.Fatal(err)
+	}
+	rng := tensor.NewRNG(1)
+	x, y := make([]float32, n*T), make([]float32, n)
+	for i := range n {
+		l := 5 + rng.IntN(T-5) // padded after l tokens
+		for j := range l {
+			x[i*T+j] = float32(1 + rng.IntN(7999))
+		}
+		y[i] = float32(i % 2)
+	}
+	d, err := NewDPSGD(m, DPConfig{NoiseMultiplier: 1.1, L2Clip: 1, ExpectedBatch: n})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d, m, tensor.FromSlice(x, n, T), tensor.FromSlice(y, n)
+}
+
+// BenchmarkStepNormalLSTM is a plain training step of the text LSTM.
+func BenchmarkStepNormalLSTM(b *testing.B) {
+	d, m, x, y := lstmBench(b)
+	d.Close()
+	for range b.N {
+		if _, err := m.TrainStep(x, y, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkStepDPLSTM is a DP-SGD step of the text LSTM.
+func BenchmarkStepDPLSTM(b *testing.B) {
+	d, _, x, y := lstmBench(b)
+	for range b.N {
+		if _, err := d.Step(x, y); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkNormsLSTM is the per-example norm pass alone.
+func BenchmarkNormsLSTM(b *testing.B) {
+	_, m, x, y := lstmBench(b)
+	pe, err := NewPerExample(m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for range b.N {
+		if _, err := pe.Norms(x, y); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
