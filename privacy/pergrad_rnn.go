@@ -216,24 +216,7 @@ func rnnForward(l nn.Layer, x, mask *tensor.Tensor) (tr *rnnTrace, pre, zl, out 
 	}
 	out = ys[0]
 	if b, ok := l.(*nn.Bidirectional); ok {
-		yb := ys[1]
-		if yb.Dims() == 3 {
-			rev := make([]int, T)
-			for i := range rev {
-				rev[i] = T - 1 - i
-			}
-			yb = tensor.Take(yb, 1, rev)
-		}
-		switch mode, _ := b.Config()["merge_mode"].(string); mode {
-		case "sum":
-			out = tensor.Add(out, yb)
-		case "mul":
-			out = tensor.Mul(out, yb)
-		case "ave":
-			out = tensor.MulScalar(tensor.Add(out, yb), 0.5)
-		default:
-			out = tensor.Concat(-1, out, yb)
-		}
+		out = b.Merge(ys[0], ys[1])
 	}
 	return tr, pre, zl, out
 }

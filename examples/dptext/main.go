@@ -45,7 +45,8 @@ func run() error {
 	clip := flag.Float64("l2-clip", 1, "DP-SGD per-example L2 clip")
 	epochs := flag.Int("epochs", 5, "epochs")
 	batch := flag.Int("batch-size", 256, "(expected) batch size")
-	lr := flag.Float64("lr", 0.01, "Adam learning rate")
+	optName := flag.String("optimizer", "adam", "adam, or sgd (momentum 0.9)")
+	lr := flag.Float64("lr", 0.01, "learning rate")
 	maxLen := flag.Int("max-len", 40, "tokens per sentence")
 	embed := flag.Int("embed-dim", 32, "embedding size")
 	units := flag.Int("units", 32, "recurrent units")
@@ -92,7 +93,16 @@ func run() error {
 		return err
 	}
 	m.SetSeed(*seed)
-	opt, err := optim.NewAdam(optim.AdamConfig{BaseConfig: optim.BaseConfig{LearningRate: float32(*lr)}})
+	var opt optim.Optimizer
+	base := optim.BaseConfig{LearningRate: float32(*lr)}
+	switch *optName {
+	case "adam":
+		opt, err = optim.NewAdam(optim.AdamConfig{BaseConfig: base})
+	case "sgd":
+		opt, err = optim.NewSGD(optim.SGDConfig{BaseConfig: base, Momentum: 0.9})
+	default:
+		err = fmt.Errorf("--optimizer %q: want adam or sgd", *optName)
+	}
 	if err != nil {
 		return err
 	}
@@ -100,8 +110,8 @@ func run() error {
 		[]metrics.Metric{metrics.NewSparseCategoricalAccuracy()}); err != nil {
 		return err
 	}
-	fmt.Printf("MR: %d train / %d test sentences, vocab %d, arch %s (embed %d, units %d, max-len %d), %d epochs, batch %d, Adam lr %g\n",
-		train.N, test.N, vec.Vocab.Size(), *arch, *embed, *units, *maxLen, *epochs, *batch, *lr)
+	fmt.Printf("MR: %d train / %d test sentences, vocab %d, arch %s (embed %d, units %d, max-len %d), %d epochs, batch %d, %s lr %g\n",
+		train.N, test.N, vec.Vocab.Size(), *arch, *embed, *units, *maxLen, *epochs, *batch, *optName, *lr)
 	start := time.Now()
 	if *dp {
 		res, err := privacy.Train(m, train, privacy.TrainConfig{Epochs: *epochs, BatchSize: *batch,
