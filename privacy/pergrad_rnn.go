@@ -19,17 +19,20 @@ import (
 //	recurrent kernel U: Σ_t a_t ⊗ dq_t   (a_t the vector multiplied by U)
 //	bias b:             Σ_t dz_t
 //
-// The per-example pass reruns the layer's recurrence from the same
-// primitives as the layer's own step, with the input projections of all
-// steps (x·W + b, time-major [T, B, G·H]) as a leaf of the tape. Its
-// gradient is dz_t for every example and step at once, one backward pass
-// for the whole batch. The recurrent side follows from it: dq_t = dz_t for
-// SimpleRNN, LSTM and reset_before GRU; a reset_after GRU multiplies its
-// candidate block by the reset gate r_t (h̃ = tanh(x·W_h + b_h +
-// r⊙(h·U_h + b'_h))), so dq_t's candidate block is dz_t ⊙ r_t. a_t is
-// h_{t-1} (for reset_before GRU's candidate block r_t⊙h_{t-1}), recorded
-// in the forward pass. Masked steps carry the state through, so their dz_t
-// is zero and they add nothing.
+// The per-example pass reruns the layer's recurrence with the input
+// projections of all steps (x·W + b, time-major [T, B, G·H]) as a leaf of
+// the tape: on the fused tensor.LSTMSequence / tensor.GRUSequence op where
+// the layer uses it (tanh and sigmoid; GRU reset_after), else step by step
+// from the same primitives as the layer's own step. The leaf's gradient is
+// dz_t for every example and step at once, one backward pass for the whole
+// batch. The recurrent side follows from it: dq_t = dz_t for SimpleRNN,
+// LSTM and reset_before GRU; a reset_after GRU multiplies its candidate
+// block by the reset gate r_t (h̃ = tanh(x·W_h + b_h + r⊙(h·U_h + b'_h))),
+// so dq_t's candidate block is dz_t ⊙ r_t. a_t is h_{t-1} (for
+// reset_before GRU's candidate block r_t⊙h_{t-1}), recorded in the forward
+// pass; the fused GRU's r_t is recomputed from the projections and a_t.
+// Masked steps carry the state through, so their dz_t is zero and they add
+// nothing.
 //
 // The norm of X_iᵀ·dZ_i ([in, out] per example) comes either from the
 // product itself (B·T·in·out multiply-adds) or, when cheaper, from the

@@ -2,6 +2,7 @@ package privacy
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"testing"
@@ -387,4 +388,28 @@ func BenchmarkNormsLSTM(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// ExamplePerExample_recurrent computes per-example gradient norms of an
+// LSTM classifier in one pass over the batch.
+func ExamplePerExample_recurrent() {
+	m := model.NewSequential(model.InputShape(5, 3), // T = 5 steps of 3 features
+		nn.NewLSTM(4, nn.RNNConfig{}),
+		nn.NewDense(2, nn.DenseConfig{Activation: "softmax"}))
+	m.SetSeed(1)
+	if err := m.CompileNames("sgd", "sparse_categorical_crossentropy"); err != nil {
+		panic(err)
+	}
+	x := tensor.RandNormal(tensor.NewRNG(2), 0, 1, 3, 5, 3) // B = 3
+	y := tensor.FromSlice([]float32{0, 1, 1}, 3)
+	pe, err := NewPerExample(m)
+	if err != nil {
+		panic(err)
+	}
+	norms, err := pe.Norms(x, y)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(len(norms), "norms, all positive:", norms[0] > 0 && norms[1] > 0 && norms[2] > 0)
+	// Output: 3 norms, all positive: true
 }
