@@ -4,8 +4,8 @@
 // held-out accuracy and the privacy spent (ε, δ). With -dp=false it trains
 // the same network without privacy, for comparison.
 //
-//	go run ./examples/dptext --data ../shared/datasets/rt-polarity --target-epsilon 8
-//	go run ./examples/dptext --dp=false
+//	go run ./examples/dptext --data ../shared/datasets/rt-polarity --target-epsilon 8 --arch gru
+//	go run ./examples/dptext --dp=false --epochs 3 --batch-size 256
 //
 // The vocabulary is built from the training split only; the last 10% of
 // the shuffled sentences are held out.
@@ -43,8 +43,8 @@ func run() error {
 	eps := flag.Float64("target-epsilon", 8, "DP-SGD: the ε to end at (δ = --delta)")
 	delta := flag.Float64("delta", 1e-5, "DP-SGD δ")
 	clip := flag.Float64("l2-clip", 1, "DP-SGD per-example L2 clip")
-	epochs := flag.Int("epochs", 5, "epochs")
-	batch := flag.Int("batch-size", 256, "(expected) batch size")
+	epochs := flag.Int("epochs", 20, "epochs")
+	batch := flag.Int("batch-size", 1024, "(expected) batch size")
 	optName := flag.String("optimizer", "adam", "adam, or sgd (momentum 0.9)")
 	lr := flag.Float64("lr", 0.01, "learning rate")
 	maxLen := flag.Int("max-len", 40, "tokens per sentence")
