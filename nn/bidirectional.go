@@ -156,6 +156,14 @@ func (l *Bidirectional) ForwardState(x, mask *tensor.Tensor, initial []*tensor.T
 	}
 	yf, sf := l.fw.ForwardState(x, mask, fi, training)
 	yb, sb := l.bw.ForwardState(x, mask, bi, training)
+	return l.Merge(yf, yb), append(slices.Clone(sf), sb...)
+}
+
+// Merge combines the forward layer's output yf and the backward layer's
+// output yb (in its processing order) into the layer's output: a sequence
+// yb [B, T, H] is first put back in forward time order, then the two are
+// merged by MergeMode.
+func (l *Bidirectional) Merge(yf, yb *tensor.Tensor) *tensor.Tensor {
 	if yb.Dims() == 3 {
 		T := yb.Dim(1)
 		rev := make([]int, T)
@@ -164,18 +172,15 @@ func (l *Bidirectional) ForwardState(x, mask *tensor.Tensor, initial []*tensor.T
 		}
 		yb = tensor.Take(yb, 1, rev)
 	}
-	var y *tensor.Tensor
 	switch l.spec.MergeMode {
 	case "sum":
-		y = tensor.Add(yf, yb)
+		return tensor.Add(yf, yb)
 	case "mul":
-		y = tensor.Mul(yf, yb)
+		return tensor.Mul(yf, yb)
 	case "ave":
-		y = tensor.MulScalar(tensor.Add(yf, yb), 0.5)
-	default:
-		y = tensor.Concat(-1, yf, yb)
+		return tensor.MulScalar(tensor.Add(yf, yb), 0.5)
 	}
-	return y, append(slices.Clone(sf), sb...)
+	return tensor.Concat(-1, yf, yb)
 }
 
 // OutputShape implements Layer.

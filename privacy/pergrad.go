@@ -17,7 +17,9 @@ import (
 // per-example rule: Dense and Conv2D (the outer products of each example's
 // input, or input patches, with its pre-activation gradient), Embedding
 // (each example's rows of output gradient), and LayerNormalization (each
-// example's normalised input times its output gradient). Layers without
+// example's normalised input times its output gradient), and SimpleRNN,
+// LSTM, GRU and Bidirectional (sums over time of outer products; see
+// pergrad_rnn.go). Layers without
 // weights (Flatten, Reshape, pooling, Activation) pass gradients through
 // the tape. Dropout and BatchNormalization are refused: they couple
 // examples or differ between passes, so per-example clipping would not
@@ -50,11 +52,15 @@ func NewPerExample(m *model.Model) (*PerExample, error) {
 		case *nn.Input:
 			continue
 		case *nn.Dense, *nn.Conv2D, *nn.Embedding, *nn.LayerNormalization:
+		case *nn.SimpleRNN, *nn.LSTM, *nn.GRU, *nn.Bidirectional:
+			if _, err := recurrentCells(l); err != nil {
+				return nil, err
+			}
 		case nn.MultiInputLayer:
 			return nil, fmt.Errorf("privacy: layer %q (%s) merges branches; DP-SGD supports layer chains", l.Name(), l.ClassName())
 		default:
 			if len(l.Params()) > 0 {
-				return nil, fmt.Errorf("privacy: layer %q (%s) has no per-example gradient rule (supported: Dense, Conv2D, Embedding, LayerNormalization)", l.Name(), l.ClassName())
+				return nil, fmt.Errorf("privacy: layer %q (%s) has no per-example gradient rule (supported: Dense, Conv2D, Embedding, LayerNormalization, SimpleRNN, LSTM, GRU, Bidirectional)", l.Name(), l.ClassName())
 			}
 			switch l.ClassName() {
 			case "Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise":
@@ -73,6 +79,7 @@ type segment struct {
 	zl   *tensor.Tensor // Dense/Conv2D: the pre-activation as a leaf
 	out  *tensor.Tensor // the layer's output (graph from in or zl)
 	gout *tensor.Tensor // gradient of the summed loss at out (or at zl)
+	rnn  *rnnTrace      // recurrent layers (pergrad_rnn.go); zl: input projections
 }
 
 // pass runs the chain with a tape boundary at every layer and returns, per
@@ -91,6 +98,7 @@ func (p *PerExample) pass(x, y *tensor.Tensor) (segs []segment, err error) {
 		}()
 		segs = make([]segment, len(p.layers))
 		h := p.arena.FromSlice(x.Data(), x.Shape()...)
+		var mask *tensor.Tensor // padding mask, as the model propagates it
 		for i, l := range p.layers {
 			s := &segs[i]
 			s.in = h.Detach()
@@ -110,13 +118,16 @@ func (p *PerExample) pass(x, y *tensor.Tensor) (segs []segment, err error) {
 				if act != nil {
 					s.out = act(s.zl)
 				}
+			case *nn.SimpleRNN, *nn.LSTM, *nn.GRU, *nn.Bidirectional:
+				s.rnn, s.pre, s.zl, s.out = rnnForward(l, s.in, mask)
 			default:
-				s.out = l.Forward(s.in, false)
+				s.out = forwardMasked(l, s.in, mask)
 				if i == 0 && len(l.Params()) == 0 {
 					// A leading weight-free layer needs no gradient.
 					s.out = s.out.Detach()
 				}
 			}
+			mask = nextMask(l, s.in, s.out, mask)
 			h = s.out
 		}
 		total := tensor.Sum(p.m.Loss().PerSample(y, h), nil, false)
@@ -216,6 +227,8 @@ func (p *PerExample) rule(l nn.Layer, s *segment, full bool) ruleOut {
 		return embeddingRule(l, s.in, s.gout, full)
 	case *nn.LayerNormalization:
 		return layerNormRule(l, s.in, s.gout, full)
+	case *nn.SimpleRNN, *nn.LSTM, *nn.GRU, *nn.Bidirectional:
+		return rnnRule(p.arena, s.in, s.rnn, s.gout, full)
 	}
 	return ruleOut{}
 }
