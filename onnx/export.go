@@ -50,30 +50,15 @@ func Export(m *model.Model, opts ExportOptions) (*onnxpb.ModelProto, error) {
 	if opset < MinOpset || opset > MaxOpset {
 		return nil, fmt.Errorf("onnx: export: opset %d is not supported (use %d..%d)", opset, MinOpset, MaxOpset)
 	}
-	raw, err := m.Architecture()
+	arch, err := m.Spec()
 	if err != nil {
 		return nil, fmt.Errorf("onnx: export: %w", err)
-	}
-	var arch struct {
-		ClassName string `json:"class_name"`
-		Config    struct {
-			Layers []struct {
-				ClassName string         `json:"class_name"`
-				Config    map[string]any `json:"config"`
-				Inbound   []string       `json:"inbound_nodes"`
-			} `json:"layers"`
-			InputLayers  []string `json:"input_layers"`
-			OutputLayers []string `json:"output_layers"`
-		} `json:"config"`
-	}
-	if err := json.Unmarshal(raw, &arch); err != nil {
-		return nil, fmt.Errorf("onnx: export: architecture: %w", err)
 	}
 	b := &builder{opset: opset, g: &onnxpb.GraphProto{Name: m.Name()}, shapes: map[string][]int{}, names: map[string]int{}, masks: map[string]string{}}
 	seq := arch.ClassName == "Sequential"
 	prev := ""
 	for _, e := range arch.Config.Layers {
-		name, _ := e.Config["name"].(string)
+		name := e.Name()
 		l := m.Layer(name)
 		if l == nil {
 			return nil, fmt.Errorf("onnx: export: layer %q not found in the model", name)

@@ -1,7 +1,6 @@
 package torchweights
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -44,20 +43,8 @@ import (
 // must be set to PyTorch's in the tensile model (e.g. LayerNormalization
 // and BatchNormalization epsilon 1e-5).
 func Load(m *model.Model, sd StateDict) error {
-	raw, err := m.Architecture()
+	arch, err := m.Spec()
 	if err != nil {
-		return fmt.Errorf("torchweights: %w", err)
-	}
-	var arch struct {
-		ClassName string `json:"class_name"`
-		Config    struct {
-			Layers []struct {
-				Config  map[string]any `json:"config"`
-				Inbound []string       `json:"inbound_nodes"`
-			} `json:"layers"`
-		} `json:"config"`
-	}
-	if err := json.Unmarshal(raw, &arch); err != nil {
 		return fmt.Errorf("torchweights: %w", err)
 	}
 	// Per-layer input shapes and producers.
@@ -67,7 +54,7 @@ func Load(m *model.Model, sd StateDict) error {
 	prev := ""
 	ld := &loader{sd: sd, used: map[string]bool{}}
 	for _, e := range arch.Config.Layers {
-		name, _ := e.Config["name"].(string)
+		name := e.Name()
 		l := m.Layer(name)
 		if l == nil {
 			return fmt.Errorf("torchweights: layer %q not found", name)
