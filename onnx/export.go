@@ -374,40 +374,14 @@ func oihw(t *tensor.Tensor) ([]float32, []int) {
 	for i := 0; i < n-2; i++ {
 		perm = append(perm, i)
 	}
-	return permute(t.Contiguous().Data(), sh, perm)
+	return permute(t.Data(), sh, perm)
 }
 
-// permute returns data (row-major, shape sh) with its axes permuted:
-// out axis i is input axis perm[i].
+// permute returns data (row-major, shape sh) with its axes permuted (a
+// copy unless perm is the identity): out axis i is input axis perm[i].
 func permute(data []float32, sh []int, perm []int) ([]float32, []int) {
-	n := len(sh)
-	out := make([]int, n)
-	for i, p := range perm {
-		out[i] = sh[p]
-	}
-	inStride := make([]int, n)
-	st := 1
-	for i := n - 1; i >= 0; i-- {
-		inStride[i] = st
-		st *= sh[i]
-	}
-	res := make([]float32, len(data))
-	idx := make([]int, n)
-	for o := range res {
-		off := 0
-		for i := range n {
-			off += idx[i] * inStride[perm[i]]
-		}
-		res[o] = data[off]
-		for i := n - 1; i >= 0; i-- {
-			idx[i]++
-			if idx[i] < out[i] {
-				break
-			}
-			idx[i] = 0
-		}
-	}
-	return res, out
+	p := tensor.FromSlice(data, sh...).Permute(perm...)
+	return p.Data(), p.Shape()
 }
 
 // layer writes one layer applied to the named inputs.

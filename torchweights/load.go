@@ -256,7 +256,7 @@ func (ld *loader) layer(l nn.Layer, flatFrom []int) error {
 			perm[i] = i + 2
 		}
 		perm[n-2], perm[n-1] = 1, 0
-		copyInto(kernel, permute(ld.sd[p+"weight"].Data(), pt, perm))
+		copyInto(kernel, tensor.FromSlice(ld.sd[p+"weight"].Data(), pt...).Permute(perm...).Data())
 		if bias != nil {
 			copyInto(bias, ld.sd[p+"bias"].Data())
 		}
@@ -452,37 +452,4 @@ func channelsFirstIndex(i int, shape []int) int {
 	}
 	s, ch := i/c, i%c
 	return ch*sp + s
-}
-
-// permute returns data (row-major, shape sh) with out axis i taken from
-// input axis perm[i].
-func permute(data []float32, sh []int, perm []int) []float32 {
-	n := len(sh)
-	out := make([]int, n)
-	for i, p := range perm {
-		out[i] = sh[p]
-	}
-	stride := make([]int, n)
-	st := 1
-	for i := n - 1; i >= 0; i-- {
-		stride[i] = st
-		st *= sh[i]
-	}
-	res := make([]float32, len(data))
-	idx := make([]int, n)
-	for o := range res {
-		off := 0
-		for i := range n {
-			off += idx[i] * stride[perm[i]]
-		}
-		res[o] = data[off]
-		for i := n - 1; i >= 0; i-- {
-			idx[i]++
-			if idx[i] < out[i] {
-				break
-			}
-			idx[i] = 0
-		}
-	}
-	return res
 }
