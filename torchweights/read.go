@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tensile-ml/tensile/internal/limits"
 	"github.com/tensile-ml/tensile/tensor"
 )
 
@@ -95,14 +96,9 @@ func Decode(b []byte) (StateDict, error) {
 		if len(ti.Shape) > maxRank || len(ti.Offsets) != 2 {
 			return nil, fmt.Errorf("tensor %q: bad shape or offsets", name)
 		}
-		count := int64(1)
-		shape := make([]int, len(ti.Shape))
-		for i, d := range ti.Shape {
-			if d < 0 || (d > 0 && count > maxElements/d) {
-				return nil, fmt.Errorf("tensor %q: shape %v is invalid or over %d elements", name, ti.Shape, maxElements)
-			}
-			count *= d
-			shape[i] = int(d)
+		shape, count, err := limits.Dims(ti.Shape, maxElements)
+		if err != nil {
+			return nil, fmt.Errorf("tensor %q: %w", name, err)
 		}
 		width := map[string]int64{"F32": 4, "F64": 8, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "BOOL": 1, "U8": 1, "I8": 1}[ti.DType]
 		if width == 0 {
