@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tensile-ml/tensile/internal/f16"
 	"github.com/tensile-ml/tensile/internal/limits"
 	"github.com/tensile-ml/tensile/tensor"
 )
@@ -129,7 +130,7 @@ func Decode(b []byte) (StateDict, error) {
 		case "F16":
 			f = make([]float32, count)
 			for i := range f {
-				f[i] = half(binary.LittleEndian.Uint16(raw[2*i:]))
+				f[i] = f16.ToFloat32(binary.LittleEndian.Uint16(raw[2*i:]))
 			}
 		default:
 			continue // integer buffers (num_batches_tracked)
@@ -137,24 +138,6 @@ func Decode(b []byte) (StateDict, error) {
 		sd[name] = tensor.FromSlice(f, shape...)
 	}
 	return sd, nil
-}
-
-// half converts an IEEE 754 binary16 value to float32.
-func half(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := int(h>>10) & 0x1f
-	frac := uint32(h & 0x3ff)
-	switch {
-	case exp == 0:
-		v := float32(frac) / 1024 * float32(math.Pow(2, -14))
-		if sign != 0 {
-			v = -v
-		}
-		return v
-	case exp == 31:
-		return math.Float32frombits(sign | 0x7f800000 | frac<<13)
-	}
-	return math.Float32frombits(sign | uint32(exp-15+127)<<23 | frac<<13)
 }
 
 // Names returns the state dict's names in natural order (numeric path
