@@ -412,7 +412,7 @@ func (ld *loader) rnn(dirs []nn.Layer) error {
 		if len(dirs) == 2 && sub["weight_ih_"+suffix+"_reverse"] == nil || len(dirs) == 1 && sub["weight_ih_"+suffix+"_reverse"] != nil {
 			continue
 		}
-		k0, _, _ := rnnKernel(dirs[0])
+		k0, _, _, _ := nn.RecurrentWeights(dirs[0])
 		if w := sub["weight_ih_"+suffix]; w == nil || w.Dim(1) != k0.Dim(0) || w.Dim(0) != k0.Dim(1) {
 			continue
 		}
@@ -428,18 +428,6 @@ func (ld *loader) rnn(dirs []nn.Layer) error {
 		return nil
 	}
 	return fmt.Errorf("no unused PyTorch RNN/LSTM/GRU layer in the state dict fits it")
-}
-
-func rnnKernel(l nn.Layer) (k, r, b *tensor.Tensor) {
-	switch l := l.(type) {
-	case *nn.SimpleRNN:
-		return l.Kernel, l.RecurrentKernel, l.Bias
-	case *nn.LSTM:
-		return l.Kernel, l.RecurrentKernel, l.Bias
-	case *nn.GRU:
-		return l.Kernel, l.RecurrentKernel, l.Bias
-	}
-	return nil, nil, nil
 }
 
 // channelsFirstIndex maps tensile's flattened index i over a channels-last
