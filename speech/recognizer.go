@@ -11,6 +11,7 @@ import (
 
 	"github.com/tensile-ml/tensile/audio"
 	"github.com/tensile-ml/tensile/data"
+	"github.com/tensile-ml/tensile/internal/floats"
 	"github.com/tensile-ml/tensile/model"
 )
 
@@ -353,12 +354,7 @@ func (r *Recognizer) Classify(waves [][]float32) ([]Prediction, error) {
 	out := make([]Prediction, len(waves))
 	for i := range out {
 		row := append([]float32(nil), d[i*k:(i+1)*k]...)
-		best := 0
-		for j, v := range row {
-			if v > row[best] {
-				best = j
-			}
-		}
+		best := floats.ArgMax(row)
 		out[i] = Prediction{Class: r.Settings.Classes[best], Index: best, Probability: row[best], Probabilities: row}
 	}
 	return out, nil
