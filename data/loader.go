@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"iter"
 	"math/rand/v2"
-	"sync"
 )
 
 // LoaderOptions configures a Loader.
@@ -160,48 +159,16 @@ func (l *Loader) Epoch(epoch int) iter.Seq[*Batch] {
 }
 
 func (l *Loader) prefetch(yield func(*Batch) bool, order []int, nb int) {
-	bufs := l.ring(l.opt.Prefetch + 2)
-	free := make(chan *Batch, len(bufs))
-	for _, b := range bufs {
-		free <- b
-	}
-	ready := make(chan *Batch, l.opt.Prefetch)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(ready)
+	batches := func(yield func(int, error) bool) {
 		for k := range nb {
-			var b *Batch
-			select {
-			case b = <-free:
-			case <-stop:
-				return
-			}
-			l.gather(b, order, k)
-			select {
-			case ready <- b:
-			case <-stop:
+			if !yield(k, nil) {
 				return
 			}
 		}
-	}()
-	// Runs on normal end, on break and if the loop body panics.
-	defer func() {
-		close(stop)
-		wg.Wait()
-	}()
-	var prev *Batch
-	for b := range ready {
-		if prev != nil {
-			free <- prev // never blocks: free has room for every buffer
-		}
-		if !yield(b) {
-			return
-		}
-		prev = b
 	}
+	runAhead(l.ring(l.opt.Prefetch+2), l.opt.Prefetch, batches,
+		func(b *Batch, k int) { l.gather(b, order, k) },
+		func(b *Batch, _ error) bool { return yield(b) })
 }
 
 // ring returns n reusable batch buffers, growing the loader's ring if needed.

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/tensile-ml/tensile/internal/atomicfile"
+	"github.com/tensile-ml/tensile/internal/f16"
 )
 
 // NPYArray is an array read from a NumPy .npy file (or an .npz member),
@@ -328,7 +329,7 @@ func parseDtype(descr string) (npyDtype, error) {
 	case "f2":
 		f = func(dst []float32, src []byte) {
 			for i := range dst {
-				dst[i] = halfToFloat(bo.Uint16(src[2*i:]))
+				dst[i] = f16.ToFloat32(bo.Uint16(src[2*i:]))
 			}
 		}
 	case "u4":
@@ -371,26 +372,6 @@ func parseDtype(descr string) (npyDtype, error) {
 		return bad("unknown kind")
 	}
 	return npyDtype{size: size, decode: f}, nil
-}
-
-// halfToFloat converts an IEEE 754 binary16 value to float32.
-func halfToFloat(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	mant := uint32(h) & 0x3ff
-	switch {
-	case exp == 0x1f: // Inf or NaN
-		return math.Float32frombits(sign | 0xff<<23 | mant<<13)
-	case exp == 0 && mant == 0:
-		return math.Float32frombits(sign)
-	case exp == 0: // subnormal: mant × 2^-24
-		v := float32(mant) / (1 << 24)
-		if sign != 0 {
-			v = -v
-		}
-		return v
-	}
-	return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
 }
 
 // WriteNPY writes data with the given shape to w as a version 1.0 .npy

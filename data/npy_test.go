@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"maps"
-	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -109,23 +108,6 @@ func TestReadNPYDtypes(t *testing.T) {
 				t.Fatalf("%s v%d: got %v %v", tc.descr, major, a.Data, a.Shape)
 			}
 		}
-	}
-}
-
-func TestHalfToFloat(t *testing.T) {
-	for _, tc := range []struct {
-		h    uint16
-		want float32
-	}{
-		{0x0000, 0}, {0x3c00, 1}, {0xc000, -2}, {0x7bff, 65504}, {0x0001, 1.0 / (1 << 24)},
-		{0x3555, 0.333251953125}, {0x7c00, float32(math.Inf(1))}, {0xfc00, float32(math.Inf(-1))},
-	} {
-		if got := halfToFloat(tc.h); got != tc.want {
-			t.Errorf("halfToFloat(%#04x) = %v, want %v", tc.h, got, tc.want)
-		}
-	}
-	if !math.IsNaN(float64(halfToFloat(0x7e00))) {
-		t.Error("NaN")
 	}
 }
 

@@ -117,11 +117,6 @@ func (p *prefetcher) NumBatches() int {
 	return -1
 }
 
-type item struct {
-	b   *Batch
-	err error
-}
-
 func (p *prefetcher) Batches(epoch int) iter.Seq2[*Batch, error] {
 	return func(yield func(*Batch, error) bool) {
 		p.mu.Lock()
@@ -129,55 +124,70 @@ func (p *prefetcher) Batches(epoch int) iter.Seq2[*Batch, error] {
 		for len(p.bufs) < p.n+2 {
 			p.bufs = append(p.bufs, &Batch{})
 		}
-		free := make(chan *Batch, len(p.bufs))
-		for _, b := range p.bufs {
-			free <- b
-		}
-		ready := make(chan item, p.n)
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer close(ready)
-			for b, err := range p.src.Batches(epoch) {
-				var it item
-				if err != nil {
-					it.err = err
-				} else {
-					var dst *Batch
-					select {
-					case dst = <-free:
-					case <-stop:
-						return
-					}
-					copyBatch(dst, b)
-					it.b = dst
-				}
+		runAhead(p.bufs, p.n, p.src.Batches(epoch), copyBatch, yield)
+	}
+}
+
+// runAhead is the prefetch machinery of Loader and Prefetch. A background
+// goroutine ranges over items, fills a free buffer of bufs with each (fill)
+// and queues it up to depth ahead of the consumer; the consumer's side
+// hands the queued buffers to yield in order. A buffer goes back to the
+// free list only when the next one is yielded, so with len(bufs) >= depth+2
+// the producer never waits on the buffer yield holds. An error from items
+// is yielded after the batches before it and ends the run. runAhead returns
+// when yield returns false, on an error, or when items ends; it stops the
+// goroutine and waits for it in every case (also if yield panics).
+func runAhead[T any](bufs []*Batch, depth int, items iter.Seq2[T, error], fill func(dst *Batch, it T), yield func(*Batch, error) bool) {
+	type item struct {
+		b   *Batch
+		err error
+	}
+	free := make(chan *Batch, len(bufs))
+	for _, b := range bufs {
+		free <- b
+	}
+	ready := make(chan item, depth)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(ready)
+		for x, err := range items {
+			var it item
+			if err != nil {
+				it.err = err
+			} else {
 				select {
-				case ready <- it:
+				case it.b = <-free:
 				case <-stop:
 					return
 				}
-				if err != nil {
-					return
-				}
+				fill(it.b, x)
 			}
-		}()
-		defer func() {
-			close(stop)
-			wg.Wait()
-		}()
-		var prev *Batch
-		for it := range ready {
-			if prev != nil {
-				free <- prev
-			}
-			if !yield(it.b, it.err) || it.err != nil {
+			select {
+			case ready <- it:
+			case <-stop:
 				return
 			}
-			prev = it.b
+			if err != nil {
+				return
+			}
 		}
+	}()
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+	var prev *Batch
+	for it := range ready {
+		if prev != nil {
+			free <- prev // never blocks: free has room for every buffer
+		}
+		if !yield(it.b, it.err) || it.err != nil {
+			return
+		}
+		prev = it.b
 	}
 }
 

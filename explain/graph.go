@@ -1,7 +1,6 @@
 package explain
 
 import (
-	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -22,28 +21,14 @@ type GraphNode struct {
 // architecture the model saves; in a Sequential model each layer feeds the
 // next. Output shapes are filled in for layer chains.
 func Graph(m *model.Model) ([]GraphNode, error) {
-	b, err := m.Architecture()
+	arch, err := m.Spec()
 	if err != nil {
 		return nil, err
 	}
-	var arch struct {
-		Class  string `json:"class_name"`
-		Config struct {
-			Layers []struct {
-				Class   string         `json:"class_name"`
-				Config  map[string]any `json:"config"`
-				Inbound []string       `json:"inbound_nodes"`
-			} `json:"layers"`
-		} `json:"config"`
-	}
-	if err := json.Unmarshal(b, &arch); err != nil {
-		return nil, fmt.Errorf("explain: model architecture: %w", err)
-	}
 	var nodes []GraphNode
 	for i, l := range arch.Config.Layers {
-		name, _ := l.Config["name"].(string)
-		n := GraphNode{Name: name, Class: l.Class}
-		if arch.Class == "Sequential" {
+		n := GraphNode{Name: l.Name(), Class: l.ClassName}
+		if arch.ClassName == "Sequential" {
 			if i > 0 {
 				n.Inputs = []string{nodes[i-1].Name}
 			}

@@ -1,6 +1,9 @@
 package metrics
 
-import "github.com/tensile-ml/tensile/tensor"
+import (
+	"github.com/tensile-ml/tensile/internal/floats"
+	"github.com/tensile-ml/tensile/tensor"
+)
 
 // SparseCategoricalAccuracy is the fraction of rows whose largest
 // prediction is at the true class id. yPred is [..., C]; yTrue holds class
@@ -25,7 +28,7 @@ func (m *SparseCategoricalAccuracy) Update(yTrue, yPred *tensor.Tensor) {
 	ids, c, n := sparseIDs("SparseCategoricalAccuracy", yTrue, yPred)
 	p := yPred.Data()
 	for i := 0; i < n; i++ {
-		if argmax(p[i*c:(i+1)*c]) == int(ids[i]) {
+		if floats.ArgMax(p[i*c:(i+1)*c]) == int(ids[i]) {
 			m.sum++
 		}
 	}
@@ -52,7 +55,7 @@ func (m *CategoricalAccuracy) Update(yTrue, yPred *tensor.Tensor) {
 	t, p := sameSize("CategoricalAccuracy", yTrue, yPred)
 	c, n := classes("CategoricalAccuracy", yPred)
 	for i := 0; i < n; i++ {
-		if argmax(p[i*c:(i+1)*c]) == argmax(t[i*c:(i+1)*c]) {
+		if floats.ArgMax(p[i*c:(i+1)*c]) == floats.ArgMax(t[i*c:(i+1)*c]) {
 			m.sum++
 		}
 	}
@@ -152,7 +155,7 @@ func (m *TopKCategoricalAccuracy) Update(yTrue, yPred *tensor.Tensor) {
 	t, p := sameSize("TopKCategoricalAccuracy", yTrue, yPred)
 	c, n := classes("TopKCategoricalAccuracy", yPred)
 	for i := 0; i < n; i++ {
-		if inTopK(p[i*c:(i+1)*c], argmax(t[i*c:(i+1)*c]), m.k) {
+		if inTopK(p[i*c:(i+1)*c], floats.ArgMax(t[i*c:(i+1)*c]), m.k) {
 			m.sum++
 		}
 	}

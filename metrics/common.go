@@ -62,18 +62,6 @@ func sparseIDs(op string, yTrue, yPred *tensor.Tensor) (ids []float32, c, n int)
 	return ids, c, n
 }
 
-// argmax returns the index of the largest element (the first on ties; NaN
-// is never chosen unless all are NaN).
-func argmax(row []float32) int {
-	best := 0
-	for i := 1; i < len(row); i++ {
-		if row[i] > row[best] || (row[best] != row[best] && row[i] == row[i]) {
-			best = i
-		}
-	}
-	return best
-}
-
 // inTopK reports whether class t is among the k largest of row, counting
 // ties in its favour (fewer than k elements are strictly larger).
 func inTopK(row []float32, t, k int) bool {

@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,7 +26,7 @@ func stateModel(t *testing.T) *Model {
 		n     *Node
 		shape []int
 	}{{seq, []int{6, 10}}, {h, []int{10}}, {c, []int{10}}} {
-		if !slicesEqual(want.n.Shape(), want.shape) {
+		if !slices.Equal(want.n.Shape(), want.shape) {
 			t.Fatalf("output %d shape %v, want %v", want.n.OutputIndex(), want.n.Shape(), want.shape)
 		}
 	}
@@ -37,18 +38,6 @@ func stateModel(t *testing.T) *Model {
 		t.Fatal(err)
 	}
 	return m
-}
-
-func slicesEqual(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // A functional model using an LSTM's final state and its sequence in two
@@ -138,7 +127,7 @@ func TestMultiOutputStatesAreFinalStates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := m2.OutputShapes(); len(got) != 3 || !slicesEqual(got[2], []int{4}) {
+	if got := m2.OutputShapes(); len(got) != 3 || !slices.Equal(got[2], []int{4}) {
 		t.Fatalf("loaded output shapes %v", got)
 	}
 	ys2, err := m2.Call([]*tensor.Tensor{x}, false)
@@ -156,7 +145,7 @@ func TestMultiOutputStatesAreFinalStates(t *testing.T) {
 
 func TestApplyMultiSingleOutput(t *testing.T) {
 	in := Input(5, 3)
-	if outs := ApplyMulti(nn.NewLSTM(4, nn.RNNConfig{}), in); len(outs) != 1 || !slicesEqual(outs[0].Shape(), []int{4}) {
+	if outs := ApplyMulti(nn.NewLSTM(4, nn.RNNConfig{}), in); len(outs) != 1 || !slices.Equal(outs[0].Shape(), []int{4}) {
 		t.Fatalf("LSTM without ReturnState: %d outputs", len(outs))
 	}
 	if outs := ApplyMulti(nn.NewGRU(4, nn.RNNConfig{ReturnState: true}), in); len(outs) != 2 {

@@ -290,20 +290,6 @@ func floats(b []byte, name string, ti tensorInfo) ([]float32, error) {
 	return out, nil
 }
 
-type archJSON struct {
-	ClassName string `json:"class_name"`
-	Config    struct {
-		Name   string `json:"name"`
-		Layers []struct {
-			ClassName string         `json:"class_name"`
-			Config    map[string]any `json:"config"`
-			Inbound   []string       `json:"inbound_nodes"`
-		} `json:"layers"`
-		InputLayers  []string `json:"input_layers"`
-		OutputLayers []string `json:"output_layers"`
-	} `json:"config"`
-}
-
 // FromArchitecture rebuilds an unbuilt-weights model from the JSON
 // architecture stored under "tensile.model" (weights are initialised
 // fresh).
@@ -317,7 +303,7 @@ func fromArchitecture(archJSONText []byte, maxWeights int64) (*Model, error) {
 	if err := limits.CheckJSONDepth(archJSONText, MaxSpecDepth); err != nil {
 		return nil, fmt.Errorf("architecture: %w (model.MaxSpecDepth)", err)
 	}
-	var a archJSON
+	var a ArchSpec
 	if err := json.Unmarshal(archJSONText, &a); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {

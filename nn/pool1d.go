@@ -62,16 +62,7 @@ func newPool1D(s pool1DSpec, name string, isMax bool) (*Pooling1D, error) {
 }
 
 // Build implements Layer.
-func (l *Pooling1D) Build(in []int, _ *rand.Rand) error {
-	if done, err := l.checkRebuild(in); done {
-		return err
-	}
-	if _, err := l.OutputShape(in); err != nil {
-		return err
-	}
-	l.markBuilt(in)
-	return nil
-}
+func (l *Pooling1D) Build(in []int, _ *rand.Rand) error { return buildStateless(l, &l.base, in) }
 
 // Forward implements Layer.
 func (l *Pooling1D) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {
@@ -136,16 +127,7 @@ func newGlobalAvgPool1D(_ emptySpec, name string) (*GlobalPooling1D, error) {
 }
 
 // Build implements Layer.
-func (l *GlobalPooling1D) Build(in []int, _ *rand.Rand) error {
-	if done, err := l.checkRebuild(in); done {
-		return err
-	}
-	if _, err := l.OutputShape(in); err != nil {
-		return err
-	}
-	l.markBuilt(in)
-	return nil
-}
+func (l *GlobalPooling1D) Build(in []int, _ *rand.Rand) error { return buildStateless(l, &l.base, in) }
 
 // Forward implements Layer.
 func (l *GlobalPooling1D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {

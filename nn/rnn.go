@@ -192,6 +192,22 @@ func newGRU(s rnnSpec, name string) (*GRU, error) {
 // Units returns the number of units H (the state width).
 func (l *recurrent) Units() int { return l.spec.Units }
 
+// RecurrentWeights returns the kernel [D, G·H], recurrent kernel [H, G·H]
+// and bias of a SimpleRNN, LSTM or GRU layer (G gate blocks in Keras order,
+// as each layer documents; bias nil with NoBias, all nil before
+// Build), and false for any other layer. Exporters and weight importers
+// use it to reach the three kinds alike.
+func RecurrentWeights(l Layer) (kernel, recurrentKernel, bias *tensor.Tensor, ok bool) {
+	r, ok := l.(interface{ weights() *recurrent })
+	if !ok {
+		return nil, nil, nil, false
+	}
+	w := r.weights()
+	return w.Kernel, w.RecurrentKernel, w.Bias, true
+}
+
+func (l *recurrent) weights() *recurrent { return l }
+
 func (l *recurrent) resetAfter() bool { return l.class == "GRU" && !l.spec.ResetBefore }
 
 // Build implements Layer; in is [T, D] (T may be any value; only D is used).

@@ -324,3 +324,37 @@ func BenchmarkGRU(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Seconds())*1e3/float64(b.N), "ms/step")
 }
+
+// RecurrentWeights reaches the weights of the three recurrent layers (shapes
+// [D, G·H], [H, G·H] and the bias) and refuses other layers.
+func TestRecurrentWeights(t *testing.T) {
+	for _, c := range []struct {
+		l     nn.Layer
+		ok    bool
+		gates int
+		bias  []int
+	}{
+		{nn.NewSimpleRNN(3, nn.RNNConfig{}), true, 1, []int{3}},
+		{nn.NewLSTM(3, nn.RNNConfig{}), true, 4, []int{12}},
+		{nn.NewGRU(3, nn.RNNConfig{}), true, 3, []int{2, 9}},
+		{nn.NewGRU(3, nn.RNNConfig{NoBias: true}), true, 3, nil},
+		{nn.NewDense(3, nn.DenseConfig{}), false, 0, nil},
+	} {
+		if err := c.l.Build([]int{4, 2}, tensor.NewRNG(1)); err != nil {
+			t.Fatal(err)
+		}
+		k, r, b, ok := nn.RecurrentWeights(c.l)
+		if ok != c.ok {
+			t.Fatalf("%s: ok %v, want %v", c.l.ClassName(), ok, c.ok)
+		}
+		if !ok {
+			continue
+		}
+		if !slices.Equal(k.Shape(), []int{2, 3 * c.gates}) || !slices.Equal(r.Shape(), []int{3, 3 * c.gates}) {
+			t.Errorf("%s: kernel %v, recurrent kernel %v", c.l.ClassName(), k.Shape(), r.Shape())
+		}
+		if (b == nil) != (c.bias == nil) || b != nil && !slices.Equal(b.Shape(), c.bias) {
+			t.Errorf("%s: bias %v, want shape %v", c.l.ClassName(), b, c.bias)
+		}
+	}
+}

@@ -40,8 +40,8 @@ func TestImportBadInput(t *testing.T) {
 	}{
 		{"cycle", tinyGraph([]*onnxpb.NodeProto{relu("b", "a"), relu("a", "b"), relu("x", "y")}), "cycle"},
 		{"unsupported op", tinyGraph([]*onnxpb.NodeProto{{OpType: "Einsum", Name: "e1", Input: []string{"x"}, Output: []string{"y"}}}), `node "e1" (Einsum): op Einsum is not supported`},
-		{"huge dims", tinyGraph([]*onnxpb.NodeProto{relu("x", "y")}, huge), "over"},
-		{"overflowing dims", tinyGraph([]*onnxpb.NodeProto{relu("x", "y")}, overflow), "over"},
+		{"huge dims", tinyGraph([]*onnxpb.NodeProto{relu("x", "y")}, huge), "holds more than"},
+		{"overflowing dims", tinyGraph([]*onnxpb.NodeProto{relu("x", "y")}, overflow), "holds more than"},
 		{"data shorter than dims", tinyGraph([]*onnxpb.NodeProto{relu("x", "y")}, short), "need 16 elements"},
 		{"undefined input", tinyGraph([]*onnxpb.NodeProto{relu("nope", "y")}), `"nope" is not defined`},
 		{"missing output", tinyGraph([]*onnxpb.NodeProto{relu("x", "z")}), `output "y"`},

@@ -50,30 +50,15 @@ func Export(m *model.Model, opts ExportOptions) (*onnxpb.ModelProto, error) {
 	if opset < MinOpset || opset > MaxOpset {
 		return nil, fmt.Errorf("onnx: export: opset %d is not supported (use %d..%d)", opset, MinOpset, MaxOpset)
 	}
-	raw, err := m.Architecture()
+	arch, err := m.Spec()
 	if err != nil {
 		return nil, fmt.Errorf("onnx: export: %w", err)
-	}
-	var arch struct {
-		ClassName string `json:"class_name"`
-		Config    struct {
-			Layers []struct {
-				ClassName string         `json:"class_name"`
-				Config    map[string]any `json:"config"`
-				Inbound   []string       `json:"inbound_nodes"`
-			} `json:"layers"`
-			InputLayers  []string `json:"input_layers"`
-			OutputLayers []string `json:"output_layers"`
-		} `json:"config"`
-	}
-	if err := json.Unmarshal(raw, &arch); err != nil {
-		return nil, fmt.Errorf("onnx: export: architecture: %w", err)
 	}
 	b := &builder{opset: opset, g: &onnxpb.GraphProto{Name: m.Name()}, shapes: map[string][]int{}, names: map[string]int{}, masks: map[string]string{}}
 	seq := arch.ClassName == "Sequential"
 	prev := ""
 	for _, e := range arch.Config.Layers {
-		name, _ := e.Config["name"].(string)
+		name := e.Name()
 		l := m.Layer(name)
 		if l == nil {
 			return nil, fmt.Errorf("onnx: export: layer %q not found in the model", name)
@@ -389,40 +374,14 @@ func oihw(t *tensor.Tensor) ([]float32, []int) {
 	for i := 0; i < n-2; i++ {
 		perm = append(perm, i)
 	}
-	return permute(t.Contiguous().Data(), sh, perm)
+	return permute(t.Data(), sh, perm)
 }
 
-// permute returns data (row-major, shape sh) with its axes permuted:
-// out axis i is input axis perm[i].
+// permute returns data (row-major, shape sh) with its axes permuted (a
+// copy unless perm is the identity): out axis i is input axis perm[i].
 func permute(data []float32, sh []int, perm []int) ([]float32, []int) {
-	n := len(sh)
-	out := make([]int, n)
-	for i, p := range perm {
-		out[i] = sh[p]
-	}
-	inStride := make([]int, n)
-	st := 1
-	for i := n - 1; i >= 0; i-- {
-		inStride[i] = st
-		st *= sh[i]
-	}
-	res := make([]float32, len(data))
-	idx := make([]int, n)
-	for o := range res {
-		off := 0
-		for i := range n {
-			off += idx[i] * inStride[perm[i]]
-		}
-		res[o] = data[off]
-		for i := n - 1; i >= 0; i-- {
-			idx[i]++
-			if idx[i] < out[i] {
-				break
-			}
-			idx[i] = 0
-		}
-	}
-	return res, out
+	p := tensor.FromSlice(data, sh...).Permute(perm...)
+	return p.Data(), p.Shape()
 }
 
 // layer writes one layer applied to the named inputs.

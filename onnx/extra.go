@@ -135,15 +135,8 @@ func (b *builder) recurrent(dirs []nn.Layer, cfg map[string]any, x string, merge
 	h := c.Units
 	var all rnnWeights
 	for _, l := range dirs {
-		var k, r, bias *tensor.Tensor
-		switch l := l.(type) {
-		case *nn.SimpleRNN:
-			k, r, bias = l.Kernel, l.RecurrentKernel, l.Bias
-		case *nn.LSTM:
-			k, r, bias = l.Kernel, l.RecurrentKernel, l.Bias
-		case *nn.GRU:
-			k, r, bias = l.Kernel, l.RecurrentKernel, l.Bias
-		default:
+		k, r, bias, ok := nn.RecurrentWeights(l)
+		if !ok {
 			return "", fmt.Errorf("%s cannot be exported as a recurrent op", l.ClassName())
 		}
 		w := convertRNN(class, k, r, bias, h)

@@ -71,19 +71,6 @@ func (im *importer) isZeroState(n *onnxpb.NodeProto, i int) bool {
 	return !slices.ContainsFunc(v.c.floats(), func(f float32) bool { return f != 0 })
 }
 
-// rnnTensors returns a recurrent layer's kernel, recurrent kernel and bias.
-func rnnTensors(l nn.Layer) (k, r, b *tensor.Tensor) {
-	switch l := l.(type) {
-	case *nn.SimpleRNN:
-		return l.Kernel, l.RecurrentKernel, l.Bias
-	case *nn.LSTM:
-		return l.Kernel, l.RecurrentKernel, l.Bias
-	case *nn.GRU:
-		return l.Kernel, l.RecurrentKernel, l.Bias
-	}
-	return nil, nil, nil
-}
-
 func (im *importer) recurrentOp(n *onnxpb.NodeProto, a attrs) error {
 	x, err := im.dyn(n, 0)
 	if err != nil {
@@ -322,7 +309,7 @@ func (im *importer) recurrentOp(n *onnxpb.NodeProto, a attrs) error {
 		}
 		get := func(which int) func() *tensor.Tensor {
 			return func() *tensor.Tensor {
-				k, r, b := rnnTensors(dirs()[di])
+				k, r, b, _ := nn.RecurrentWeights(dirs()[di])
 				return [3]*tensor.Tensor{k, r, b}[which]
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,7 +81,7 @@ func TestImportPyTorchGoldens(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !equalInts(ys[0].Shape(), g.Output.Dims) {
+			if !slices.Equal(ys[0].Shape(), g.Output.Dims) {
 				t.Fatalf("output shape %v, PyTorch %v", ys[0].Shape(), g.Output.Dims)
 			}
 			worst, ok := closeRel(ys[0].Contiguous().Float64s(), g.Output.Data, 1e-4)

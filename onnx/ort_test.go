@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -180,7 +181,7 @@ func checkExports(t *testing.T, cases []exportCase) {
 					t.Fatalf("onnxruntime returned no output %q", name)
 				}
 				w := want[i][j]
-				if !equalInts(got.Dims, w.Shape()) {
+				if !slices.Equal(got.Dims, w.Shape()) {
 					t.Fatalf("output %q: onnxruntime shape %v, tensile %v", name, got.Dims, w.Shape())
 				}
 				worst, ok := closeRel(got.Data, w.Contiguous().Float64s(), 1e-4)
@@ -191,18 +192,6 @@ func checkExports(t *testing.T, cases []exportCase) {
 			}
 		})
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // randomizeWeights replaces every weight with seeded values in ±0.5

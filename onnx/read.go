@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tensile-ml/tensile/internal/limits"
 	"github.com/tensile-ml/tensile/onnx/onnxpb"
 )
 
@@ -90,22 +91,14 @@ func numel(dims []int) int {
 }
 
 // checkDims validates tensor dims: non-negative, bounded rank, and an
-// element count under maxElements (with overflow checked).
+// element count under limit (limits.Dims: overflow checked).
 func checkDims(dims []int64, limit int) ([]int, error) {
 	if len(dims) > maxRank {
 		return nil, fmt.Errorf("rank %d is over %d", len(dims), maxRank)
 	}
-	out := make([]int, len(dims))
-	n := int64(1)
-	for i, d := range dims {
-		if d < 0 {
-			return nil, fmt.Errorf("negative dimension in %v", dims)
-		}
-		if d > 0 && n > int64(limit)/d {
-			return nil, fmt.Errorf("dims %v hold over %d elements", dims, limit)
-		}
-		n *= d
-		out[i] = int(d)
+	out, _, err := limits.Dims(dims, int64(limit))
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -53,6 +53,10 @@ type Adam struct {
 	core
 	b1, b2, eps float32
 	amsgrad     bool
+	// corr is the bias correction √(1-β2^t)/(1-β1^t) of step t = corrT,
+	// computed once per step rather than once per parameter.
+	corr  float64
+	corrT int
 }
 
 // NewAdam returns an Adam optimizer, or an error for an invalid config.
@@ -106,9 +110,11 @@ func (o *Adam) Step(params []*tensor.Tensor) {
 // rule is Adam's (or AMSGrad's) update at learning rate lr for the current
 // step: its LR is the bias-corrected step size α.
 func (o *Adam) rule(_ *paramState, lr float32) backend.Update {
-	t := float64(o.iters + 1)
-	corr := math.Sqrt(1-math.Pow(float64(o.b2), t)) / (1 - math.Pow(float64(o.b1), t))
-	u := backend.Update{Op: backend.Adam, LR: float32(float64(lr) * corr), Beta1: o.b1, Beta2: o.b2, Eps: o.eps}
+	if t := o.iters + 1; o.corrT != t {
+		o.corr = math.Sqrt(1-math.Pow(float64(o.b2), float64(t))) / (1 - math.Pow(float64(o.b1), float64(t)))
+		o.corrT = t
+	}
+	u := backend.Update{Op: backend.Adam, LR: float32(float64(lr) * o.corr), Beta1: o.b1, Beta2: o.b2, Eps: o.eps}
 	if o.amsgrad {
 		u.Op = backend.AMSGrad
 	}

@@ -244,18 +244,27 @@ func (c *core) step(params []*tensor.Tensor, update func(st *paramState, p, g ba
 		if gd.Len() != pd.Len() {
 			c.opErr("gradient of %q has %d values, parameter %v has %d", p.Name(), gd.Len(), p.Shape(), pd.Len())
 		}
-		st := c.state(p, pd.Len())
-		if st.last == c.iters && st.owner != p {
-			c.opErr("two parameters are named %q; names must be unique", p.Name())
-		}
-		st.owner, st.last = p, c.iters
-		gd = c.clip(be, gd, gscale)
-		if c.cfg.WeightDecay > 0 && st.decay {
-			be.Unary(backend.MulScalar, pd, pd, 1-lr*c.cfg.WeightDecay, 0)
-		}
+		st, gd := c.prepare(be, p, pd, gd, gscale, lr)
 		update(st, pd, gd, lr)
 	}
 	c.iters++
+}
+
+// prepare is what a step does for every parameter p (values pd, gradient
+// g, dense or the touched rows) before its update rule: it fetches p's
+// state, checking that no other parameter of this step has p's name,
+// returns the clipped gradient and applies weight decay to pd.
+func (c *core) prepare(be backend.Backend, p *tensor.Tensor, pd, g backend.Buffer, gscale, lr float32) (*paramState, backend.Buffer) {
+	st := c.state(p, pd.Len())
+	if st.last == c.iters && st.owner != p {
+		c.opErr("two parameters are named %q; names must be unique", p.Name())
+	}
+	st.owner, st.last = p, c.iters
+	g = c.clip(be, g, gscale)
+	if c.cfg.WeightDecay > 0 && st.decay {
+		be.Unary(backend.MulScalar, pd, pd, 1-lr*c.cfg.WeightDecay, 0)
+	}
+	return st, g
 }
 
 // clip returns the gradient to use for g: g itself when no clipping applies,

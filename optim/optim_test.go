@@ -509,3 +509,18 @@ func TestScheduleDrivesOptimizer(t *testing.T) {
 }
 
 var _ = errors.New
+
+// Adam's step size carries the bias correction of the current step, also
+// when the step counter is set back or forward (LoadState, SetIterations)
+// after the correction was cached.
+func TestAdamBiasCorrectionFollowsIterations(t *testing.T) {
+	o := MustNewAdam(AdamConfig{BaseConfig: BaseConfig{LearningRate: 0.01}, Beta1: 0.8, Beta2: 0.95})
+	for _, it := range []int{0, 0, 1, 5, 2, 0, 1000} {
+		o.SetIterations(it)
+		tt := float64(it + 1)
+		want := float32(0.01 * math.Sqrt(1-math.Pow(0.95, tt)) / (1 - math.Pow(0.8, tt)))
+		if got := o.rule(nil, 0.01).LR; math.Abs(float64(got-want)) > 1e-6*float64(want) {
+			t.Errorf("iterations %d: step size %g, want %g", it, got, want)
+		}
+	}
+}

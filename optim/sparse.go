@@ -68,15 +68,7 @@ func (c *core) stepRows(p *tensor.Tensor, rg *tensor.RowGrad, gscale, lr float32
 	}
 	be := tensor.Backend()
 	pd := p.Buffer()
-	st := c.state(p, pd.Len())
-	if st.last == c.iters && st.owner != p {
-		c.opErr("two parameters are named %q; names must be unique", p.Name())
-	}
-	st.owner, st.last = p, c.iters
-	g := c.clip(be, backend.Host(rg.Values), gscale)
-	if c.cfg.WeightDecay > 0 && st.decay {
-		be.Unary(backend.MulScalar, pd, pd, 1-lr*c.cfg.WeightDecay, 0)
-	}
+	st, g := c.prepare(be, p, pd, backend.Host(rg.Values), gscale, lr)
 	u := c.sparse(st, lr)
 	dim := rg.Dim
 	var s [3]backend.Buffer

@@ -5,6 +5,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -82,22 +83,10 @@ func TestCSVLoggerRoundTrip(t *testing.T) {
 		t.Fatalf("%d series, want %d", len(got), len(want))
 	}
 	for i := range want {
-		if got[i].Name != want[i].Name || !equal(got[i].X, want[i].X) || !equal(got[i].Y, want[i].Y) {
+		if got[i].Name != want[i].Name || !slices.Equal(got[i].X, want[i].X) || !slices.Equal(got[i].Y, want[i].Y) {
 			t.Errorf("series %+v, want %+v", got[i], want[i])
 		}
 	}
-}
-
-func equal(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestCurvesFiles(t *testing.T) {

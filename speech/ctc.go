@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/tensile-ml/tensile/internal/floats"
 	"github.com/tensile-ml/tensile/tensor"
 )
 
@@ -189,12 +190,7 @@ func GreedyDecode(scores []float32, t, k int) []int {
 	prev := -1
 	for f := 0; f < t; f++ {
 		row := scores[f*k : (f+1)*k]
-		best := 0
-		for j, v := range row {
-			if v > row[best] {
-				best = j
-			}
-		}
+		best := floats.ArgMax(row)
 		if best != prev && best != k-1 {
 			out = append(out, best)
 		}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/tensile-ml/tensile/model"
@@ -99,10 +100,10 @@ func TestDecoders(t *testing.T) {
 		{[]int{3, 3, 3}, nil},
 	} {
 		s := onehot(tc.path, k)
-		if got := GreedyDecode(s, len(tc.path), k); !equalInts(got, tc.want) {
+		if got := GreedyDecode(s, len(tc.path), k); !slices.Equal(got, tc.want) {
 			t.Errorf("greedy %v: %v, want %v", tc.path, got, tc.want)
 		}
-		if got, _ := BeamDecode(s, len(tc.path), k, 8); !equalInts(got, tc.want) {
+		if got, _ := BeamDecode(s, len(tc.path), k, 8); !slices.Equal(got, tc.want) {
 			t.Errorf("beam %v: %v, want %v", tc.path, got, tc.want)
 		}
 	}
@@ -122,7 +123,7 @@ func TestDecoders(t *testing.T) {
 	}
 	got, lp := BeamDecode(s, 2, 3, 10)
 	// p("0") = .35·.35 + .35·.4 + .4·.35 = 0.4025 > p("") = 0.16
-	if !equalInts(got, []int{0}) || math.Abs(math.Exp(lp)-0.4025) > 1e-6 {
+	if !slices.Equal(got, []int{0}) || math.Abs(math.Exp(lp)-0.4025) > 1e-6 {
 		t.Errorf("beam: %v with p %.4f, want [0] with 0.4025", got, math.Exp(lp))
 	}
 	// The beam's probability of a labelling matches the CTC loss.
@@ -130,18 +131,6 @@ func TestDecoders(t *testing.T) {
 	if math.Abs(-loss-lp) > 1e-6 {
 		t.Errorf("beam log p %.6f, CTC %.6f", lp, -loss)
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestEditDistance(t *testing.T) {

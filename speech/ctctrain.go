@@ -225,32 +225,20 @@ func TrainCTC(clips [][]float32, labels []int, classes []string, cfg CTCConfig) 
 	if err := r.SetStandardization(sample); err != nil {
 		return nil, nil, err
 	}
-	hist := &model.History{Values: map[string][]float64{}}
 	sc := cfg.StringConfig
 	if sc.NoiseProb == 0 {
 		sc.NoiseProb, sc.SNRMin, sc.SNRMax = 0.5, 15, 40
 	}
-	for e := 0; e < cfg.Epochs; e++ {
-		if e == cfg.Epochs*2/3 {
-			opt.SetLearningRate(cfg.LearningRate / 4)
-		}
+	hist, err := fitEpochs(m, opt, cfg.LearningRate, cfg.Epochs, model.FitConfig{BatchSize: cfg.BatchSize,
+		Seed: cfg.Seed, Verbose: cfg.Verbose, Output: cfg.Output}, func() (*data.Dataset, error) {
 		waves, labs, err := Strings(trimmed, labels, cfg.Strings, cfg.Features.SampleRate, s.Samples, sc, rng)
 		if err != nil {
-			return nil, hist, err
+			return nil, err
 		}
-		ds, err := r.ctcDataset(waves, labs, rng)
-		if err != nil {
-			return nil, hist, err
-		}
-		h, err := m.Fit(ds, model.FitConfig{Epochs: e + 1, InitialEpoch: e, BatchSize: cfg.BatchSize,
-			Seed: cfg.Seed + uint64(e), Verbose: cfg.Verbose, Output: cfg.Output})
-		for k, v := range h.Values {
-			hist.Values[k] = append(hist.Values[k], v...)
-		}
-		hist.Epochs = append(hist.Epochs, h.Epochs...)
-		if err != nil {
-			return nil, hist, err
-		}
+		return r.ctcDataset(waves, labs, rng)
+	})
+	if err != nil {
+		return nil, hist, err
 	}
 	return r, hist, nil
 }

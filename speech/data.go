@@ -4,13 +4,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/tensile-ml/tensile/audio"
+	"github.com/tensile-ml/tensile/internal/parallel"
 )
 
 // Clip is one labelled recording.
@@ -144,18 +143,9 @@ func Speakers(clips []Clip) []string {
 func LoadMono(clips []Clip, rate int) ([][]float32, error) {
 	out := make([][]float32, len(clips))
 	errs := make([]error, len(clips))
-	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < len(clips); i += workers {
-				out[i], errs[i] = ReadMono(clips[i].Path, rate)
-			}
-		}(w)
-	}
-	wg.Wait()
+	parallel.Each(len(clips), func(i int) {
+		out[i], errs[i] = ReadMono(clips[i].Path, rate)
+	})
 	for _, err := range errs {
 		if err != nil {
 			return nil, err

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
-	"sync"
 
 	"github.com/tensile-ml/tensile/audio"
 	"github.com/tensile-ml/tensile/data"
+	"github.com/tensile-ml/tensile/internal/floats"
+	"github.com/tensile-ml/tensile/internal/parallel"
 	"github.com/tensile-ml/tensile/model"
 )
 
@@ -248,31 +248,16 @@ func (r *Recognizer) Dataset(waves [][]float32, labels []float32, labelShape []i
 	shape := r.Settings.InputShape()
 	per := shape[0] * shape[1]
 	x := make([]float32, len(waves)*per)
-	type job struct {
-		i    int
-		seed uint64
-	}
-	jobs := make([]job, len(waves))
-	for i := range jobs {
-		jobs[i] = job{i: i}
-		if rng != nil {
-			jobs[i].seed = rng.Uint64()
+	seeds := make([]uint64, len(waves))
+	if rng != nil {
+		for i := range seeds {
+			seeds[i] = rng.Uint64()
 		}
 	}
 	errs := make([]error, len(waves))
-	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for k := w; k < len(jobs); k += workers {
-				j := jobs[k]
-				errs[j.i] = r.features(x[j.i*per:(j.i+1)*per], waves[j.i], aug, j.seed)
-			}
-		}(w)
-	}
-	wg.Wait()
+	parallel.Each(len(waves), func(i int) {
+		errs[i] = r.features(x[i*per:(i+1)*per], waves[i], aug, seeds[i])
+	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -353,12 +338,7 @@ func (r *Recognizer) Classify(waves [][]float32) ([]Prediction, error) {
 	out := make([]Prediction, len(waves))
 	for i := range out {
 		row := append([]float32(nil), d[i*k:(i+1)*k]...)
-		best := 0
-		for j, v := range row {
-			if v > row[best] {
-				best = j
-			}
-		}
+		best := floats.ArgMax(row)
 		out[i] = Prediction{Class: r.Settings.Classes[best], Index: best, Probability: row[best], Probabilities: row}
 	}
 	return out, nil

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/tensile-ml/tensile/audio"
+	"github.com/tensile-ml/tensile/data"
 	"github.com/tensile-ml/tensile/losses"
 	"github.com/tensile-ml/tensile/metrics"
 	"github.com/tensile-ml/tensile/model"
@@ -19,7 +20,7 @@ type Config struct {
 	Arch         string  // "cnn" (default) or "crnn"
 	Epochs       int     // default 12
 	BatchSize    int     // default 32
-	LearningRate float32 // Adam; default 2e-3, halved for the last third of the epochs
+	LearningRate float32 // Adam; default 2e-3, quartered for the last third of the epochs
 	Seed         uint64
 	// Seconds is the fixed input length (default 1).
 	Seconds float64
@@ -143,26 +144,43 @@ func Train(waves [][]float32, labels []int, classes []string, cfg Config) (*Reco
 		aug = &a
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0xa0d10))
+	hist, err := fitEpochs(m, opt, cfg.LearningRate, cfg.Epochs, model.FitConfig{BatchSize: cfg.BatchSize,
+		Seed: cfg.Seed, Verbose: cfg.Verbose, Output: cfg.Output}, func() (*data.Dataset, error) {
+		return r.Dataset(waves, y, nil, aug, rng)
+	})
+	if err != nil {
+		return nil, hist, err
+	}
+	return r, hist, nil
+}
+
+// fitEpochs trains m for epochs epochs, one Fit call per epoch on the
+// dataset next draws afresh, with opt's learning rate lr quartered for the
+// last third of the epochs. fc gives the batch size, output and base seed
+// (epoch e uses fc.Seed+e). It returns the history of all epochs run, also
+// when it stops at an error.
+func fitEpochs(m *model.Model, opt *optim.Adam, lr float32, epochs int, fc model.FitConfig, next func() (*data.Dataset, error)) (*model.History, error) {
 	hist := &model.History{Values: map[string][]float64{}}
-	for e := 0; e < cfg.Epochs; e++ {
-		if e == cfg.Epochs*2/3 {
-			opt.SetLearningRate(cfg.LearningRate / 4)
+	seed := fc.Seed
+	for e := 0; e < epochs; e++ {
+		if e == epochs*2/3 {
+			opt.SetLearningRate(lr / 4)
 		}
-		ds, err := r.Dataset(waves, y, nil, aug, rng)
+		ds, err := next()
 		if err != nil {
-			return nil, hist, err
+			return hist, err
 		}
-		h, err := m.Fit(ds, model.FitConfig{Epochs: e + 1, InitialEpoch: e, BatchSize: cfg.BatchSize,
-			Seed: cfg.Seed + uint64(e), Verbose: cfg.Verbose, Output: cfg.Output})
+		fc.Epochs, fc.InitialEpoch, fc.Seed = e+1, e, seed+uint64(e)
+		h, err := m.Fit(ds, fc)
 		for k, v := range h.Values {
 			hist.Values[k] = append(hist.Values[k], v...)
 		}
 		hist.Epochs = append(hist.Epochs, h.Epochs...)
 		if err != nil {
-			return nil, hist, err
+			return hist, err
 		}
 	}
-	return r, hist, nil
+	return hist, nil
 }
 
 // checkLabels reports the first label that is not a class index in [0, k).

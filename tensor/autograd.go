@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"slices"
 	"sync/atomic"
 
 	"github.com/tensile-ml/tensile/backend"
@@ -152,7 +153,7 @@ func (t *Tensor) Backward() {
 // BackwardWith is Backward for a non-scalar t, seeded with the gradient g of
 // some scalar with respect to t (g has t's shape).
 func (t *Tensor) BackwardWith(g *Tensor) {
-	if !sameShape(g.shape, t.shape) {
+	if !slices.Equal(g.shape, t.shape) {
 		shapeErr("Backward", "seed gradient does not match tensor", g.shape, t.shape)
 	}
 	if !t.requiresGrad {
@@ -290,7 +291,7 @@ func topo(t *Tensor) []*Tensor {
 // sumTo reduces g (a broadcast of shape) back to shape by summing over the
 // broadcast dimensions. It is the engine's single un-broadcasting step.
 func sumTo(op string, g *Tensor, shape []int) *Tensor {
-	if sameShape(g.shape, shape) {
+	if slices.Equal(g.shape, shape) {
 		return g
 	}
 	if len(shape) > len(g.shape) {

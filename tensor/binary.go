@@ -1,21 +1,25 @@
 package tensor
 
-import "github.com/tensile-ml/tensile/backend"
+import (
+	"slices"
+
+	"github.com/tensile-ml/tensile/backend"
+)
 
 // binary applies the backend op k elementwise with NumPy broadcasting and returns a new
 // tensor of the broadcast shape (no gradient recorded).
 func binary(op string, a, b *Tensor, k backend.BinaryOp) *Tensor {
 	shape := broadcastShapes(op, a.shape, b.shape)
 	out := empty(arenaOf(a, b), shape...)
-	if sameShape(a.shape, b.shape) && a.IsContiguous() && b.IsContiguous() {
+	if slices.Equal(a.shape, b.shape) && a.IsContiguous() && b.IsContiguous() {
 		engine.Binary(k, out.buf, a.storage(), b.storage())
 		return out
 	}
-	if b.Size() == 1 && a.IsContiguous() && sameShape(a.shape, shape) {
+	if b.Size() == 1 && a.IsContiguous() && slices.Equal(a.shape, shape) {
 		engine.BinaryScalar(k, out.buf, a.storage(), b.buf.Host[b.offset], false)
 		return out
 	}
-	if a.Size() == 1 && b.IsContiguous() && sameShape(b.shape, shape) {
+	if a.Size() == 1 && b.IsContiguous() && slices.Equal(b.shape, shape) {
 		engine.BinaryScalar(k, out.buf, b.storage(), a.buf.Host[a.offset], true)
 		return out
 	}

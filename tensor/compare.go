@@ -1,6 +1,10 @@
 package tensor
 
-import "github.com/tensile-ml/tensile/backend"
+import (
+	"slices"
+
+	"github.com/tensile-ml/tensile/backend"
+)
 
 // This file holds the comparisons, which return 0/1 float tensors and record
 // no gradient, and Where, which selects between two tensors by a condition.
@@ -66,7 +70,7 @@ func Where(cond, a, b *Tensor) *Tensor {
 	out := empty(arenaOf(cond, a, b), shape...)
 	ops := []*Tensor{cond, a, b}
 	switch {
-	case sameShape(cond.shape, shape) && sameShape(a.shape, shape) && sameShape(b.shape, shape) &&
+	case slices.Equal(cond.shape, shape) && slices.Equal(a.shape, shape) && slices.Equal(b.shape, shape) &&
 		cond.IsContiguous() && a.IsContiguous() && b.IsContiguous():
 		engine.Where(out.buf, cond.storage(), a.storage(), b.storage())
 	case len(shape) == 0:

@@ -45,20 +45,8 @@ func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 	return record(out, "Conv2D", func(g *Tensor) []*Tensor {
 		g = g.contiguous()
 		a := g.arena
-		var dx, dw, db *Tensor
-		var dxb, dwb, dbb, yb, ws backend.Buffer
-		if x.requiresGrad {
-			dx = empty(a, x.shape...)
-			dxb = dx.buf
-		}
-		if kernel.requiresGrad {
-			dw = empty(a, kernel.shape...)
-			dwb = dw.buf
-		}
-		if bias != nil && bias.requiresGrad {
-			db = empty(a, bias.shape...)
-			dbb = db.buf
-		}
+		dx, dw, db, dxb, dwb, dbb := convGrads(a, x, kernel, bias)
+		var yb, ws backend.Buffer
 		if relu {
 			yb = out.buf
 			if n := engine.ConvBackwardWorkspace(pl, x.requiresGrad, true); n > 0 {
@@ -68,6 +56,24 @@ func Conv2D(x, kernel, bias *Tensor, opt Conv2DOptions) *Tensor {
 		engine.ConvBackward(pl, dxb, dwb, dbb, g.storage(), x.storage(), kernel.storage(), yb, ws)
 		return []*Tensor{dx, dw, db}
 	}, x, kernel, bias)
+}
+
+// convGrads allocates, in arena a, the gradients of a convolution's input,
+// kernel and bias that need one (nil tensors and buffers for the others).
+func convGrads(a *Arena, x, kernel, bias *Tensor) (dx, dw, db *Tensor, dxb, dwb, dbb backend.Buffer) {
+	if x.requiresGrad {
+		dx = empty(a, x.shape...)
+		dxb = dx.buf
+	}
+	if kernel.requiresGrad {
+		dw = empty(a, kernel.shape...)
+		dwb = dw.buf
+	}
+	if bias != nil && bias.requiresGrad {
+		db = empty(a, bias.shape...)
+		dbb = db.buf
+	}
+	return
 }
 
 // Conv2DMaxPool returns MaxPool2D(Conv2D(x, kernel, bias, copt), popt) as one
@@ -113,20 +119,7 @@ func Conv2DMaxPool(x, kernel, bias *Tensor, copt Conv2DOptions, popt Pool2DOptio
 	return record(z, op, func(g *Tensor) []*Tensor {
 		g = g.contiguous()
 		ga := g.arena
-		var dx, dw, db *Tensor
-		var dxb, dwb, dbb backend.Buffer
-		if x.requiresGrad {
-			dx = empty(ga, x.shape...)
-			dxb = dx.buf
-		}
-		if kernel.requiresGrad {
-			dw = empty(ga, kernel.shape...)
-			dwb = dw.buf
-		}
-		if bias != nil && bias.requiresGrad {
-			db = empty(ga, bias.shape...)
-			dbb = db.buf
-		}
+		dx, dw, db, dxb, dwb, dbb := convGrads(ga, x, kernel, bias)
 		engine.ConvMaxPoolBackward(pl, pg, dxb, dwb, dbb, g.storage(), z.buf, y.buf, x.storage(), kernel.storage(), relu)
 		return []*Tensor{dx, dw, db}
 	}, x, kernel, bias)

@@ -1,6 +1,10 @@
 package tensor
 
-import "github.com/tensile-ml/tensile/backend"
+import (
+	"slices"
+
+	"github.com/tensile-ml/tensile/backend"
+)
 
 // xentLogits validates logits [B, K] and returns them contiguous with their
 // log-softmax along K.
@@ -56,7 +60,7 @@ func SoftmaxCrossEntropy(logits *Tensor, labels []int) *Tensor {
 // logits and, if they require one, to the targets.
 func SoftmaxCrossEntropyDense(logits, targets *Tensor) *Tensor {
 	const op = "SoftmaxCrossEntropyDense"
-	if !sameShape(logits.shape, targets.shape) || len(logits.shape) != 2 {
+	if !slices.Equal(logits.shape, targets.shape) || len(logits.shape) != 2 {
 		shapeErr(op, "need logits and targets of the same shape [B, K]", logits.shape, targets.shape)
 	}
 	x, logp, b, k := xentLogits(op, logits)
@@ -87,7 +91,7 @@ func SoftmaxCrossEntropyDense(logits, targets *Tensor) *Tensor {
 // shape. Gradients: (sigmoid(x) - t)·g for the logits, -x·g for the targets.
 func SigmoidCrossEntropy(logits, targets *Tensor) *Tensor {
 	const op = "SigmoidCrossEntropy"
-	if !sameShape(logits.shape, targets.shape) {
+	if !slices.Equal(logits.shape, targets.shape) {
 		shapeErr(op, "need logits and targets of the same shape", logits.shape, targets.shape)
 	}
 	x, t := logits.contiguous(), targets.contiguous()

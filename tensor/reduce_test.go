@@ -2,6 +2,7 @@ package tensor_test
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/tensile-ml/tensile/tensor"
@@ -156,13 +157,13 @@ func TestArgMaxArgMin(t *testing.T) {
 		}
 	}
 	y := tensor.FromSlice([]float32{1, 9, 9, 0, 0, 5}, 2, 3)
-	if got := tensor.ArgMax(y, -1); !opsIntsEq(got, []int{1, 2}) {
+	if got := tensor.ArgMax(y, -1); !slices.Equal(got, []int{1, 2}) {
 		t.Errorf("ArgMax ties = %v, want first index [1 2]", got)
 	}
-	if got := tensor.ArgMin(y, 1); !opsIntsEq(got, []int{0, 0}) {
+	if got := tensor.ArgMin(y, 1); !slices.Equal(got, []int{0, 0}) {
 		t.Errorf("ArgMin ties = %v, want [0 0]", got)
 	}
-	if got := tensor.ArgMax(y.Transpose(), 0); !opsIntsEq(got, []int{1, 2}) {
+	if got := tensor.ArgMax(y.Transpose(), 0); !slices.Equal(got, []int{1, 2}) {
 		t.Errorf("ArgMax transposed = %v, want [1 2]", got)
 	}
 }

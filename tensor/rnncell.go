@@ -1,6 +1,10 @@
 package tensor
 
-import "github.com/tensile-ml/tensile/backend"
+import (
+	"slices"
+
+	"github.com/tensile-ml/tensile/backend"
+)
 
 // LSTMCell computes one step of an LSTM with sigmoid gates and tanh
 // activations in a single fused op. xz and hz are [B, 4H] gate
@@ -15,7 +19,7 @@ import "github.com/tensile-ml/tensile/backend"
 // gate activations, so a step costs two small graph nodes instead of a
 // dozen elementwise ops.
 func LSTMCell(xz, hz, c *Tensor) (h, cNew *Tensor) {
-	if len(c.shape) != 2 || len(xz.shape) != 2 || !sameShape(xz.shape, hz.shape) ||
+	if len(c.shape) != 2 || len(xz.shape) != 2 || !slices.Equal(xz.shape, hz.shape) ||
 		xz.shape[0] != c.shape[0] || xz.shape[1] != 4*c.shape[1] {
 		shapeErr("LSTMCell", "needs xz and hz [B, 4H] and c [B, H]", xz.shape, hz.shape, c.shape)
 	}
@@ -112,15 +116,15 @@ func MatMulBias(x, w, b *Tensor) *Tensor {
 // processing order, hs [T, B, H], and the last cell state c [B, H]; both
 // are differentiable with respect to xp, u, h0 and c0.
 func LSTMSequence(xp, u, h0, c0, recMask, mask *Tensor, reverse bool) (hs, c *Tensor) {
-	if len(xp.shape) != 3 || len(u.shape) != 2 || len(h0.shape) != 2 || !sameShape(h0.shape, c0.shape) ||
+	if len(xp.shape) != 3 || len(u.shape) != 2 || len(h0.shape) != 2 || !slices.Equal(h0.shape, c0.shape) ||
 		u.shape[1] != 4*u.shape[0] || xp.shape[2] != u.shape[1] || h0.shape[0] != xp.shape[1] || h0.shape[1] != u.shape[0] {
 		shapeErr("LSTMSequence", "needs xp [T, B, 4H], u [H, 4H], h0 and c0 [B, H]", xp.shape, u.shape, h0.shape, c0.shape)
 	}
 	T, B, H := xp.shape[0], xp.shape[1], u.shape[0]
-	if recMask != nil && !sameShape(recMask.shape, h0.shape) {
+	if recMask != nil && !slices.Equal(recMask.shape, h0.shape) {
 		shapeErr("LSTMSequence", "recurrent mask must be [B, H]", recMask.shape, h0.shape)
 	}
-	if mask != nil && !sameShape(mask.shape, []int{T, B}) {
+	if mask != nil && !slices.Equal(mask.shape, []int{T, B}) {
 		shapeErr("LSTMSequence", "mask must be [T, B]", mask.shape, xp.shape)
 	}
 	xp, u, h0, c0 = xp.contiguous(), u.contiguous(), h0.contiguous(), c0.contiguous()
@@ -179,7 +183,7 @@ func LSTMSequence(xp, u, h0, c0, recMask, mask *Tensor, reverse bool) (hs, c *Te
 func GRUSequence(xp, u, rb, h0, recMask, mask *Tensor, reverse bool) *Tensor {
 	if len(xp.shape) != 3 || len(u.shape) != 2 || len(h0.shape) != 2 ||
 		u.shape[1] != 3*u.shape[0] || xp.shape[2] != u.shape[1] || h0.shape[0] != xp.shape[1] || h0.shape[1] != u.shape[0] ||
-		(rb != nil && !sameShape(rb.shape, []int{u.shape[1]})) {
+		(rb != nil && !slices.Equal(rb.shape, []int{u.shape[1]})) {
 		shapes := [][]int{xp.shape, u.shape, h0.shape}
 		if rb != nil {
 			shapes = append(shapes, rb.shape)
@@ -187,10 +191,10 @@ func GRUSequence(xp, u, rb, h0, recMask, mask *Tensor, reverse bool) *Tensor {
 		shapeErr("GRUSequence", "needs xp [T, B, 3H], u [H, 3H], rb [3H] and h0 [B, H]", shapes...)
 	}
 	T, B, H := xp.shape[0], xp.shape[1], u.shape[0]
-	if recMask != nil && !sameShape(recMask.shape, h0.shape) {
+	if recMask != nil && !slices.Equal(recMask.shape, h0.shape) {
 		shapeErr("GRUSequence", "recurrent mask must be [B, H]", recMask.shape, h0.shape)
 	}
-	if mask != nil && !sameShape(mask.shape, []int{T, B}) {
+	if mask != nil && !slices.Equal(mask.shape, []int{T, B}) {
 		shapeErr("GRUSequence", "mask must be [T, B]", mask.shape, xp.shape)
 	}
 	xp, u, h0 = xp.contiguous(), u.contiguous(), h0.contiguous()

@@ -1,5 +1,7 @@
 package tensor
 
+import "slices"
+
 // This file holds the view ops (Reshape, Permute, Transpose, BroadcastTo,
 // Contiguous) and the strided iteration they rely on.
 
@@ -216,10 +218,10 @@ func broadcastStrides(t *Tensor, shape []int) []int {
 // BroadcastTo returns a view of t broadcast to shape (NumPy rules).
 func (t *Tensor) BroadcastTo(shape ...int) *Tensor {
 	sh := append([]int(nil), shape...)
-	if b := broadcastShapes("BroadcastTo", t.shape, sh); !sameShape(b, sh) {
+	if b := broadcastShapes("BroadcastTo", t.shape, sh); !slices.Equal(b, sh) {
 		shapeErr("BroadcastTo", "cannot broadcast to "+fmtShape(sh), t.shape)
 	}
-	if sameShape(t.shape, sh) {
+	if slices.Equal(t.shape, sh) {
 		return t
 	}
 	out := &Tensor{buf: t.buf, shape: sh, strides: broadcastStrides(t, sh), offset: t.offset, arena: t.arena}

@@ -83,7 +83,7 @@ func Stack(axis int, ts ...*Tensor) *Tensor {
 	axis = normAxis("Stack", axis, len(ts[0].shape)+1)
 	us := make([]*Tensor, len(ts))
 	for i, t := range ts {
-		if !sameShape(t.shape, ts[0].shape) {
+		if !slices.Equal(t.shape, ts[0].shape) {
 			shapeErr("Stack", "do not match", shapesOf(ts)...)
 		}
 		us[i] = t.Unsqueeze(axis)

@@ -201,7 +201,7 @@ func (t *Tensor) mergeRows() {
 		return
 	}
 	if t.grad == nil {
-		if a.spare != nil && sameShape(a.spare.Shape(), t.Shape()) {
+		if a.spare != nil && slices.Equal(a.spare.Shape(), t.Shape()) {
 			t.grad = a.spare
 		} else {
 			t.grad = Zeros(t.Shape()...)

@@ -380,19 +380,6 @@ func (t *Tensor) String() string {
 	return b.String()
 }
 
-// sameShape reports whether a and b have equal shapes.
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // normAxis maps a possibly negative axis into [0, n).
 func normAxis(op string, axis, n int) int {
 	if axis < -n || axis >= n {

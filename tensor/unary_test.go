@@ -3,6 +3,7 @@ package tensor_test
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -87,25 +88,13 @@ func opsPanics(t *testing.T, name string, f func(), want ...string) {
 // opsClose fails the test when got and want differ by more than tol.
 func opsClose(t *testing.T, name string, got *tensor.Tensor, want []float32, shape []int, tol float64) {
 	t.Helper()
-	if shape != nil && !opsIntsEq(got.Shape(), shape) {
+	if shape != nil && !slices.Equal(got.Shape(), shape) {
 		t.Errorf("%s: shape %v, want %v", name, got.Shape(), shape)
 		return
 	}
 	if ok, msg := tensortest.Close(got.Data(), want, tol, tol); !ok {
 		t.Errorf("%s: %s (got %v)", name, msg, got.Data())
 	}
-}
-
-func opsIntsEq(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestUnaryGradients(t *testing.T) {

@@ -1,7 +1,6 @@
 package torchweights
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -44,20 +43,8 @@ import (
 // must be set to PyTorch's in the tensile model (e.g. LayerNormalization
 // and BatchNormalization epsilon 1e-5).
 func Load(m *model.Model, sd StateDict) error {
-	raw, err := m.Architecture()
+	arch, err := m.Spec()
 	if err != nil {
-		return fmt.Errorf("torchweights: %w", err)
-	}
-	var arch struct {
-		ClassName string `json:"class_name"`
-		Config    struct {
-			Layers []struct {
-				Config  map[string]any `json:"config"`
-				Inbound []string       `json:"inbound_nodes"`
-			} `json:"layers"`
-		} `json:"config"`
-	}
-	if err := json.Unmarshal(raw, &arch); err != nil {
 		return fmt.Errorf("torchweights: %w", err)
 	}
 	// Per-layer input shapes and producers.
@@ -67,7 +54,7 @@ func Load(m *model.Model, sd StateDict) error {
 	prev := ""
 	ld := &loader{sd: sd, used: map[string]bool{}}
 	for _, e := range arch.Config.Layers {
-		name, _ := e.Config["name"].(string)
+		name := e.Name()
 		l := m.Layer(name)
 		if l == nil {
 			return fmt.Errorf("torchweights: layer %q not found", name)
@@ -269,7 +256,7 @@ func (ld *loader) layer(l nn.Layer, flatFrom []int) error {
 			perm[i] = i + 2
 		}
 		perm[n-2], perm[n-1] = 1, 0
-		copyInto(kernel, permute(ld.sd[p+"weight"].Data(), pt, perm))
+		copyInto(kernel, tensor.FromSlice(ld.sd[p+"weight"].Data(), pt...).Permute(perm...).Data())
 		if bias != nil {
 			copyInto(bias, ld.sd[p+"bias"].Data())
 		}
@@ -425,7 +412,7 @@ func (ld *loader) rnn(dirs []nn.Layer) error {
 		if len(dirs) == 2 && sub["weight_ih_"+suffix+"_reverse"] == nil || len(dirs) == 1 && sub["weight_ih_"+suffix+"_reverse"] != nil {
 			continue
 		}
-		k0, _, _ := rnnKernel(dirs[0])
+		k0, _, _, _ := nn.RecurrentWeights(dirs[0])
 		if w := sub["weight_ih_"+suffix]; w == nil || w.Dim(1) != k0.Dim(0) || w.Dim(0) != k0.Dim(1) {
 			continue
 		}
@@ -443,18 +430,6 @@ func (ld *loader) rnn(dirs []nn.Layer) error {
 	return fmt.Errorf("no unused PyTorch RNN/LSTM/GRU layer in the state dict fits it")
 }
 
-func rnnKernel(l nn.Layer) (k, r, b *tensor.Tensor) {
-	switch l := l.(type) {
-	case *nn.SimpleRNN:
-		return l.Kernel, l.RecurrentKernel, l.Bias
-	case *nn.LSTM:
-		return l.Kernel, l.RecurrentKernel, l.Bias
-	case *nn.GRU:
-		return l.Kernel, l.RecurrentKernel, l.Bias
-	}
-	return nil, nil, nil
-}
-
 // channelsFirstIndex maps tensile's flattened index i over a channels-last
 // shape (spatial..., C) to PyTorch's over (C, spatial...).
 func channelsFirstIndex(i int, shape []int) int {
@@ -465,37 +440,4 @@ func channelsFirstIndex(i int, shape []int) int {
 	}
 	s, ch := i/c, i%c
 	return ch*sp + s
-}
-
-// permute returns data (row-major, shape sh) with out axis i taken from
-// input axis perm[i].
-func permute(data []float32, sh []int, perm []int) []float32 {
-	n := len(sh)
-	out := make([]int, n)
-	for i, p := range perm {
-		out[i] = sh[p]
-	}
-	stride := make([]int, n)
-	st := 1
-	for i := n - 1; i >= 0; i-- {
-		stride[i] = st
-		st *= sh[i]
-	}
-	res := make([]float32, len(data))
-	idx := make([]int, n)
-	for o := range res {
-		off := 0
-		for i := range n {
-			off += idx[i] * stride[perm[i]]
-		}
-		res[o] = data[off]
-		for i := n - 1; i >= 0; i-- {
-			idx[i]++
-			if idx[i] < out[i] {
-				break
-			}
-			idx[i] = 0
-		}
-	}
-	return res
 }

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tensile-ml/tensile/internal/f16"
+	"github.com/tensile-ml/tensile/internal/limits"
 	"github.com/tensile-ml/tensile/tensor"
 )
 
@@ -95,14 +97,9 @@ func Decode(b []byte) (StateDict, error) {
 		if len(ti.Shape) > maxRank || len(ti.Offsets) != 2 {
 			return nil, fmt.Errorf("tensor %q: bad shape or offsets", name)
 		}
-		count := int64(1)
-		shape := make([]int, len(ti.Shape))
-		for i, d := range ti.Shape {
-			if d < 0 || (d > 0 && count > maxElements/d) {
-				return nil, fmt.Errorf("tensor %q: shape %v is invalid or over %d elements", name, ti.Shape, maxElements)
-			}
-			count *= d
-			shape[i] = int(d)
+		shape, count, err := limits.Dims(ti.Shape, maxElements)
+		if err != nil {
+			return nil, fmt.Errorf("tensor %q: %w", name, err)
 		}
 		width := map[string]int64{"F32": 4, "F64": 8, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "BOOL": 1, "U8": 1, "I8": 1}[ti.DType]
 		if width == 0 {
@@ -133,7 +130,7 @@ func Decode(b []byte) (StateDict, error) {
 		case "F16":
 			f = make([]float32, count)
 			for i := range f {
-				f[i] = half(binary.LittleEndian.Uint16(raw[2*i:]))
+				f[i] = f16.ToFloat32(binary.LittleEndian.Uint16(raw[2*i:]))
 			}
 		default:
 			continue // integer buffers (num_batches_tracked)
@@ -141,24 +138,6 @@ func Decode(b []byte) (StateDict, error) {
 		sd[name] = tensor.FromSlice(f, shape...)
 	}
 	return sd, nil
-}
-
-// half converts an IEEE 754 binary16 value to float32.
-func half(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := int(h>>10) & 0x1f
-	frac := uint32(h & 0x3ff)
-	switch {
-	case exp == 0:
-		v := float32(frac) / 1024 * float32(math.Pow(2, -14))
-		if sign != 0 {
-			v = -v
-		}
-		return v
-	case exp == 31:
-		return math.Float32frombits(sign | 0x7f800000 | frac<<13)
-	}
-	return math.Float32frombits(sign | uint32(exp-15+127)<<23 | frac<<13)
 }
 
 // Names returns the state dict's names in natural order (numeric path

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/tensile-ml/tensile/data"
+	"github.com/tensile-ml/tensile/internal/floats"
 	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/text"
 	"github.com/tensile-ml/tensile/textclf"
@@ -265,12 +266,7 @@ func runPredict(args []string, stdout io.Writer) error {
 	var out []prediction
 	for i := 0; i < ds.N; i++ {
 		row := slices.Clone(p[i*k : (i+1)*k])
-		best := 0
-		for j, v := range row {
-			if v > row[best] {
-				best = j
-			}
-		}
+		best := floats.ArgMax(row)
 		out = append(out, prediction{File: names[i], Class: best, Probability: row[best], Probabilities: row})
 	}
 	if *asJSON {

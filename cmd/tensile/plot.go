@@ -10,6 +10,7 @@ import (
 
 	"github.com/tensile-ml/tensile/dashboard"
 	"github.com/tensile-ml/tensile/data"
+	"github.com/tensile-ml/tensile/internal/floats"
 	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/plot"
 )
@@ -130,11 +131,11 @@ func plotConfusion(path string, m *model.Model, ds *data.Dataset, stdout io.Writ
 	}
 	labels, preds := make([]int, ds.N), make([]int, ds.N)
 	for i := range ds.N {
-		preds[i] = argmax(p[i*k : (i+1)*k])
+		preds[i] = floats.ArgMax(p[i*k : (i+1)*k])
 		if ls == 1 {
 			labels[i] = int(ds.Y[i])
 		} else {
-			labels[i] = argmax(ds.Y[i*k : (i+1)*k])
+			labels[i] = floats.ArgMax(ds.Y[i*k : (i+1)*k])
 		}
 	}
 	cm, err := plot.Confusion(labels, preds, k)
@@ -146,14 +147,4 @@ func plotConfusion(path string, m *model.Model, ds *data.Dataset, stdout io.Writ
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", path)
 	return nil
-}
-
-func argmax(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/tensile-ml/tensile/data"
 	"github.com/tensile-ml/tensile/datasets/mnist"
+	"github.com/tensile-ml/tensile/internal/floats"
 	"github.com/tensile-ml/tensile/serve"
 )
 
@@ -98,22 +99,12 @@ func TestServeAgreesWithPredict(t *testing.T) {
 	var v1 struct{ Predictions [][]float32 }
 	postJSON("/v1/models/digits:predict", map[string]any{"instances": inst}, &v1)
 	for i, p := range preds {
-		c2 := argmax32(v2.Outputs[0].Data[i*10 : (i+1)*10])
-		c1 := argmax32(v1.Predictions[i])
+		c2 := floats.ArgMax(v2.Outputs[0].Data[i*10 : (i+1)*10])
+		c1 := floats.ArgMax(v1.Predictions[i])
 		if c2 != p.Class || c1 != p.Class {
 			t.Errorf("image %d: tensile predict class %d, v2 %d, v1 %d", i, p.Class, c2, c1)
 		}
 	}
-}
-
-func argmax32(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 func TestServeFlagErrors(t *testing.T) {

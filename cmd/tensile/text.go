@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tensile-ml/tensile/internal/floats"
 	"github.com/tensile-ml/tensile/internal/parallel"
 	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/text"
@@ -250,13 +251,10 @@ func predictText(c *textclf.Classifier, texts []string, asJSON bool, stdout io.W
 		if len(row) != len(c.Classes) {
 			return fmt.Errorf("the model gives %d outputs for %d classes", len(row), len(c.Classes))
 		}
-		best := 0
+		best := floats.ArgMax(row)
 		pm := map[string]float32{}
 		for j, v := range row {
 			pm[c.Classes[j]] = v
-			if v > row[best] {
-				best = j
-			}
 		}
 		out = append(out, textPrediction{Text: texts[i], Class: c.Classes[best], Probability: row[best], Probabilities: pm})
 	}

@@ -42,6 +42,25 @@ func Product(dims []int, max int64) (int64, error) {
 	return n, nil
 }
 
+// Dims converts dims read from a file's header (int64, as ONNX and
+// safetensors store them) to ints and checks them with Product: a
+// dimension that does not fit an int, a negative one or a product over
+// max is an error. It returns the dims and their product.
+func Dims(dims []int64, max int64) ([]int, int64, error) {
+	out := make([]int, len(dims))
+	for i, d := range dims {
+		if int64(int(d)) != d {
+			return nil, 0, fmt.Errorf("dimension %d does not fit an int", d)
+		}
+		out[i] = int(d)
+	}
+	n, err := Product(out, max)
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, n, nil
+}
+
 // Shape formats dims as "[2 3 4]" (a bounded prefix for very long shapes).
 func Shape(dims []int) string {
 	const show = 16

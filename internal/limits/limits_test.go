@@ -2,6 +2,7 @@ package limits
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -26,6 +27,28 @@ func TestProduct(t *testing.T) {
 		got, err := Product(tc.dims, tc.max)
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("Product(%v, %d) = %d, %v; want %d, ok %v", tc.dims, tc.max, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestDims(t *testing.T) {
+	for _, tc := range []struct {
+		dims []int64
+		max  int64
+		want []int
+		n    int64
+		ok   bool
+	}{
+		{[]int64{2, 3}, 6, []int{2, 3}, 6, true},
+		{[]int64{}, 6, []int{}, 1, true},
+		{[]int64{2, 3}, 5, nil, 0, false},
+		{[]int64{2, -3}, 100, nil, 0, false},
+		{[]int64{0, math.MaxInt64}, 1, []int{0, math.MaxInt}, 0, true},
+		{[]int64{1 << 40, 1 << 40}, math.MaxInt64, nil, 0, false},
+	} {
+		got, n, err := Dims(tc.dims, tc.max)
+		if (err == nil) != tc.ok || n != tc.n || !slices.Equal(got, tc.want) {
+			t.Errorf("Dims(%v, %d) = %v, %d, %v; want %v, %d, ok %v", tc.dims, tc.max, got, n, err, tc.want, tc.n, tc.ok)
 		}
 	}
 }
