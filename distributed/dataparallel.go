@@ -91,6 +91,12 @@ type Stats struct {
 	// WaitTime is the time ReduceGradients spent after the backward pass:
 	// the communication the step could not hide.
 	WaitTime time.Duration
+	// BucketStart and BucketTime hold, per bucket of the current
+	// parameters, the sum over BucketSteps steps of the time its
+	// all-reduce started relative to the end of the backward pass
+	// (negative: before it ended) and of the time the call took.
+	BucketStart, BucketTime []time.Duration
+	BucketSteps             int
 }
 
 // NewDataParallel returns data-parallel replicas over c.
@@ -103,7 +109,11 @@ func (d *DataParallel) Rank() int { return d.comm.Rank() }
 func (d *DataParallel) Size() int { return d.comm.Size() }
 
 // Stats returns the communication counted so far.
-func (d *DataParallel) Stats() Stats { return d.stats }
+func (d *DataParallel) Stats() Stats {
+	st := d.stats
+	st.BucketStart, st.BucketTime = slices.Clone(st.BucketStart), slices.Clone(st.BucketTime)
+	return st
+}
 
 // layout places parameters in buckets and in the all-reduce buffer.
 type layout struct {
@@ -162,6 +172,9 @@ func (d *DataParallel) layoutFor(params []*tensor.Tensor) *layout {
 	l.total = pos
 	d.lay = l
 	d.stats.Buckets = len(l.buckets)
+	d.stats.BucketStart = make([]time.Duration, len(l.buckets))
+	d.stats.BucketTime = make([]time.Duration, len(l.buckets))
+	d.stats.BucketSteps = 0
 	return l
 }
 
@@ -335,12 +348,16 @@ func (d *DataParallel) finish(s *stepState) error {
 	st := &d.stats
 	st.BackwardTime += end.Sub(s.start)
 	st.WaitTime += time.Since(end)
-	for _, t := range s.times {
+	for b, t := range s.times {
 		if t.start.IsZero() {
 			continue
 		}
 		st.Calls++
 		st.AllReduceTime += t.end.Sub(t.start)
+		if s.lay == d.lay {
+			st.BucketStart[b] += t.start.Sub(end)
+			st.BucketTime[b] += t.end.Sub(t.start)
+		}
 		if t.start.Before(end) {
 			st.OverlapTime += earlier(t.end, end).Sub(t.start)
 		}
@@ -350,6 +367,9 @@ func (d *DataParallel) finish(s *stepState) error {
 	}
 	st.Bytes += int64(s.lay.total) * 4
 	st.Steps++
+	if s.lay == d.lay {
+		st.BucketSteps++
+	}
 	return nil
 }
 

@@ -120,6 +120,11 @@ type commReport struct {
 	AllReduceWaitSeconds    *float64 `json:"allreduce_wait_seconds,omitempty"`
 	BackwardSeconds         *float64 `json:"backward_seconds,omitempty"`
 	AllReduceBuckets        int      `json:"allreduce_buckets,omitempty"`
+	// Per bucket, the mean over steps of when its all-reduce started,
+	// in ms relative to the end of the backward pass (negative: during
+	// it), and of how long it took.
+	BucketStartMS []float64 `json:"allreduce_bucket_start_ms,omitempty"`
+	BucketMS      []float64 `json:"allreduce_bucket_ms,omitempty"`
 }
 
 // commReport returns the communication figures, empty without a cluster.
@@ -129,11 +134,18 @@ func (c *cluster) commReport() commReport {
 	}
 	st := c.dp.Stats()
 	sec := func(d time.Duration) *float64 { s := d.Seconds(); return &s }
-	return commReport{
+	r := commReport{
 		AllReduceSeconds: sec(st.AllReduceTime), AllReduceOverlapSeconds: sec(st.OverlapTime),
 		AllReduceWaitSeconds: sec(st.WaitTime), BackwardSeconds: sec(st.BackwardTime),
 		AllReduceBuckets: st.Buckets,
 	}
+	if n := float64(st.BucketSteps); n > 0 {
+		for b := range st.BucketStart {
+			r.BucketStartMS = append(r.BucketStartMS, 1e3*st.BucketStart[b].Seconds()/n)
+			r.BucketMS = append(r.BucketMS, 1e3*st.BucketTime[b].Seconds()/n)
+		}
+	}
+	return r
 }
 
 // finish ends the rank's part in the job. On an error (or a panic, which
