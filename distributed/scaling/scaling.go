@@ -7,9 +7,9 @@
 // sends bytes/N), against the compute time T_c of one step on one machine.
 // Every machine keeps its batch (weak scaling: the global batch is N ×
 // the per-machine batch), so N machines do N times the work of one in
-// T_c + T_ar(N) when the reduction follows the backward pass, or in
-// T_c + E(N) with tensile's bucketed overlap, E being the part of the
-// all-reduce the backward pass cannot hide (see Exposed).
+// T_c + T_ar(N) when the reduction follows the backward pass (in one
+// bucket), or in T_c + E(N) with tensile's bucketed overlap, E being the
+// part of the all-reduce the backward pass cannot hide (see Exposed).
 //
 // It is a separate module (it needs gonum.org/v1/plot, which tensile does
 // not): cd distributed/scaling && go run . -out ../../docs
@@ -57,14 +57,17 @@ func Buckets(m Model) int {
 }
 
 // AllReduce returns the ring all-reduce time of m's gradients on n
-// machines of network w, in seconds.
-func AllReduce(m Model, w Network, n int) float64 {
+// machines of network w in Buckets(m) buckets, in seconds.
+func AllReduce(m Model, w Network, n int) float64 { return allReduceIn(m, w, n, Buckets(m)) }
+
+// allReduceIn is AllReduce in k buckets.
+func allReduceIn(m Model, w Network, n, k int) float64 {
 	if n <= 1 {
 		return 0
 	}
 	bytes := 4 * float64(m.Params+1)
 	steps := 2 * float64(n-1)
-	return float64(Buckets(m))*steps*w.LatencyUS*1e-6 + steps/float64(n)*bytes/(w.Gbps*1e9/8)
+	return float64(k)*steps*w.LatencyUS*1e-6 + steps/float64(n)*bytes/(w.Gbps*1e9/8)
 }
 
 // Exposed returns the all-reduce time of one step on n machines that the
@@ -87,10 +90,12 @@ func Exposed(m Model, w Network, n int) float64 {
 	return math.Max(0, end-bw)
 }
 
-// SpeedUp returns the throughput of n machines relative to one, with the
-// all-reduce after the backward pass and with it overlapped (Exposed).
+// SpeedUp returns the throughput of n machines relative to one, with one
+// all-reduce of all the gradients after the backward pass (tensile's
+// --overlap=false --bucket-mb 25 for these models) and with the default
+// buckets overlapped (Exposed).
 func SpeedUp(m Model, w Network, n int) (serial, overlapped float64) {
-	t := AllReduce(m, w, n)
+	t := allReduceIn(m, w, n, 1)
 	return float64(n) * m.Compute / (m.Compute + t), float64(n) * m.Compute / (m.Compute + Exposed(m, w, n))
 }
 
@@ -108,14 +113,14 @@ func main() {
 	for i, m := range models {
 		fmt.Printf("\n%s, %.1f ms compute per step, %d buckets\n\n| machines |", m.Name, 1e3*m.Compute, Buckets(m))
 		for _, w := range nets {
-			fmt.Printf(" %s: all-reduce ms (exposed), speed-up after backward / overlapped |", w.Name)
+			fmt.Printf(" %s: all-reduce ms in 1 / %d buckets (exposed), speed-up after backward / overlapped |", w.Name, Buckets(m))
 		}
 		fmt.Printf("\n|---:|---|---|---|\n")
 		for _, n := range machines {
 			fmt.Printf("| %d |", n)
 			for _, w := range nets {
 				s, o := SpeedUp(m, w, n)
-				fmt.Printf(" %.2f ms (%.2f), %.1f× / %.1f× |", 1e3*AllReduce(m, w, n), 1e3*Exposed(m, w, n), s, o)
+				fmt.Printf(" %.2f / %.2f ms (%.2f), %.1f× / %.1f× |", 1e3*allReduceIn(m, w, n, 1), 1e3*AllReduce(m, w, n), 1e3*Exposed(m, w, n), s, o)
 			}
 			fmt.Println()
 		}
@@ -167,8 +172,8 @@ func draw1(m Model, nets []Network, machines []int, path string) error {
 		lo.Color = colors[i]
 		lo.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
 		p.Add(ls, pts, lo)
-		p.Legend.Add(w.Name+", after backward", ls, pts)
-		p.Legend.Add(w.Name+", overlapped", lo)
+		p.Legend.Add(w.Name+", after backward, 1 bucket", ls, pts)
+		p.Legend.Add(fmt.Sprintf("%s, overlapped, %d buckets", w.Name, Buckets(m)), lo)
 	}
 	return p.Save(16*vg.Centimeter, 11*vg.Centimeter, path)
 }
