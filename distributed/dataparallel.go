@@ -161,7 +161,7 @@ func (d *DataParallel) layoutFor(params []*tensor.Tensor) *layout {
 			cur, size = bucketLayout{lo: pos}, 0
 		}
 	}
-	if len(cur.params) > 0 { // the last parameters were duplicates' leftovers
+	if len(cur.params) > 0 { // params[0] was a duplicate: close the open bucket
 		cur.hi = pos
 		l.buckets = append(l.buckets, cur)
 	}
