@@ -13,11 +13,12 @@ import (
 // With replicas set (SetReplicas):
 //
 //   - TrainStep (and so Fit) calls ReduceGradients after the backward pass
-//     (which a GradientStream overlaps) and before the optimizer step, with the step's parameters and the
-//     number n of samples in this replica's batch. The gradients hold the
-//     gradient of this replica's mean loss; on return they must hold the
-//     gradient of the mean loss over the global batch (the n-weighted mean
-//     of the replicas' gradients), identical on every replica.
+//     (which a GradientStream overlaps) and before the optimizer step,
+//     with the step's parameters and the number n of samples in this
+//     replica's batch. The gradients hold the gradient of this replica's
+//     mean loss; on return they must hold the gradient of the mean loss
+//     over the global batch (the n-weighted mean of the replicas'
+//     gradients), identical on every replica.
 //   - Fit given a *data.Dataset reads only shard Rank() of Size() of every
 //     batch (data.LoaderOptions.Shard): FitConfig.BatchSize stays the
 //     global batch. Another data.Source must shard its own batches.
