@@ -140,14 +140,7 @@ func (t *Tensor) Op() string {
 // tensor that requires one and adds it to that leaf's Grad. Gradients
 // accumulate across calls until ZeroGrad. The graph is released afterwards:
 // calling Backward twice through the same graph is an error.
-func (t *Tensor) Backward() {
-	if t.Size() != 1 {
-		shapeErr("Backward", "is not a scalar; use BackwardWith", t.shape)
-	}
-	g := empty(t.arena, t.shape...)
-	g.buf.Host[0] = 1
-	t.BackwardWith(g)
-}
+func (t *Tensor) Backward() { t.BackwardNotify(nil) }
 
 // BackwardWith is Backward for a non-scalar t, seeded with the gradient g of
 // some scalar with respect to t (g has t's shape).
