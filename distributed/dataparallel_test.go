@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tensile-ml/tensile/data"
 	"github.com/tensile-ml/tensile/losses"
@@ -83,27 +85,14 @@ func TestDataParallelMatchesOneProcess(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			comms := newGroup(tc.ranks)
-			got := make([]*model.Model, tc.ranks)
-			hists := make([]*model.History, tc.ranks)
-			errs := make([]error, tc.ranks)
-			var wg sync.WaitGroup
-			for r := range tc.ranks {
-				got[r] = newNet(t, uint64(1+10*r)) // only rank 0's weights count
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					m := got[r]
-					if errs[r] = BroadcastWeights(comms[r], m); errs[r] != nil {
-						return
-					}
-					m.SetReplicas(NewDataParallel(comms[r]))
-					hists[r], errs[r] = m.Fit(ds, cfg)
-				}()
-			}
-			wg.Wait()
-			if err := errors.Join(errs...); err != nil {
-				t.Fatal(err)
+			// Overlapped with backward in 4 buckets (one per parameter), and
+			// after backward in one bucket: the same arithmetic.
+			got, hists := fitReplicas(t, tc.ranks, ds, cfg, func(d *DataParallel) { d.BucketBytes = 12 })
+			after, _ := fitReplicas(t, tc.ranks, ds, cfg, func(d *DataParallel) { d.AfterBackward = true })
+			for i, w := range got[0].Weights() {
+				if a, b := w.Data(), after[0].Weights()[i].Data(); !slices.Equal(a, b) {
+					t.Fatalf("weight %d: overlapped %v, after backward %v", i, a, b)
+				}
 			}
 			ws := want.Weights()
 			for r, m := range got {
@@ -134,6 +123,37 @@ func TestDataParallelMatchesOneProcess(t *testing.T) {
 	}
 }
 
+// fitReplicas fits n in-process replicas of newNet on ds, each with its
+// DataParallel set up by opt, and returns the models and histories.
+func fitReplicas(t *testing.T, n int, ds *data.Dataset, cfg model.FitConfig, opt func(*DataParallel)) ([]*model.Model, []*model.History) {
+	t.Helper()
+	comms := newGroup(n)
+	got := make([]*model.Model, n)
+	hists := make([]*model.History, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for r := range n {
+		got[r] = newNet(t, uint64(1+10*r)) // only rank 0's weights count
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := got[r]
+			if errs[r] = BroadcastWeights(comms[r], m); errs[r] != nil {
+				return
+			}
+			dp := NewDataParallel(comms[r])
+			opt(dp)
+			m.SetReplicas(dp)
+			hists[r], errs[r] = m.Fit(ds, cfg)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	return got, hists
+}
+
 func TestReduceLogsWeightsBySamples(t *testing.T) {
 	comms := newGroup(2)
 	logs := []model.Logs{{"loss": 1, "accuracy": 0.5}, {"loss": 4, "accuracy": 1}}
@@ -158,28 +178,146 @@ func TestReduceLogsWeightsBySamples(t *testing.T) {
 	}
 }
 
-func TestBucketsSplitTheGradient(t *testing.T) {
-	// Buckets of 3 values: the parameters' 9 values plus the count go in
-	// 4 calls, and a lone process keeps its gradient.
+// recorder is a communicator of one process that reports the length of
+// every all-reduce call on calls, then takes at least delay.
+type recorder struct {
+	Local
+	calls chan int
+	delay time.Duration
+}
+
+func (r recorder) AllReduce(buf []float32, op Op) error {
+	r.calls <- len(buf)
+	time.Sleep(r.delay)
+	return r.Local.AllReduce(buf, op)
+}
+
+// TestBuckets checks how the parameters of newNet (kernel 32, bias 8,
+// kernel 24, bias 3 values) are grouped into buckets, last parameter
+// first with the sample count in bucket 0, and that one process keeps its
+// gradient (a batch of 2: the scaling by 2 and 1/2 is exact), with or
+// without overlap.
+func TestBuckets(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		bytes int
+		after bool
+		calls []int
+	}{
+		{"one parameter per bucket", 12, false, []int{1 + 3, 24, 8, 32}},
+		{"two buckets", 100, false, []int{1 + 3 + 24, 8 + 32}},
+		{"automatic", 0, false, []int{1 + 3 + 24 + 8 + 32}},
+		{"after backward", 100, true, []int{1 + 3 + 24, 8 + 32}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := tensor.FromSlice([]float32{0.1, -0.2, 0.3, 0.4, 1, 0.5, -1, 0}, 2, 4)
+			y := tensor.FromSlice([]float32{0, 2}, 2)
+			want := newNet(t, 1)
+			if _, err := want.TrainStep(x, y, nil); err != nil {
+				t.Fatal(err)
+			}
+			m := newNet(t, 1)
+			rec := recorder{calls: make(chan int, 100)}
+			dp := NewDataParallel(rec)
+			dp.BucketBytes, dp.AfterBackward = tc.bytes, tc.after
+			m.SetReplicas(dp)
+			for range 2 {
+				if _, err := m.TrainStep(x, y, nil); err != nil {
+					t.Fatal(err)
+				}
+				var calls []int
+				for range len(tc.calls) {
+					calls = append(calls, <-rec.calls)
+				}
+				if !slices.Equal(calls, tc.calls) || len(rec.calls) != 0 {
+					t.Fatalf("all-reduce calls of %v values (and %d more), want %v", calls, len(rec.calls), tc.calls)
+				}
+				for i, p := range m.Params() {
+					if a, b := p.Grad().Data(), want.Params()[i].Grad().Data(); !slices.Equal(a, b) {
+						t.Fatalf("parameter %d: gradient %v, alone %v", i, a, b)
+					}
+				}
+				if _, err := want.TrainStep(x, y, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			st := dp.Stats()
+			total := 0
+			for _, c := range tc.calls {
+				total += c
+			}
+			if st.Steps != 2 || st.Calls != 2*len(tc.calls) || st.Buckets != len(tc.calls) || st.Bytes != int64(8*total) {
+				t.Errorf("stats %+v, want 2 steps, %d calls, %d buckets, %d bytes", st, 2*len(tc.calls), len(tc.calls), 8*total)
+			}
+			if st.OverlapTime > st.AllReduceTime || (tc.after && st.OverlapTime != 0) {
+				t.Errorf("overlap %v of all-reduce %v", st.OverlapTime, st.AllReduceTime)
+			}
+			if _, err := dp.StartGradients(m.Params(), 0); err == nil {
+				t.Error("a step of 0 samples: no error")
+			}
+			if err := dp.ReduceGradients(m.Params(), 0); err == nil {
+				t.Error("a step of 0 samples: no error")
+			}
+		})
+	}
+}
+
+// TestBucketStartsDuringBackward drives the gradient stream by hand, as
+// the backward pass does: a bucket's all-reduce starts as soon as its
+// gradients are reported, before the other parameters are, and buckets go
+// in bucket order even when a later one is ready first.
+func TestBucketStartsDuringBackward(t *testing.T) {
 	m := newNet(t, 1)
-	dp := NewDataParallel(Local{})
-	dp.BucketBytes = 12
-	m.SetReplicas(dp)
 	x := tensor.FromSlice(make([]float32, 8), 2, 4)
 	y := tensor.FromSlice([]float32{0, 2}, 2)
+	m.SetReplicas(NewDataParallel(Local{})) // compute gradients
 	if _, err := m.TrainStep(x, y, nil); err != nil {
 		t.Fatal(err)
 	}
-	total := 1
-	for _, p := range m.Params() {
-		total += p.Size()
+	ps := m.Params() // kernel 32, bias 8, kernel 24, bias 3
+	rec := recorder{calls: make(chan int, 10), delay: time.Millisecond}
+	dp := NewDataParallel(rec)
+	dp.BucketBytes = 12
+	ready, err := dp.StartGradients(ps, 2)
+	if err != nil {
+		t.Fatal(err)
 	}
-	st := dp.Stats()
-	if st.Steps != 1 || st.Calls != (total+2)/3 || st.Bytes != int64(4*total) {
-		t.Errorf("stats %+v, want 1 step, %d calls, %d bytes", st, (total+2)/3, 4*total)
+	if _, err := dp.StartGradients(ps, 2); err == nil {
+		t.Error("a second StartGradients in one step: no error")
 	}
-	if err := dp.ReduceGradients(m.Params(), 0); err == nil {
-		t.Error("a step of 0 samples: no error")
+	next := func() int {
+		select {
+		case n := <-rec.calls:
+			return n
+		case <-time.After(20 * time.Second): // a deadlock guard, not a speed check
+			t.Fatal("no all-reduce started")
+			return 0
+		}
+	}
+	ready(ps[2]) // bucket 1 is ready before bucket 0: it waits
+	ready(ps[3]) // bucket 0 (the last bias and the count)
+	if n := next(); n != 4 {
+		t.Fatalf("first all-reduce of %d values, want bucket 0 (4)", n)
+	}
+	if n := next(); n != 24 {
+		t.Fatalf("second all-reduce of %d values, want bucket 1 (24)", n)
+	}
+	ready(ps[1])
+	if n := next(); n != 8 {
+		t.Fatalf("third all-reduce of %d values, want bucket 2 (8)", n)
+	}
+	// ps[0] is never reported (as an unused parameter): ReduceGradients
+	// sends it.
+	if err := dp.ReduceGradients(ps, 2); err != nil {
+		t.Fatal(err)
+	}
+	if n := next(); n != 32 {
+		t.Fatalf("last all-reduce of %d values, want bucket 3 (32)", n)
+	}
+	// Each call takes at least 1 ms: 2 ran during the (simulated)
+	// backward pass, the third started in it, the last one after it.
+	if st := dp.Stats(); st.Steps != 1 || st.Calls != 4 || st.OverlapTime < 2*time.Millisecond || st.AllReduceTime-st.OverlapTime < time.Millisecond {
+		t.Errorf("stats %+v: want 1 step of 4 calls, 3 of them overlapped", st)
 	}
 }
 

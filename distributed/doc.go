@@ -10,8 +10,10 @@
 // package runs unchanged without MPI.
 //
 // DataParallel plugs a Comm into a model's training step (see
-// model.Replicas): weights are broadcast from rank 0, each step's
-// gradients are averaged across ranks in buckets, weighted by each rank's
-// share of the global batch, and the epoch's loss and metrics are averaged
-// the same way. See docs/distributed.md.
+// model.Replicas and model.GradientStream): weights are broadcast from
+// rank 0, each step's gradients are averaged across ranks in buckets,
+// weighted by each rank's share of the global batch, each bucket
+// all-reduced on a communication goroutine as soon as the backward pass
+// has finished its gradients (as PyTorch's DDP does), and the epoch's loss
+// and metrics are averaged the same way. See docs/distributed.md.
 package distributed

@@ -13,11 +13,12 @@ import (
 // With replicas set (SetReplicas):
 //
 //   - TrainStep (and so Fit) calls ReduceGradients after the backward pass
-//     and before the optimizer step, with the step's parameters and the
-//     number n of samples in this replica's batch. The gradients hold the
-//     gradient of this replica's mean loss; on return they must hold the
-//     gradient of the mean loss over the global batch (the n-weighted mean
-//     of the replicas' gradients), identical on every replica.
+//     (which a GradientStream overlaps) and before the optimizer step,
+//     with the step's parameters and the number n of samples in this
+//     replica's batch. The gradients hold the gradient of this replica's
+//     mean loss; on return they must hold the gradient of the mean loss
+//     over the global batch (the n-weighted mean of the replicas'
+//     gradients), identical on every replica.
 //   - Fit given a *data.Dataset reads only shard Rank() of Size() of every
 //     batch (data.LoaderOptions.Shard): FitConfig.BatchSize stays the
 //     global batch. Another data.Source must shard its own batches.
@@ -27,15 +28,29 @@ import (
 //     mean, exact for the loss and for mean metrics such as accuracy).
 //     Validation runs on every replica over the whole validation data.
 //
-// Reduction happens after the backward pass, not overlapped with it: the
-// tensor package's backward pass is one call with no per-parameter
-// completion hook. The methods are collective: every replica must make
-// the same calls in the same order.
+// A Replicas that also implements GradientStream reduces gradients while
+// the backward pass still runs. The methods are collective: every replica
+// must make the same calls in the same order.
 type Replicas interface {
 	Rank() int
 	Size() int
 	ReduceGradients(params []*tensor.Tensor, n int) error
 	ReduceLogs(logs Logs, n int) error
+}
+
+// GradientStream is implemented by Replicas that overlap the reduction of
+// gradients with the backward pass (as PyTorch's DistributedDataParallel
+// does). Before the backward pass, a training step calls StartGradients
+// with the step's parameters and this replica's sample count n; it runs
+// the backward pass with tensor's BackwardNotify, which calls the returned
+// ready (when not nil) for each parameter as soon as its gradient is
+// final, on the goroutine of the step; then it calls ReduceGradients with
+// the same arguments, which finishes the reduction (parameters never
+// reported count as zero gradients) and returns once every gradient holds
+// the global batch's. If the backward pass panics, ReduceGradients is still
+// called, so that no reduction is left waiting.
+type GradientStream interface {
+	StartGradients(params []*tensor.Tensor, n int) (ready func(param *tensor.Tensor), err error)
 }
 
 // SetReplicas makes training data-parallel over r (see Replicas); nil goes

@@ -226,11 +226,8 @@ func (m *Model) descend(total *tensor.Tensor, batch int) (float64, error) {
 	for _, p := range params {
 		p.ZeroGrad()
 	}
-	total.Backward()
-	if m.replicas != nil {
-		if err := m.replicas.ReduceGradients(params, batch); err != nil {
-			return 0, fmt.Errorf("model: training step: %w", err)
-		}
+	if err := m.backward(total, params, batch); err != nil {
+		return 0, err
 	}
 	if m.gradHook != nil {
 		if err := m.gradHook(params); err != nil {
@@ -239,6 +236,36 @@ func (m *Model) descend(total *tensor.Tensor, batch int) (float64, error) {
 	}
 	m.opt.Step(params)
 	return float64(total.Item()), nil
+}
+
+// backward runs the backward pass of total and, with replicas, the
+// reduction of the gradients across them: overlapped with the pass when
+// the replicas are a GradientStream, after it otherwise.
+func (m *Model) backward(total *tensor.Tensor, params []*tensor.Tensor, batch int) error {
+	if m.replicas == nil {
+		total.Backward()
+		return nil
+	}
+	if s, ok := m.replicas.(GradientStream); ok {
+		ready, err := s.StartGradients(params, batch)
+		if err != nil {
+			return fmt.Errorf("model: training step: %w", err)
+		}
+		passed := false
+		defer func() {
+			if !passed { // the pass panicked: leave no reduction waiting
+				_ = m.replicas.ReduceGradients(params, batch)
+			}
+		}()
+		total.BackwardNotify(ready)
+		passed = true
+	} else {
+		total.Backward()
+	}
+	if err := m.replicas.ReduceGradients(params, batch); err != nil {
+		return fmt.Errorf("model: training step: %w", err)
+	}
+	return nil
 }
 
 // step runs forward, backward and one optimizer step on one batch whose

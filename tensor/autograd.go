@@ -141,18 +141,34 @@ func (t *Tensor) Op() string {
 // tensor that requires one and adds it to that leaf's Grad. Gradients
 // accumulate across calls until ZeroGrad. The graph is released afterwards:
 // calling Backward twice through the same graph is an error.
-func (t *Tensor) Backward() {
+func (t *Tensor) Backward() { t.BackwardNotify(nil) }
+
+// BackwardWith is Backward for a non-scalar t, seeded with the gradient g of
+// some scalar with respect to t (g has t's shape).
+func (t *Tensor) BackwardWith(g *Tensor) { t.backward(g, nil) }
+
+// BackwardNotify is Backward that also calls ready(leaf) for every leaf
+// tensor of the graph that requires a gradient (every weight the loss
+// depends on), as soon as that leaf's gradient from this pass is complete:
+// right after the last op that consumes the leaf has passed its gradient
+// back, while the rest of the backward pass is still to run. From then on
+// the pass no longer touches leaf or its Grad, so ready may hand the
+// gradient to another goroutine (data-parallel training starts all-reducing
+// it there). ready runs on the goroutine that called BackwardNotify, once
+// per leaf, and should return quickly; leaves that require a gradient but
+// are not in the graph are not reported. With a nil ready it is Backward.
+func (t *Tensor) BackwardNotify(ready func(leaf *Tensor)) {
 	if t.Size() != 1 {
 		shapeErr("Backward", "is not a scalar; use BackwardWith", t.shape)
 	}
 	g := empty(t.arena, t.shape...)
 	g.buf.Host[0] = 1
-	t.BackwardWith(g)
+	t.backward(g, ready)
 }
 
-// BackwardWith is Backward for a non-scalar t, seeded with the gradient g of
-// some scalar with respect to t (g has t's shape).
-func (t *Tensor) BackwardWith(g *Tensor) {
+// backward runs the backward pass from t seeded with g, calling ready (when
+// not nil) for each leaf whose gradient is complete.
+func (t *Tensor) backward(g *Tensor, ready func(leaf *Tensor)) {
 	if !slices.Equal(g.shape, t.shape) {
 		shapeErr("Backward", "seed gradient does not match tensor", g.shape, t.shape)
 	}
@@ -166,60 +182,125 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 		g = &Tensor{buf: g.buf, shape: g.shape, strides: g.strides, offset: g.offset, arena: g.arena, inference: true}
 	}
 	order := topo(t)
-	grads := make(map[*Tensor]*Tensor, len(order))
-	grads[t] = g
+	p := &pass{grads: make(map[*Tensor]*Tensor, len(order)), owned: make(map[*Tensor]bool)}
+	p.grads[t] = g
+	if ready != nil {
+		p.pending = consumers(order)
+	}
+	for i := len(order) - 1; i >= 0; i-- {
+		n := order[i]
+		gn := p.grads[n]
+		delete(p.grads, n)
+		delete(p.owned, gn)
+		if n.node == nil {
+			// A leaf. With ready set, a leaf that has consumers was
+			// finished after the last of them (pending -1); only a leaf
+			// without any (the root itself) is finished here.
+			if p.pending == nil || p.pending[n] == 0 {
+				if gn != nil {
+					accumulateLeaf(n, gn)
+				}
+				if ready != nil {
+					ready(n)
+				}
+			}
+			continue
+		}
+		inputs := n.node.inputs
+		if gn != nil {
+			p.propagate(n, gn)
+			n.node = releasedNode // release the tape as we go
+		}
+		if p.pending == nil {
+			continue
+		}
+		// n has passed its gradient back: a leaf whose last consumer it
+		// was has its whole gradient now.
+		for _, in := range inputs {
+			if in == nil || in.node != nil || p.pending[in] <= 0 {
+				continue
+			}
+			if p.pending[in]--; p.pending[in] > 0 {
+				continue
+			}
+			p.pending[in] = -1
+			if gi := p.grads[in]; gi != nil {
+				delete(p.grads, in)
+				delete(p.owned, gi)
+				accumulateLeaf(in, gi)
+			}
+			ready(in)
+		}
+	}
+}
+
+// pass is the state of one backward pass: the gradients summed so far per
+// tensor and, when leaves are reported, each leaf's consumers still to run.
+type pass struct {
+	grads map[*Tensor]*Tensor
 	// owned holds the gradient buffers the engine allocated itself (sums and
 	// slice gradients) that no backward function has seen yet: only these
 	// are updated in place. A gradient returned by a backward function may
 	// alias an input, an output or another gradient (Add passes g to both
 	// inputs), so it is never written to.
-	owned := make(map[*Tensor]bool)
-	for i := len(order) - 1; i >= 0; i-- {
-		n := order[i]
-		gn := grads[n]
-		delete(grads, n)
-		delete(owned, gn)
-		if gn == nil {
-			continue
-		}
+	owned map[*Tensor]bool
+	// pending counts, per leaf that requires a gradient, the input slots of
+	// graph nodes not yet run that take it; -1 once the leaf is reported.
+	pending map[*Tensor]int
+}
+
+// consumers returns, for each leaf requiring a gradient under the graph
+// order, how many input slots of order's nodes take it.
+func consumers(order []*Tensor) map[*Tensor]int {
+	c := make(map[*Tensor]int)
+	for _, n := range order {
 		if n.node == nil {
-			accumulateLeaf(n, gn)
 			continue
 		}
-		if s := n.node.slice; s != nil {
-			if in := n.node.inputs[0]; in.requiresGrad {
-				buf := grads[in]
-				switch {
-				case buf == nil:
-					buf = zeros(arenaOf(gn, in), in.shape...)
-				case !owned[buf]:
-					buf = ownedCopy(arenaOf(gn, in), buf)
-				}
-				grads[in] = buf
-				owned[buf] = true
-				addRegion(buf, s, gn)
+		for _, in := range n.node.inputs {
+			if in != nil && in.requiresGrad && in.node == nil {
+				c[in]++
 			}
-			n.node = releasedNode
+		}
+	}
+	return c
+}
+
+// propagate passes n's output gradient gn back to n's inputs, summing it
+// into their entries of p.grads.
+func (p *pass) propagate(n, gn *Tensor) {
+	grads, owned := p.grads, p.owned
+	if s := n.node.slice; s != nil {
+		if in := n.node.inputs[0]; in.requiresGrad {
+			buf := grads[in]
+			switch {
+			case buf == nil:
+				buf = zeros(arenaOf(gn, in), in.shape...)
+			case !owned[buf]:
+				buf = ownedCopy(arenaOf(gn, in), buf)
+			}
+			grads[in] = buf
+			owned[buf] = true
+			addRegion(buf, s, gn)
+		}
+		return
+	}
+	gs := n.node.backward(gn)
+	for j, in := range n.node.inputs {
+		if in == nil || !in.requiresGrad || j >= len(gs) || gs[j] == nil {
 			continue
 		}
-		gs := n.node.backward(gn)
-		for j, in := range n.node.inputs {
-			if in == nil || !in.requiresGrad || j >= len(gs) || gs[j] == nil {
-				continue
-			}
-			gi := sumTo(n.node.op, gs[j], in.shape)
-			switch prev := grads[in]; {
-			case prev == nil:
-				grads[in] = gi
-			case owned[prev]:
-				addInto(prev, gi)
-			default:
-				sum := Add(prev, gi)
-				grads[in] = sum
-				owned[sum] = true
-			}
+		gi := sumTo(n.node.op, gs[j], in.shape)
+		switch prev := grads[in]; {
+		case prev == nil:
+			grads[in] = gi
+		case owned[prev]:
+			addInto(prev, gi)
+		default:
+			sum := Add(prev, gi)
+			grads[in] = sum
+			owned[sum] = true
 		}
-		n.node = releasedNode // release the tape as we go
 	}
 }
 

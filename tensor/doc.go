@@ -35,7 +35,9 @@
 // topological order, un-broadcasts each input gradient to its input's shape
 // (the only place that happens), accumulates into the Grad of leaf tensors,
 // and releases the graph. Gradients accumulate across Backward calls until
-// ZeroGrad.
+// ZeroGrad. BackwardNotify also reports each leaf as soon as its gradient is
+// complete (after the last op that consumes it), while the rest of the pass
+// still runs: data-parallel training starts all-reducing it then.
 //
 // # Backends
 //

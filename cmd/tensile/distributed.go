@@ -1,11 +1,13 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
 	"strconv"
+	"time"
 
 	"github.com/tensile-ml/tensile/distributed"
 	"github.com/tensile-ml/tensile/internal/parallel"
@@ -80,14 +82,70 @@ func (c *cluster) attach(m *model.Model, xShape []int) error {
 	return nil
 }
 
-// allReduceSeconds returns the time this rank spent in gradient
-// all-reduce, or nil without a cluster.
-func (c *cluster) allReduceSeconds() *float64 {
-	if c == nil {
-		return nil
+// checkClusterFlags rejects the --distributed tuning flags without
+// --distributed (they would do nothing) and a bad bucket size.
+func checkClusterFlags(fs *flag.FlagSet, dist bool, bucketMB float64) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if (f.Name == "bucket-mb" || f.Name == "overlap") && !dist && err == nil {
+			err = fmt.Errorf("--%s applies to --distributed training only", f.Name)
+		}
+	})
+	if err == nil && (!(bucketMB >= 0) || bucketMB > 1<<20) {
+		err = fmt.Errorf("--bucket-mb %g: want a size in MB in [0, %d] (0: automatic)", bucketMB, 1<<20)
 	}
-	s := c.dp.Stats().AllReduceTime.Seconds()
-	return &s
+	return err
+}
+
+// configure sets the gradient buckets (bucketMB megabytes, 0 for
+// automatic) and whether their all-reduce overlaps the backward pass.
+func (c *cluster) configure(bucketMB float64, overlap bool) {
+	if c == nil {
+		return
+	}
+	c.dp.BucketBytes = int(bucketMB * (1 << 20))
+	if bucketMB > 0 {
+		c.dp.BucketBytes = max(c.dp.BucketBytes, 4)
+	}
+	c.dp.AfterBackward = !overlap
+}
+
+// commReport is the communication part of the training report: this
+// rank's (rank 0's) time in gradient all-reduce, how much of it ran while
+// the backward pass was still running, the time the steps waited for it
+// after the backward pass, the backward passes' time, and the buckets.
+type commReport struct {
+	AllReduceSeconds        *float64 `json:"allreduce_seconds,omitempty"`
+	AllReduceOverlapSeconds *float64 `json:"allreduce_overlap_seconds,omitempty"`
+	AllReduceWaitSeconds    *float64 `json:"allreduce_wait_seconds,omitempty"`
+	BackwardSeconds         *float64 `json:"backward_seconds,omitempty"`
+	AllReduceBuckets        int      `json:"allreduce_buckets,omitempty"`
+	// Per bucket, the mean over steps of when its all-reduce started,
+	// in ms relative to the end of the backward pass (negative: during
+	// it), and of how long it took.
+	BucketStartMS []float64 `json:"allreduce_bucket_start_ms,omitempty"`
+	BucketMS      []float64 `json:"allreduce_bucket_ms,omitempty"`
+}
+
+// commReport returns the communication figures, empty without a cluster.
+func (c *cluster) commReport() commReport {
+	if c == nil {
+		return commReport{}
+	}
+	st := c.dp.Stats()
+	sec := func(d time.Duration) *float64 { s := d.Seconds(); return &s }
+	r := commReport{
+		AllReduceSeconds: sec(st.AllReduceTime), AllReduceOverlapSeconds: sec(st.OverlapTime),
+		AllReduceWaitSeconds: sec(st.WaitTime), BackwardSeconds: sec(st.BackwardTime),
+		AllReduceBuckets: st.Buckets,
+	}
+	if n := float64(st.BucketSteps); n > 0 {
+		for b := range st.BucketStart {
+			r.BucketStartMS = append(r.BucketStartMS, 1e3*st.BucketStart[b].Seconds()/n)
+			r.BucketMS = append(r.BucketMS, 1e3*st.BucketTime[b].Seconds()/n)
+		}
+	}
+	return r
 }
 
 // finish ends the rank's part in the job. On an error (or a panic, which

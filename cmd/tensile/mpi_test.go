@@ -84,7 +84,9 @@ func readReport(t *testing.T, path string) report {
 // (a max-pooling tie broken the other way routes a gradient elsewhere; a
 // single process whose batches only have their samples reversed drifts
 // too: see docs/distributed.md), so there the test compares the training
-// loss, which stays within 1%.
+// loss, which stays within 1%. Overlapping the all-reduce with the
+// backward pass changes nothing: the 2-rank run with the reduction after
+// the backward pass ends with the same weights bit for bit.
 func TestMPITrainMatchesOneProcess(t *testing.T) {
 	bin := mpiBinary(t)
 	for _, tc := range []struct {
@@ -117,6 +119,22 @@ func TestMPITrainMatchesOneProcess(t *testing.T) {
 			t.Logf("%d samples: train loss %v alone, %v on 2 ranks; largest relative weight difference %.3g (%s)", tc.limit, *a.TrainLoss, *b.TrainLoss, worst.Rel, worst.Name)
 			if tc.weights > 0 && !(worst.Rel <= tc.weights) {
 				t.Errorf("largest relative weight difference %.3g (%s), want <= %g", worst.Rel, worst.Name, tc.weights)
+			}
+			// Reducing after the backward pass in one bucket gives the same
+			// weights bit for bit as the default (overlapped, 3 buckets),
+			// even where the runs above have drifted apart.
+			runIn(t, dir, "mpirun", mpirunArgs(2, append([]string{bin}, append(common, "--distributed", "--overlap=false", "--bucket-mb", "25", "--out", "c.safetensors", "--report", "c.json")...)...)...)
+			c := readReport(t, filepath.Join(dir, "c.json"))
+			if b.AllReduceBuckets != 3 || c.AllReduceBuckets != 1 || *c.AllReduceOverlapSeconds != 0 || *b.AllReduceOverlapSeconds > *b.AllReduceSeconds {
+				t.Errorf("buckets %d and %d (want 3 and 1), overlap %v of %v s and %v of %v s", b.AllReduceBuckets, c.AllReduceBuckets,
+					*b.AllReduceOverlapSeconds, *b.AllReduceSeconds, *c.AllReduceOverlapSeconds, *c.AllReduceSeconds)
+			}
+			diffs, err = wdiff.Files(filepath.Join(dir, "b.safetensors"), filepath.Join(dir, "c.safetensors"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if worst := wdiff.Worst(diffs); worst.Rel != 0 {
+				t.Errorf("overlapped and after-backward reduction: weights differ by %.3g (%s)", worst.Rel, worst.Name)
 			}
 		})
 	}

@@ -48,8 +48,8 @@ type report struct {
 	TestLoss              *float64 `json:"test_loss,omitempty"`
 	TestAccuracy          *float64 `json:"test_accuracy,omitempty"`
 	Output                string   `json:"output,omitempty"`
-	WorldSize             int      `json:"world_size"`                  // processes that trained (--distributed)
-	AllReduceSeconds      *float64 `json:"allreduce_seconds,omitempty"` // rank 0's time in gradient all-reduce
+	WorldSize             int      `json:"world_size"` // processes that trained (--distributed)
+	commReport                     // --distributed: rank 0's time in gradient all-reduce and its overlap with backward
 	*privacy.TrainResult           // DP-SGD: epsilon, delta, noise_multiplier, l2_clip, sampling_rate, steps
 
 	History *model.History `json:"history,omitempty"` // every epoch's logs, for tensile plot
@@ -106,6 +106,8 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	reportPath := fs.String("report", "", "write a JSON report to FILE")
 	threads := fs.Int("threads", 0, "worker threads (0: all cores; with --distributed, the cores over the ranks on each machine)")
 	dist := fs.Bool("distributed", false, "data-parallel training over MPI: run under mpirun -np N with a tensile built with -tags mpi; --batch-size is the global batch")
+	bucketMB := fs.Float64("bucket-mb", 0, "with --distributed: gradient all-reduce bucket size in MB (0: a quarter of the model's gradients, within 64 KiB and 25 MiB)")
+	overlap := fs.Bool("overlap", true, "with --distributed: all-reduce each bucket as soon as the backward pass has its gradients (false: after the backward pass)")
 	verbose := fs.Int("verbose", -1, "0 silent, 1 progress bar, 2 one line per epoch (default: bar on a terminal)")
 	var df dataFlags
 	df.add(fs, "training data (SPEC or MODEL training): mnist, DIR, .csv, .npz, .npy, IDX")
@@ -136,6 +138,9 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	); err != nil {
 		return err
 	}
+	if err := checkClusterFlags(fs, *dist, *bucketMB); err != nil {
+		return err
+	}
 	if err := setThreads(*threads); err != nil {
 		return err
 	}
@@ -143,6 +148,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
+	cl.configure(*bucketMB, *overlap)
 	defer func() { err = cl.finish(err, recover()) }()
 	stdout = cl.output(stdout) // only rank 0 prints and writes files
 	set := map[string]bool{}
@@ -257,7 +263,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 		TrainSamplesPerSecond: float64(nTrain**epochs) / secs,
 		TrainLoss:             finite(hist.Last("loss")), TrainAccuracy: finite(hist.Last("accuracy")),
 		ValLoss: finite(hist.Last("val_loss")), ValAccuracy: finite(hist.Last("val_accuracy")),
-		WorldSize: cl.size(), AllReduceSeconds: cl.allReduceSeconds(), TrainResult: dp.res,
+		WorldSize: cl.size(), commReport: cl.commReport(), TrainResult: dp.res,
 	}
 	if !cl.leader() {
 		return nil
