@@ -16,8 +16,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/tensile-ml/tensile/audio"
 	"github.com/tensile-ml/tensile/data"
 	"github.com/tensile-ml/tensile/model"
+	"github.com/tensile-ml/tensile/speech"
 )
 
 //go:embed web
@@ -423,6 +425,34 @@ func (l *loaded) predictTexts(ctx context.Context, texts []string) ([]float32, e
 	return l.predict(ctx, x, len(texts))
 }
 
+// maxWAVSeconds is the longest WAV upload an audio model takes.
+const maxWAVSeconds = 60
+
+// predictWAV decodes a WAV body and classifies it with the speech model's
+// own feature pipeline, as tensile predict does: mono at the model's rate
+// (speech.Mono), placed in the input window and turned into standardized
+// features (Recognizer.Dataset), then run through the batcher.
+func (l *loaded) predictWAV(ctx context.Context, body []byte) ([]float32, error) {
+	a, _, err := audio.DecodeWAV(body)
+	if err != nil {
+		return nil, errf(http.StatusBadRequest, "%v", err)
+	}
+	// Resampling a long clip at a low rate up to the model's rate would
+	// allocate without bound: cap the clip's length.
+	if d := a.Duration(); d > maxWAVSeconds {
+		return nil, errf(http.StatusRequestEntityTooLarge, "the WAV holds %.1f s of audio; the server takes at most %d s", d, maxWAVSeconds)
+	}
+	wave, err := speech.Mono(a, l.rec.Settings.Features.SampleRate)
+	if err != nil {
+		return nil, errf(http.StatusBadRequest, "%v", err)
+	}
+	ds, err := l.rec.Dataset([][]float32{wave}, nil, nil, nil, nil)
+	if err != nil {
+		return nil, errf(http.StatusBadRequest, "%v", err)
+	}
+	return l.predict(ctx, ds.X, 1)
+}
+
 // v1 answers TensorFlow Serving's POST /v1/models/NAME:predict with
 // {"instances": [...]} (row format) or {"inputs": [...]} (columnar, one
 // input), returning {"predictions": [...]}.
@@ -524,8 +554,8 @@ type Prediction struct {
 }
 
 // upload answers POST /models/NAME/predict with a PNG or JPEG body (image
-// models: decoded, converted and resized as tensile predict does) or a
-// UTF-8 text body (text models).
+// models: decoded, converted and resized as tensile predict does), a
+// UTF-8 text body (text models) or a WAV body (audio models).
 func (s *Server) upload(w http.ResponseWriter, r *http.Request, l *loaded) error {
 	body, err := readBody(r)
 	if err != nil {
@@ -543,6 +573,10 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, l *loaded) error
 		}
 	case KindText:
 		if y, err = l.predictTexts(r.Context(), []string{string(body)}); err != nil {
+			return err
+		}
+	case KindAudio:
+		if y, err = l.predictWAV(r.Context(), body); err != nil {
 			return err
 		}
 	default:

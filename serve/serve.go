@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tensile-ml/tensile/model"
+	"github.com/tensile-ml/tensile/speech"
 	"github.com/tensile-ml/tensile/textclf"
 )
 
@@ -66,6 +67,7 @@ type Kind string
 const (
 	KindImage  Kind = "image"  // one [H, W, 1|3] input: PNG/JPEG uploads and the drawing canvas
 	KindText   Kind = "text"   // a text classifier (textclf): raw text
+	KindAudio  Kind = "audio"  // a speech classifier (train-audio): WAV uploads
 	KindTensor Kind = "tensor" // any other single-input model: JSON tensors only
 )
 
@@ -75,6 +77,7 @@ const (
 type loaded struct {
 	m        *model.Model
 	tc       *textclf.Classifier // text models only
+	rec      *speech.Recognizer  // audio models only
 	kind     Kind
 	in       []int // per-sample input shape
 	out      []int // per-sample output shape
@@ -186,11 +189,24 @@ func (s *Server) load(name, path string, version int) (*loaded, error) {
 		l.outPer *= d
 	}
 	tc, ok, err := textclf.FromModel(m)
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	rec, isAudio, err := speech.FromModel(m)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	switch {
 	case ok:
 		l.tc, l.kind, l.classes = tc, KindText, tc.Classes
+	case isAudio && !rec.Settings.CTC:
+		// A CTC model transcribes sequences; it is served as tensors.
+		l.rec, l.kind = rec, KindAudio
+		if len(rec.Settings.Classes) == l.outPer {
+			l.classes = rec.Settings.Classes
+		}
+	case isAudio:
+		l.kind = KindTensor
 	case len(l.in) == 3 && (l.in[2] == 1 || l.in[2] == 3):
 		l.kind = KindImage
 	default:
