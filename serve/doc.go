@@ -17,8 +17,8 @@
 // strings as v1 instances, a text body). An audio model is a speech
 // classifier saved by train-audio (speech): a WAV body is mixed to mono,
 // resampled and turned into features by the model's own pipeline, as
-// "tensile predict" does. Any other single-input,
-// single-output model takes JSON tensors.
+// "tensile predict" does. Any other single-input, single-output model
+// takes JSON tensors.
 //
 // # Batching, limits, lifecycle
 //

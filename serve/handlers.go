@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -144,6 +146,9 @@ func (s *Server) handle(mux *http.ServeMux, pattern, proto string, h func(http.R
 		d := time.Since(start)
 		s.met.requests.WithLabelValues(name, proto, strconv.Itoa(code)).Inc()
 		s.met.latency.WithLabelValues(name, proto).Observe(d.Seconds())
+		if !s.opts.Logger.Enabled(r.Context(), slog.LevelInfo) {
+			return // --quiet: not even the log record's attributes
+		}
 		attrs := []any{"method", r.Method, "path", r.URL.Path, "protocol", proto, "status", code,
 			"duration_ms", float64(d.Microseconds()) / 1000, "bytes_in", r.ContentLength, "remote", r.RemoteAddr}
 		if err != nil {
@@ -242,7 +247,17 @@ func (l *loaded) predict(ctx context.Context, x []float32, n int) ([]float32, er
 
 // readBody reads the whole (size-limited) body.
 func readBody(r *http.Request) ([]byte, error) {
-	b, err := io.ReadAll(r.Body)
+	var b []byte
+	var err error
+	if n := r.ContentLength; n > 0 && n <= 1<<20 {
+		// A body of known size is read into one buffer (net/http ends
+		// it at Content-Length); a larger or unsized one grows as it
+		// comes.
+		b = make([]byte, n)
+		_, err = io.ReadFull(r.Body, b)
+	} else {
+		b, err = io.ReadAll(r.Body)
+	}
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
@@ -520,26 +535,27 @@ func (s *Server) v1(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// writeV1 answers a predict request with {"predictions": [...]}.
+// writeV1 answers a predict request with {"predictions": [...]}, one
+// prediction per instance shaped as the model's output, written as
+// encoding/json would write it.
 func writeV1(w http.ResponseWriter, y []float32, n int, l *loaded) error {
-	preds := make([]any, n)
-	for i := range preds {
-		preds[i] = nest(y[i*l.outPer:(i+1)*l.outPer], l.out)
+	for _, v := range y {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("the model gave a non-finite output (%v)", v)
+		}
 	}
-	return writeJSON(w, map[string]any{"predictions": preds})
-}
-
-// nest shapes flat values as nested lists of shape.
-func nest(v []float32, shape []int) any {
-	if len(shape) <= 1 {
-		return v
+	b := make([]byte, 0, 20+len(y)*12)
+	b = append(b, `{"predictions":[`...)
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendNested(b, y[i*l.outPer:(i+1)*l.outPer], l.out)
 	}
-	n := len(v) / shape[0]
-	out := make([]any, shape[0])
-	for i := range out {
-		out[i] = nest(v[i*n:(i+1)*n], shape[1:])
-	}
-	return out
+	b = append(b, "]}\n"...)
+	w.Header().Set("Content-Type", "application/json")
+	_, err := w.Write(b)
+	return err
 }
 
 // Prediction is the answer to a direct upload: the most probable class,
