@@ -215,32 +215,43 @@ func (s *Server) useModel(ctx context.Context, name string, f func(*loaded) erro
 	l := e.acquire()
 	defer l.release()
 	if a, _ := ctx.Value(arrivalKey{}).(*arrival); a != nil {
-		l.arriving.Add(1)
 		a.l = l
-		defer a.done()
+		a.enter()
+		defer a.leave()
 	}
 	return f(l)
 }
 
-// arrival marks a request on its way to a model's batcher (reading and
-// decoding its body): while some are, a batch waits for them, up to
-// MaxDelay; when none is, a batch runs at once.
-type arrival struct{ l *loaded }
+// arrival tracks a request's time with a model outside its batcher
+// (loaded.outside): reading and decoding its body before it submits, and
+// writing its answer after. While some request is outside, a batch waits
+// for more, up to MaxDelay; when none is, a batch runs at once.
+type arrival struct {
+	l  *loaded
+	in bool // counted in l.outside
+}
 
 type arrivalKey struct{}
 
-// done marks the request as arrived (or given up); later calls do nothing.
-func (a *arrival) done() {
-	if a != nil && a.l != nil {
-		a.l.arriving.Add(-1)
-		a.l = nil
+func (a *arrival) enter() {
+	if a != nil && a.l != nil && !a.in {
+		a.l.outside.Add(1)
+		a.in = true
+	}
+}
+
+func (a *arrival) leave() {
+	if a != nil && a.l != nil && a.in {
+		a.l.outside.Add(-1)
+		a.in = false
 	}
 }
 
 // predict runs n samples through the model's batcher.
 func (l *loaded) predict(ctx context.Context, x []float32, n int) ([]float32, error) {
 	if a, _ := ctx.Value(arrivalKey{}).(*arrival); a != nil {
-		a.done()
+		a.leave()
+		defer a.enter()
 	}
 	return l.b.predict(ctx, x, n)
 }

@@ -75,20 +75,20 @@ const (
 // its batcher. Requests hold it (refs) while they run so that a reload
 // retires it only when they are done.
 type loaded struct {
-	m        *model.Model
-	tc       *textclf.Classifier // text models only
-	rec      *speech.Recognizer  // audio models only
-	kind     Kind
-	in       []int // per-sample input shape
-	out      []int // per-sample output shape
-	outPer   int
-	classes  []string
-	b        *batcher
-	arriving atomic.Int64 // requests decoding their input for this version
-	refs     sync.WaitGroup
-	modTime  time.Time
-	size     int64
-	version  int
+	m       *model.Model
+	tc      *textclf.Classifier // text models only
+	rec     *speech.Recognizer  // audio models only
+	kind    Kind
+	in      []int // per-sample input shape
+	out     []int // per-sample output shape
+	outPer  int
+	classes []string
+	b       *batcher
+	outside atomic.Int64 // requests holding this version outside its batcher (arrival)
+	refs    sync.WaitGroup
+	modTime time.Time
+	size    int64
+	version int
 }
 
 // entry is one served model name; cur changes on reload.
@@ -221,7 +221,7 @@ func (s *Server) load(name, path string, version int) (*loaded, error) {
 			}
 		}
 	}
-	l.b = newBatcher(m, l.in, l.outPer, s.opts.MaxBatch, s.opts.MaxDelay, s.opts.Workers, &l.arriving,
+	l.b = newBatcher(m, l.in, l.outPer, s.opts.MaxBatch, s.opts.MaxDelay, s.opts.Workers, &l.outside,
 		func(n int) { s.met.batch.WithLabelValues(name).Observe(float64(n)) })
 	return l, nil
 }

@@ -72,6 +72,7 @@ func run() error {
 		vegeta.MaxConnections(*clients), vegeta.KeepAlive(true), vegeta.Timeout(30*time.Second))
 	var m vegeta.Metrics
 	errs := map[string]int{}
+	cpu0, _ := cpuTime()
 	// Rate 0 with MaxWorkers: every worker sends back to back.
 	for res := range atk.Attack(tr, vegeta.Rate{Freq: 0}, *duration, *label) {
 		m.Add(res)
@@ -80,15 +81,22 @@ func run() error {
 		}
 	}
 	m.Close()
+	cpu1, cpuOK := cpuTime()
 	bad := 0
 	for code, c := range m.StatusCodes {
 		if code != "200" {
 			bad += c
 		}
 	}
-	fmt.Printf("label=%s clients=%d requests=%d seconds=%.1f throughput=%.1f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f errors=%d\n",
+	// The generator's own CPU per request: on a machine it shares with
+	// the server, what it takes the server does not get.
+	cpu := "n/a"
+	if cpuOK && m.Requests > 0 {
+		cpu = fmt.Sprintf("%.1f", float64((cpu1-cpu0).Nanoseconds())/1e3/float64(m.Requests))
+	}
+	fmt.Printf("label=%s clients=%d requests=%d seconds=%.1f throughput=%.1f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f errors=%d client_cpu_us=%s\n",
 		*label, *clients, m.Requests, m.Duration.Seconds()+m.Wait.Seconds(), m.Throughput,
-		ms(m.Latencies.P50), ms(m.Latencies.Quantile(0.99)), ms(m.Latencies.Max), bad)
+		ms(m.Latencies.P50), ms(m.Latencies.Quantile(0.99)), ms(m.Latencies.Max), bad, cpu)
 	if len(errs) > 0 {
 		var ks []string
 		for k, c := range errs {
