@@ -8,14 +8,16 @@
 #      server (bench/serve_flask.py), what a Python user would write,
 # in the same run on the same machine, plus "tensile bench train"'s
 # in-process inference samples/s (batch 256) as the ceiling. Loopback only;
-# every run is bounded by SECONDS. The load generator (bench/serveload,
-# vegeta) runs on the same CPUs as the servers; each line also gives its
-# CPU per request (client_cpu_us), the server process's (server_cpu_us,
-# from /proc) and tensile's mean batch size, and the last lines the
-# ratios within the run.
+# every run is bounded by SECONDS. The three servers run side by side and
+# each client count sends to them in turn, 5 s at a time, so that load
+# from other processes falls on all three alike. The load generator
+# (bench/serveload, vegeta) runs on the same CPUs as the servers; each
+# line also gives its CPU per request (client_cpu_us), the server
+# process's (server_cpu_us, from /proc) and tensile's mean batch size, and
+# the last lines the ratios within the run.
 #
 # usage: bench/serve_load.sh [SECONDS]     (default 10 per run; 9 runs)
-# env:   CLIENTS ("1 8 64"), PORT (18080)
+# env:   CLIENTS ("1 8 64"), PORT (18080; the servers take PORT..PORT+2)
 # Needs Debian's python3-flask and python3-torch for the Flask server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,9 +25,10 @@ secs=${1:-10}
 clients=${CLIENTS:-"1 8 64"}
 port=${PORT:-18080}
 work=$(mktemp -d)
-pid=""
+pids=""
 cleanup() {
-	if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+	for p in $pids; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in $pids; do wait "$p" 2>/dev/null || true; done
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -42,50 +45,42 @@ waitfor() { # URL
 	done
 	echo "server at $1 did not come up" >&2; exit 1
 }
-stop() {
-	kill -TERM "$pid"; wait "$pid" || true; pid=""
-}
-tck=$(getconf CLK_TCK)
-cputicks() { awk '{print $14+$15}' "/proc/$pid/stat"; } # the server's user+system CPU
 batches() { # "samples batches" of the tensile_batch_size histogram so far
 	curl -fs "$1" | awk '/^tensile_batch_size_sum/{s=$2} /^tensile_batch_size_count/{c=$2} END{print s+0, c+0}'
-}
-load() { # LABEL URL [METRICS_URL]
-	for c in $clients; do
-		# a short warm-up, then the measured run
-		"$work/serveload" --url "$2" --body "$work/body.json" --clients "$c" --duration 1s --label warmup >/dev/null
-		t0=$(cputicks)
-		b0=$([ -n "${3:-}" ] && batches "$3" || echo "0 0")
-		line=$("$work/serveload" --url "$2" --body "$work/body.json" --clients "$c" --duration "${secs}s" --label "$1")
-		t1=$(cputicks)
-		b1=$([ -n "${3:-}" ] && batches "$3" || echo "0 0")
-		# the server's CPU per request, and the mean batch size
-		echo "$line $(echo "$line" "$t0 $t1 $b0 $b1" | awk -v tck="$tck" '{
-			for (i = 1; i <= NF; i++) if ($i ~ /^requests=/) { split($i, kv, "="); n = kv[2] }
-			t0 = $(NF-5); t1 = $(NF-4); s = $(NF-1) - $(NF-3); k = $NF - $(NF-2)
-			printf "server_cpu_us=%.1f", (n > 0 ? (t1 - t0) / tck * 1e6 / n : 0)
-			if (k > 0) printf " mean_batch=%.1f", s / k
-		}')" | tee -a "$work/results"
-	done
 }
 
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "$work/tensile" bench train mnist-cnn --steps 30 --warmup 5 | tee "$work/bench" | sed 's/^/bench: /'
 
-url="http://127.0.0.1:$port/v1/models/mnist:predict"
-for mb in 64 1; do
-	"$work/tensile" serve "mnist=$work/mnist.tsm" --addr "127.0.0.1:$port" --max-batch "$mb" --max-delay 2ms --quiet >/dev/null 2>"$work/serve.log" &
-	pid=$!
-	waitfor "http://127.0.0.1:$port/v2/health/ready"
-	load "tensile-batch$mb" "$url" "http://127.0.0.1:$port/metrics"
-	stop
-done
+# The three servers run side by side (idle but for their turn); each
+# client count sends to them in turn, 5 s at a time, so that load from
+# other processes falls on all three alike.
+p1=$port p2=$((port + 1)) p3=$((port + 2))
+"$work/tensile" serve "mnist=$work/mnist.tsm" --addr "127.0.0.1:$p1" --max-batch 64 --max-delay 2ms --quiet >/dev/null 2>"$work/serve64.log" &
+pids="$!"
+"$work/tensile" serve "mnist=$work/mnist.tsm" --addr "127.0.0.1:$p2" --max-batch 1 --quiet >/dev/null 2>"$work/serve1.log" &
+pids="$pids $!"
+/usr/bin/python3 bench/serve_flask.py "$p3" >/dev/null 2>"$work/flask.log" &
+pids="$pids $!"
+waitfor "http://127.0.0.1:$p1/v2/health/ready"
+waitfor "http://127.0.0.1:$p2/v2/health/ready"
+waitfor "http://127.0.0.1:$p3/health"
 
-/usr/bin/python3 bench/serve_flask.py "$port" >/dev/null 2>"$work/flask.log" &
-pid=$!
-waitfor "http://127.0.0.1:$port/health"
-load "flask-pytorch" "$url"
-stop
+u1="http://127.0.0.1:$p1/v1/models/mnist:predict"
+u2="http://127.0.0.1:$p2/v1/models/mnist:predict"
+u3="http://127.0.0.1:$p3/v1/models/mnist:predict"
+for c in $clients; do
+	for u in "$u1" "$u2" "$u3"; do # a short warm-up
+		"$work/serveload" --url "$u" --body "$work/body.json" --clients "$c" --duration 1s --label warmup >/dev/null
+	done
+	b0=$(batches "http://127.0.0.1:$p1/metrics")
+	"$work/serveload" --url "$u1,$u2,$u3" --label tensile-batch64,tensile-batch1,flask-pytorch --pid "${pids// /,}" \
+		--body "$work/body.json" --clients "$c" --duration "${secs}s" --slice 5s >"$work/run"
+	b1=$(batches "http://127.0.0.1:$p1/metrics")
+	# the batching server's mean batch size over the run
+	mean=$(echo "$b0 $b1" | awk '{ if ($4 > $2) printf "%.1f", ($3 - $1) / ($4 - $2) }')
+	sed "s/^\(label=tensile-batch64 .*\)$/\1 mean_batch=$mean/" "$work/run" | tee -a "$work/results"
+done
 
 # Ratios within this run, per client count: batching over batch-1 serving,
 # over Flask + PyTorch, and over the in-process inference rate.

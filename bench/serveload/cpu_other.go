@@ -6,3 +6,6 @@ import "time"
 
 // cpuTime is not measured on this system.
 func cpuTime() (time.Duration, bool) { return 0, false }
+
+// procCPU is not measured on this system.
+func procCPU(pid string) (time.Duration, bool) { return 0, false }
