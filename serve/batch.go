@@ -45,19 +45,22 @@ type batcher struct {
 	// or writing their answer (a closed-loop client sends its next one);
 	// nil counts none. A batch waits for more only while it is positive.
 	outside *atomic.Int64
+	// inServer counts the server's requests in their handlers, this
+	// one's included; nil counts none.
+	inServer *atomic.Int64
 	// collect is held by the worker gathering a batch: one gathers while
 	// the others run theirs, so that arrivals are not split between two
 	// half-empty batches.
 	collect sync.Mutex
 }
 
-func newBatcher(m *model.Model, in []int, outPer, maxBatch int, maxDelay time.Duration, workers int, outside *atomic.Int64, observe func(int)) *batcher {
+func newBatcher(m *model.Model, in []int, outPer, maxBatch int, maxDelay time.Duration, workers int, outside, inServer *atomic.Int64, observe func(int)) *batcher {
 	per := 1
 	for _, d := range in {
 		per *= d
 	}
 	b := &batcher{m: m, in: in, per: per, outPer: outPer, maxBatch: max(maxBatch, 1),
-		maxDelay: maxDelay, jobs: make(chan *job), outside: outside, observe: observe}
+		maxDelay: maxDelay, jobs: make(chan *job), outside: outside, inServer: inServer, observe: observe}
 	for range max(workers, 1) {
 		b.wg.Add(1)
 		go b.loop()
@@ -126,11 +129,13 @@ func (b *batcher) gather() (batch []*job, ok bool) {
 	}
 	batch = []*job{first}
 	n := first.n
-	if b.maxBatch > 1 && b.maxDelay > 0 {
+	if b.maxBatch > 1 && b.maxDelay > 0 && b.inServer != nil && b.inServer.Load() > 1 {
 		// The scheduler runs a goroutine woken by a channel send next,
-		// ahead of the handlers that are ready to decode and submit
-		// more: let them go first (a no-op when none is ready, as with a
-		// lone client). Under load this is what fills batches.
+		// ahead of the connections that are ready to read, decode and
+		// submit more: let them go first. Under load this is what fills
+		// batches (a mean of 12 instead of 1.8 at 64 clients). A lone
+		// request does not yield: that could hand the batch to another
+		// thread for nothing.
 		runtime.Gosched()
 	}
 	var timer *time.Timer

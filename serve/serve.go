@@ -221,7 +221,7 @@ func (s *Server) load(name, path string, version int) (*loaded, error) {
 			}
 		}
 	}
-	l.b = newBatcher(m, l.in, l.outPer, s.opts.MaxBatch, s.opts.MaxDelay, s.opts.Workers, &l.outside,
+	l.b = newBatcher(m, l.in, l.outPer, s.opts.MaxBatch, s.opts.MaxDelay, s.opts.Workers, &l.outside, &s.met.inflightN,
 		func(n int) { s.met.batch.WithLabelValues(name).Observe(float64(n)) })
 	return l, nil
 }
