@@ -60,6 +60,24 @@ func wavBytes(t *testing.T, a *audio.Audio, f audio.WAVFormat) []byte {
 	return b.Bytes()
 }
 
+// predictWAVFile writes body to path and classifies the file as tensile
+// predict does: speech.ReadMono, then Recognizer.Classify.
+func predictWAVFile(t *testing.T, rec *speech.Recognizer, path string, body []byte) speech.Prediction {
+	t.Helper()
+	if err := os.WriteFile(path, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wave, err := speech.ReadMono(path, rec.Settings.Features.SampleRate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := rec.Classify([][]float32{wave})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p[0]
+}
+
 // TestAudioUpload serves a speech classifier saved by speech.Train (what
 // train-audio writes) and checks that a WAV upload gets the class and
 // probabilities that tensile predict computes for the same file
@@ -97,27 +115,16 @@ func TestAudioUpload(t *testing.T) {
 	}
 	for name, body := range files {
 		t.Run(name, func(t *testing.T) {
-			path := filepath.Join(dir, name)
-			if err := os.WriteFile(path, body, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			wave, err := speech.ReadMono(path, rec.Settings.Features.SampleRate)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := rec.Classify([][]float32{wave})
-			if err != nil {
-				t.Fatal(err)
-			}
+			want := predictWAVFile(t, rec, filepath.Join(dir, name), body)
 			code, got := post(t, ts.URL+"/models/tones/predict", "audio/wav", body)
 			if code != http.StatusOK {
 				t.Fatalf("status %d: %v", code, got)
 			}
-			if int(got["class"].(float64)) != want[0].Index || got["label"] != want[0].Class {
-				t.Errorf("class %v (%v), tensile predict says %d (%s)", got["class"], got["label"], want[0].Index, want[0].Class)
+			if int(got["class"].(float64)) != want.Index || got["label"] != want.Class {
+				t.Errorf("class %v (%v), tensile predict says %d (%s)", got["class"], got["label"], want.Index, want.Class)
 			}
-			if p := floats(got["probabilities"]); !close32(p, want[0].Probabilities) {
-				t.Errorf("probabilities %v, tensile predict says %v", p, want[0].Probabilities)
+			if p := floats(got["probabilities"]); !close32(p, want.Probabilities) {
+				t.Errorf("probabilities %v, tensile predict says %v", p, want.Probabilities)
 			}
 		})
 	}

@@ -6,18 +6,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
-// cpuTime returns the process's user+system CPU time so far.
-func cpuTime() (time.Duration, bool) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, false
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
-}
+// cpuTime returns this process's user+system CPU time so far.
+func cpuTime() (time.Duration, bool) { return procCPU(strconv.Itoa(os.Getpid())) }
 
 // procCPU returns the user+system CPU time of process pid from
 // /proc/PID/stat (Linux; clock ticks of 1/100 s, the kernel's fixed
