@@ -9,7 +9,7 @@
 //	POST /v1/models/NAME:predict                 TensorFlow Serving REST: {"instances":[...]}
 //	POST /models/NAME/predict                    a PNG/JPEG body (image models), text (text models) or a WAV (audio models)
 //	GET  /metrics                                Prometheus metrics
-//	GET  /                                       a web page: draw a digit, or type text
+//	GET  /                                       a web page: draw a digit, type text or choose a WAV
 //
 // An image model has one [H, W, 1|3] input: uploads are decoded, converted
 // and resized as "tensile predict" does (data.DecodeImage). A text model is
