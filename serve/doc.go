@@ -7,15 +7,18 @@
 //	GET  /v2/models/NAME                         model metadata (inputs, outputs, classes)
 //	POST /v2/models/NAME/infer                   {"inputs":[{"name","shape","datatype","data"}]}
 //	POST /v1/models/NAME:predict                 TensorFlow Serving REST: {"instances":[...]}
-//	POST /models/NAME/predict                    a PNG/JPEG body (image models) or text (text models)
+//	POST /models/NAME/predict                    a PNG/JPEG body (image models), text (text models) or a WAV (audio models)
 //	GET  /metrics                                Prometheus metrics
-//	GET  /                                       a web page: draw a digit, or type text
+//	GET  /                                       a web page: draw a digit, type text or choose a WAV
 //
 // An image model has one [H, W, 1|3] input: uploads are decoded, converted
 // and resized as "tensile predict" does (data.DecodeImage). A text model is
 // one saved by train-text (textclf): it takes raw strings (BYTES in v2,
-// strings as v1 instances, a text body). Any other single-input,
-// single-output model takes JSON tensors.
+// strings as v1 instances, a text body). An audio model is a speech
+// classifier saved by train-audio (speech): a WAV body is mixed to mono,
+// resampled and turned into features by the model's own pipeline, as
+// "tensile predict" does. Any other single-input, single-output model
+// takes JSON tensors.
 //
 // # Batching, limits, lifecycle
 //

@@ -184,7 +184,9 @@ func fastNumbers(raw []byte) ([]float32, bool) {
 // arrays of per values each, returning them flattened. ok is false for any
 // other body, which the caller then decodes with encoding/json.
 func fastV1(body []byte, per int) (x []float32, n int, ok bool) {
-	p := &numParser{b: body}
+	// One instance is the common request: room for it saves the appends'
+	// regrowth (bounded: per is the model's input size).
+	p := &numParser{b: body, out: make([]float32, 0, per)}
 	p.ws()
 	if p.i >= len(body) || body[p.i] != '{' {
 		return nil, 0, false
@@ -246,4 +248,48 @@ func fastV1(body []byte, per int) (x []float32, n int, ok bool) {
 
 func hasPrefixAt(b []byte, i int, s string) bool {
 	return len(b)-i >= len(s) && string(b[i:i+len(s)]) == s
+}
+
+// appendFloat32 appends f as encoding/json writes a float32: the shortest
+// decimal that reads back as f, in exponent form below 1e-6 and from 1e21,
+// with a one-digit negative exponent written without its leading zero.
+// f must be finite.
+func appendFloat32(b []byte, f float32) []byte {
+	abs := float32(math.Abs(float64(f))) // compared in float32, as encoding/json does
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, float64(f), format, -1, 32)
+	if format == 'e' {
+		// 1e-07 → 1e-7, as encoding/json does.
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+// appendNested appends v as nested JSON arrays of shape (a flat array for
+// one dimension or none).
+func appendNested(b []byte, v []float32, shape []int) []byte {
+	b = append(b, '[')
+	if len(shape) <= 1 {
+		for i, x := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendFloat32(b, x)
+		}
+		return append(b, ']')
+	}
+	n := len(v) / max(shape[0], 1)
+	for i := range shape[0] {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendNested(b, v[i*n:(i+1)*n], shape[1:])
+	}
+	return append(b, ']')
 }

@@ -128,3 +128,44 @@ func FuzzFastNumbers(f *testing.F) {
 		}
 	})
 }
+
+// nestAny shapes flat values as nested lists for encoding/json, the
+// reference appendNested is checked against.
+func nestAny(v []float32, shape []int) any {
+	if len(shape) <= 1 {
+		return v
+	}
+	n := len(v) / shape[0]
+	out := make([]any, shape[0])
+	for i := range out {
+		out[i] = nestAny(v[i*n:(i+1)*n], shape[1:])
+	}
+	return out
+}
+
+func TestAppendNestedMatchesEncodingJSON(t *testing.T) {
+	vals := []float32{0, 1, -1, 0.5, 0.1, 1.0 / 3, 1e-6, 9.99e-7, 1e-7, -1.2345e-8, 1e-10, 1e-30, 1e20, 1e21, 3e21,
+		math.MaxFloat32, math.SmallestNonzeroFloat32, -0.0, 123456.79, 2.5e-5}
+	for _, c := range []struct {
+		v     []float32
+		shape []int
+	}{
+		{vals, []int{len(vals)}},
+		{vals, nil},
+		{vals[:12], []int{4, 3}},
+		{vals[:8], []int{2, 2, 2}},
+		{nil, []int{0}},
+	} {
+		got := string(appendNested(nil, c.v, c.shape))
+		want, err := json.Marshal(nestAny(c.v, c.shape))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.v == nil {
+			want = []byte("[]")
+		}
+		if got != string(want) {
+			t.Errorf("shape %v:\n got %s\nwant %s", c.shape, got, want)
+		}
+	}
+}

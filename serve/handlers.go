@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -16,8 +18,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/tensile-ml/tensile/audio"
 	"github.com/tensile-ml/tensile/data"
 	"github.com/tensile-ml/tensile/model"
+	"github.com/tensile-ml/tensile/speech"
 )
 
 //go:embed web
@@ -142,6 +146,9 @@ func (s *Server) handle(mux *http.ServeMux, pattern, proto string, h func(http.R
 		d := time.Since(start)
 		s.met.requests.WithLabelValues(name, proto, strconv.Itoa(code)).Inc()
 		s.met.latency.WithLabelValues(name, proto).Observe(d.Seconds())
+		if !s.opts.Logger.Enabled(r.Context(), slog.LevelInfo) {
+			return // --quiet: not even the log record's attributes
+		}
 		attrs := []any{"method", r.Method, "path", r.URL.Path, "protocol", proto, "status", code,
 			"duration_ms", float64(d.Microseconds()) / 1000, "bytes_in", r.ContentLength, "remote", r.RemoteAddr}
 		if err != nil {
@@ -208,39 +215,60 @@ func (s *Server) useModel(ctx context.Context, name string, f func(*loaded) erro
 	l := e.acquire()
 	defer l.release()
 	if a, _ := ctx.Value(arrivalKey{}).(*arrival); a != nil {
-		l.arriving.Add(1)
 		a.l = l
-		defer a.done()
+		a.enter()
+		defer a.leave()
 	}
 	return f(l)
 }
 
-// arrival marks a request on its way to a model's batcher (reading and
-// decoding its body): while some are, a batch waits for them, up to
-// MaxDelay; when none is, a batch runs at once.
-type arrival struct{ l *loaded }
+// arrival tracks a request's time with a model outside its batcher
+// (loaded.outside): reading and decoding its body before it submits, and
+// writing its answer after. While some request is outside, a batch waits
+// for more, up to MaxDelay; when none is, a batch runs at once.
+type arrival struct {
+	l  *loaded
+	in bool // counted in l.outside
+}
 
 type arrivalKey struct{}
 
-// done marks the request as arrived (or given up); later calls do nothing.
-func (a *arrival) done() {
-	if a != nil && a.l != nil {
-		a.l.arriving.Add(-1)
-		a.l = nil
+func (a *arrival) enter() {
+	if a != nil && a.l != nil && !a.in {
+		a.l.outside.Add(1)
+		a.in = true
+	}
+}
+
+func (a *arrival) leave() {
+	if a != nil && a.l != nil && a.in {
+		a.l.outside.Add(-1)
+		a.in = false
 	}
 }
 
 // predict runs n samples through the model's batcher.
 func (l *loaded) predict(ctx context.Context, x []float32, n int) ([]float32, error) {
 	if a, _ := ctx.Value(arrivalKey{}).(*arrival); a != nil {
-		a.done()
+		a.leave()
+		defer a.enter()
 	}
 	return l.b.predict(ctx, x, n)
 }
 
 // readBody reads the whole (size-limited) body.
 func readBody(r *http.Request) ([]byte, error) {
-	b, err := io.ReadAll(r.Body)
+	var b []byte
+	var err error
+	if n := r.ContentLength; n > 0 && n <= 1<<20 {
+		// A body of known size is read into one buffer (net/http ends
+		// it at Content-Length); a larger or unsized one grows as it
+		// comes.
+		b = make([]byte, n)
+		_, err = io.ReadFull(r.Body, b)
+	} else {
+		b, err = io.ReadAll(r.Body)
+	}
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
@@ -423,6 +451,34 @@ func (l *loaded) predictTexts(ctx context.Context, texts []string) ([]float32, e
 	return l.predict(ctx, x, len(texts))
 }
 
+// maxWAVSeconds is the longest WAV upload an audio model takes.
+const maxWAVSeconds = 60
+
+// predictWAV decodes a WAV body and classifies it with the speech model's
+// own feature pipeline, as tensile predict does: mono at the model's rate
+// (speech.Mono), placed in the input window and turned into standardized
+// features (Recognizer.Dataset), then run through the batcher.
+func (l *loaded) predictWAV(ctx context.Context, body []byte) ([]float32, error) {
+	a, _, err := audio.DecodeWAV(body)
+	if err != nil {
+		return nil, errf(http.StatusBadRequest, "%v", err)
+	}
+	// Resampling a long clip at a low rate up to the model's rate would
+	// allocate without bound: cap the clip's length.
+	if d := a.Duration(); d > maxWAVSeconds {
+		return nil, errf(http.StatusRequestEntityTooLarge, "the WAV holds %.1f s of audio; the server takes at most %d s", d, maxWAVSeconds)
+	}
+	wave, err := speech.Mono(a, l.rec.Settings.Features.SampleRate)
+	if err != nil {
+		return nil, errf(http.StatusBadRequest, "%v", err)
+	}
+	ds, err := l.rec.Dataset([][]float32{wave}, nil, nil, nil, nil)
+	if err != nil {
+		return nil, errf(http.StatusBadRequest, "%v", err)
+	}
+	return l.predict(ctx, ds.X, 1)
+}
+
 // v1 answers TensorFlow Serving's POST /v1/models/NAME:predict with
 // {"instances": [...]} (row format) or {"inputs": [...]} (columnar, one
 // input), returning {"predictions": [...]}.
@@ -490,26 +546,27 @@ func (s *Server) v1(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// writeV1 answers a predict request with {"predictions": [...]}.
+// writeV1 answers a predict request with {"predictions": [...]}, one
+// prediction per instance shaped as the model's output, written as
+// encoding/json would write it.
 func writeV1(w http.ResponseWriter, y []float32, n int, l *loaded) error {
-	preds := make([]any, n)
-	for i := range preds {
-		preds[i] = nest(y[i*l.outPer:(i+1)*l.outPer], l.out)
+	for _, v := range y {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("the model gave a non-finite output (%v)", v)
+		}
 	}
-	return writeJSON(w, map[string]any{"predictions": preds})
-}
-
-// nest shapes flat values as nested lists of shape.
-func nest(v []float32, shape []int) any {
-	if len(shape) <= 1 {
-		return v
+	b := make([]byte, 0, 20+len(y)*12)
+	b = append(b, `{"predictions":[`...)
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendNested(b, y[i*l.outPer:(i+1)*l.outPer], l.out)
 	}
-	n := len(v) / shape[0]
-	out := make([]any, shape[0])
-	for i := range out {
-		out[i] = nest(v[i*n:(i+1)*n], shape[1:])
-	}
-	return out
+	b = append(b, "]}\n"...)
+	w.Header().Set("Content-Type", "application/json")
+	_, err := w.Write(b)
+	return err
 }
 
 // Prediction is the answer to a direct upload: the most probable class,
@@ -524,8 +581,8 @@ type Prediction struct {
 }
 
 // upload answers POST /models/NAME/predict with a PNG or JPEG body (image
-// models: decoded, converted and resized as tensile predict does) or a
-// UTF-8 text body (text models).
+// models: decoded, converted and resized as tensile predict does), a
+// UTF-8 text body (text models) or a WAV body (audio models).
 func (s *Server) upload(w http.ResponseWriter, r *http.Request, l *loaded) error {
 	body, err := readBody(r)
 	if err != nil {
@@ -543,6 +600,10 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, l *loaded) error
 		}
 	case KindText:
 		if y, err = l.predictTexts(r.Context(), []string{string(body)}); err != nil {
+			return err
+		}
+	case KindAudio:
+		if y, err = l.predictWAV(r.Context(), body); err != nil {
 			return err
 		}
 	default:

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tensile-ml/tensile/model"
+	"github.com/tensile-ml/tensile/speech"
 	"github.com/tensile-ml/tensile/textclf"
 )
 
@@ -66,6 +67,7 @@ type Kind string
 const (
 	KindImage  Kind = "image"  // one [H, W, 1|3] input: PNG/JPEG uploads and the drawing canvas
 	KindText   Kind = "text"   // a text classifier (textclf): raw text
+	KindAudio  Kind = "audio"  // a speech classifier (train-audio): WAV uploads
 	KindTensor Kind = "tensor" // any other single-input model: JSON tensors only
 )
 
@@ -73,19 +75,20 @@ const (
 // its batcher. Requests hold it (refs) while they run so that a reload
 // retires it only when they are done.
 type loaded struct {
-	m        *model.Model
-	tc       *textclf.Classifier // text models only
-	kind     Kind
-	in       []int // per-sample input shape
-	out      []int // per-sample output shape
-	outPer   int
-	classes  []string
-	b        *batcher
-	arriving atomic.Int64 // requests decoding their input for this version
-	refs     sync.WaitGroup
-	modTime  time.Time
-	size     int64
-	version  int
+	m       *model.Model
+	tc      *textclf.Classifier // text models only
+	rec     *speech.Recognizer  // audio models only
+	kind    Kind
+	in      []int // per-sample input shape
+	out     []int // per-sample output shape
+	outPer  int
+	classes []string
+	b       *batcher
+	outside atomic.Int64 // requests holding this version outside its batcher (arrival)
+	refs    sync.WaitGroup
+	modTime time.Time
+	size    int64
+	version int
 }
 
 // entry is one served model name; cur changes on reload.
@@ -186,11 +189,24 @@ func (s *Server) load(name, path string, version int) (*loaded, error) {
 		l.outPer *= d
 	}
 	tc, ok, err := textclf.FromModel(m)
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	rec, isAudio, err := speech.FromModel(m)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	switch {
 	case ok:
 		l.tc, l.kind, l.classes = tc, KindText, tc.Classes
+	case isAudio && !rec.Settings.CTC:
+		// A CTC model transcribes sequences; it is served as tensors.
+		l.rec, l.kind = rec, KindAudio
+		if len(rec.Settings.Classes) == l.outPer {
+			l.classes = rec.Settings.Classes
+		}
+	case isAudio:
+		l.kind = KindTensor
 	case len(l.in) == 3 && (l.in[2] == 1 || l.in[2] == 3):
 		l.kind = KindImage
 	default:
@@ -205,7 +221,7 @@ func (s *Server) load(name, path string, version int) (*loaded, error) {
 			}
 		}
 	}
-	l.b = newBatcher(m, l.in, l.outPer, s.opts.MaxBatch, s.opts.MaxDelay, s.opts.Workers, &l.arriving,
+	l.b = newBatcher(m, l.in, l.outPer, s.opts.MaxBatch, s.opts.MaxDelay, s.opts.Workers, &l.outside, &s.met.inflightN,
 		func(n int) { s.met.batch.WithLabelValues(name).Observe(float64(n)) })
 	return l, nil
 }

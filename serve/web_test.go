@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/base64"
 	"image/png"
+	"math/rand/v2"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/tensile-ml/tensile/audio"
 	"github.com/tensile-ml/tensile/internal/browsertest"
 	"github.com/tensile-ml/tensile/textclf"
 )
@@ -35,7 +38,9 @@ func drag(pts [][2]float64) chromedp.Action[chromedp.Void] {
 // answer for the image the page sent, then types text for the text model.
 func TestWebPage(t *testing.T) {
 	mp, tp := fixtures(t)
-	s := newServer(t, Options{}, map[string]string{"mnist": mp, "sent": tp})
+	dir := t.TempDir()
+	ap, rec := trainTones(t, dir)
+	s := newServer(t, Options{}, map[string]string{"mnist": mp, "sent": tp, "tones": ap})
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 	ctx := browsertest.Start(t, 60*time.Second)
@@ -114,6 +119,21 @@ func TestWebPage(t *testing.T) {
 		t.Errorf("page shows %q for %q, want %s", label, sentence, tc.Classes[want[0]])
 	}
 	browsertest.SaveScreenshot(t, "serve-text.png", shot)
+
+	// The audio model: choose a WAV file, read the label.
+	wav := filepath.Join(dir, "high.wav")
+	wantA := predictWAVFile(t, rec, wav, wavBytes(t, &audio.Audio{SampleRate: 8000, Channels: [][]float32{tone(rand.New(rand.NewPCG(1, 2)), 3000, 8000, 1700)}}, audio.WAVFormat{}))
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`{ const s = document.getElementById("model"); s.value = "tones"; s.onchange(); }`),
+		chromedp.Poll[chromedp.Void](`!document.getElementById("audio-ui").hidden`),
+		chromedp.SetUploadFiles("#wav", []string{wav}),
+		chromedp.Poll[chromedp.Void](`document.getElementById("prediction").dataset.cls !== "" && !pending`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if cls := evalT[string](t, ctx, `document.getElementById("prediction").dataset.cls`); cls != strconv.Itoa(wantA.Index) {
+		t.Errorf("page shows class %s for the WAV, tensile predict says %d (%s)", cls, wantA.Index, wantA.Class)
+	}
 }
 
 // evalT evaluates a JavaScript expression in the page.

@@ -160,11 +160,20 @@ func ReadMono(path string, rate int) ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
+	x, err := Mono(a, rate)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return x, nil
+}
+
+// Mono returns a's samples mixed to mono and resampled to rate: the
+// decoded half of ReadMono, for WAV data that is not in a file (tensile
+// serve's uploads).
+func Mono(a *audio.Audio, rate int) ([]float32, error) {
 	x := a.Mono()
 	if a.SampleRate != rate {
-		if x, err = audio.Resample(x, a.SampleRate, rate, 0); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
+		return audio.Resample(x, a.SampleRate, rate, 0)
 	}
 	return x, nil
 }

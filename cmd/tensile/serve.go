@@ -8,8 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -34,6 +37,7 @@ func runServe(args []string, stdout io.Writer) error {
 	drain := fs.Duration("drain", 30*time.Second, "on SIGTERM, wait this long for requests in flight")
 	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
 	quiet := fs.Bool("quiet", false, "no request logs")
+	pprofAddr := fs.String("pprof", "", "also serve Go's net/http/pprof profiles on this (loopback) address")
 	fs.SetOutput(stdout)
 	pos, err := splitArgs(fs, args)
 	if err != nil {
@@ -84,6 +88,31 @@ func runServe(args []string, stdout io.Writer) error {
 		s.Close()
 		return err
 	}
+	if *pprofAddr != "" {
+		pln, err := net.Listen("tcp", *pprofAddr)
+		if err != nil {
+			s.Close()
+			ln.Close()
+			return fmt.Errorf("--pprof: %w", err)
+		}
+		defer pln.Close()
+		runtime.SetMutexProfileFraction(100)
+		runtime.SetBlockProfileRate(100_000) // one sample per 100µs blocked
+		go http.Serve(pln, pprofMux())
+		fmt.Fprintf(stdout, "profiles on http://%s/debug/pprof/\n", pln.Addr())
+	}
 	fmt.Fprintf(stdout, "serving %v on http://%s/\n", s.Names(), ln.Addr())
 	return s.Run(ctx, ln, *drain)
+}
+
+// pprofMux serves Go's runtime profiles (serve --pprof) on their own
+// listener, away from the models' routes.
+func pprofMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }
