@@ -117,7 +117,7 @@ func TestTicTacToeSelfPlayLearns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Train(Config{Game: "tictactoe", Iterations: 12, Simulations: 30, Seed: 1})
+	res, err := Train(Config{Game: "tictactoe", Iterations: 12, Simulations: 30, FallibleGames: 50, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,12 +29,12 @@ type Config struct {
 	TempMoves    int     // opening moves sampled ∝ visit counts, later ones greedy [3 / 8]
 	RandomMoves  int     // opening moves played uniformly at random (still searched and recorded) [0]
 	Dirichlet    float64 // root-noise α [1.0 / 0.5]
-	MaxMoves     int     // stop after the round in which self-play reached this many moves [no limit]
+	MaxMoves     int     // stop after the round in which training games (self-play and fallible) reached this many moves [no limit]
 	// FallibleGames adds games per round in which one side (each side in
 	// turn) moves uniformly at random and the other plays as the Player
 	// does; their outcomes train the network's two fallible-opponent
 	// values, which the Player uses to break ties between equally safe
-	// moves [50 / 0; negative: none, and a network without those outputs].
+	// moves [100 / 0; negative: none, and a network without those outputs].
 	FallibleGames int
 	// FallibleOpening: each fallible game starts with 0 to FallibleOpening
 	// uniformly random moves by both sides (exploration; positions in it
@@ -73,7 +73,7 @@ func (c *Config) defaults() error {
 	pick(&c.TrainSteps, 150, 300)
 	pick(&c.Window, 20000, 100000)
 	pick(&c.TempMoves, 3, 8)
-	pick(&c.FallibleGames, 50, -1)
+	pick(&c.FallibleGames, 100, -1)
 	if c.FallibleOpening == 0 {
 		c.FallibleOpening = 2
 	}
@@ -99,7 +99,7 @@ func (c *Config) defaults() error {
 type Result struct {
 	Net       *Net
 	Games     int // self-play games
-	Moves     int // self-play moves (the environment steps)
+	Moves     int // moves of all training games (the environment steps)
 	Positions int // training positions generated (with symmetries)
 	// FallibleGames counts the games against a random side, and Fallible
 	// the searching side's record in them.
