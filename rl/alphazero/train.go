@@ -32,9 +32,10 @@ type Config struct {
 	MaxMoves     int     // stop after the round in which training games (self-play and fallible) reached this many moves [no limit]
 	// FallibleGames adds games per round in which one side (each side in
 	// turn) moves uniformly at random and the other plays as the Player
-	// does; their outcomes train the network's two fallible-opponent
-	// values, which the Player uses to break ties between equally safe
-	// moves [100 / 0; negative: none, and a network without those outputs].
+	// does; their positions train the network's two fallible-opponent
+	// values (one-move backups, see fallibleGame), which the Player uses to
+	// break ties between equally safe moves [100 / 0; negative: none, and a
+	// network without those outputs].
 	FallibleGames int
 	// FallibleOpening: each fallible game starts with 0 to FallibleOpening
 	// uniformly random moves by both sides (exploration; positions in it
@@ -152,8 +153,8 @@ type sample struct {
 // steps on cross-entropy(policy, visits) + (value − outcome)² over the most
 // recent Window positions. With FallibleGames, each round also plays that
 // many games of the Player against a side that moves uniformly at random
-// and trains the fallible-opponent values on their outcomes (squared error,
-// added to the loss).
+// and trains the fallible-opponent values on one-move backups of their
+// positions (squared error, added to the loss).
 func Train(cfg Config) (*Result, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
