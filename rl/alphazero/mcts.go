@@ -7,6 +7,16 @@
 // NumActions+1 outputs: policy logits, then the value before its tanh. It
 // reads game.Game.Encode (the board from the view of the player to move)
 // and its value is from that player's view, in [-1, 1].
+//
+// A network may have two more outputs, the fallible-opponent values (see
+// Config.FallibleGames): the value of the position for the player to move
+// when one side plays uniformly at random, first when the opponent is the
+// random one, then when the player to move is. Search ignores them; the
+// Player uses the second to choose among the moves that its search values
+// equally (within SearchConfig.TieMargin), the one that leaves an opponent
+// the most chances to go wrong. Their outcomes against perfect play are
+// the same, so the tie-break costs nothing against a perfect opponent and
+// wins more against a fallible one.
 package alphazero
 
 import (
@@ -36,8 +46,10 @@ type Net struct {
 }
 
 type eval struct {
-	prior []float32
-	value float32
+	prior    []float32
+	value    float32
+	fallible [2]float32 // fallible-opponent values: the opponent random, the player to move random
+	hasF     bool
 }
 
 // NewNet wraps m.
@@ -49,9 +61,22 @@ func (n *Net) Reset() { clear(n.cache) }
 // Evaluate returns the prior over legal moves (0 on illegal ones, summing
 // to 1) and the value of g for the player to move.
 func (n *Net) Evaluate(g game.Game) ([]float32, float32, error) {
+	e, err := n.evaluate(g)
+	return e.prior, e.value, err
+}
+
+// FallibleValues returns the network's fallible-opponent values of g for
+// the player to move: when the opponent plays uniformly at random, and when
+// the player to move does. ok is false for a network without those heads.
+func (n *Net) FallibleValues(g game.Game) (oppRandom, selfRandom float32, ok bool, err error) {
+	e, err := n.evaluate(g)
+	return e.fallible[0], e.fallible[1], e.hasF, err
+}
+
+func (n *Net) evaluate(g game.Game) (eval, error) {
 	key := g.Key()
 	if e, ok := n.cache[key]; ok {
-		return e.prior, e.value, nil
+		return e, nil
 	}
 	if n.sname != g.Name() {
 		n.syms, n.sname = symmetries(g), g.Name()
@@ -64,19 +89,22 @@ func (n *Net) Evaluate(g game.Game) ([]float32, float32, error) {
 	}
 	outs, err := rl.Forward(n.Model, n.buf, k)
 	if err != nil {
-		return nil, 0, err
+		return eval{}, err
 	}
 	na := g.NumActions()
-	if len(outs) != k*(na+1) {
-		return nil, 0, fmt.Errorf("alphazero: the network has %d outputs, %s needs %d", len(outs)/k, g.Name(), na+1)
+	no := len(outs) / k
+	if no != na+1 && no != na+1+fallibleHeads {
+		return eval{}, fmt.Errorf("alphazero: the network has %d outputs, %s needs %d (or %d with fallible-opponent values)", no, g.Name(), na+1, na+1+fallibleHeads)
 	}
-	out := make([]float32, na+1)
+	out := make([]float32, no)
 	for i, sy := range n.syms {
-		o := outs[i*(na+1) : (i+1)*(na+1)]
+		o := outs[i*no : (i+1)*no]
 		for a := range na {
 			out[a] += o[sy.action[a]] / float32(k)
 		}
-		out[na] += o[na] / float32(k)
+		for j := na; j < no; j++ {
+			out[j] += o[j] / float32(k)
+		}
 	}
 	legal := g.Legal()
 	prior := make([]float32, na)
@@ -96,13 +124,22 @@ func (n *Net) Evaluate(g game.Game) ([]float32, float32, error) {
 	for a := range prior {
 		prior[a] /= s
 	}
-	e := eval{prior, float32(math.Tanh(float64(out[na])))}
+	e := eval{prior: prior, value: float32(math.Tanh(float64(out[na])))}
+	if no > na+1 {
+		e.hasF = true
+		for j := range fallibleHeads {
+			e.fallible[j] = float32(math.Tanh(float64(out[na+1+j])))
+		}
+	}
 	if len(n.cache) > 1<<20 {
 		clear(n.cache)
 	}
 	n.cache[key] = e
-	return e.prior, e.value, nil
+	return e, nil
 }
+
+// fallibleHeads is the number of fallible-opponent value outputs.
+const fallibleHeads = 2
 
 // node is a search-tree node: the position after its parent's move.
 type node struct {
@@ -121,10 +158,31 @@ type SearchConfig struct {
 	CPuct          float64 // exploration constant [1.5]
 	DirichletAlpha float64 // root noise concentration; 0: no noise
 	NoiseFrac      float64 // weight of the noise in the root prior [0.25]
+	// TieMargin: the Player chooses among the root moves whose mean search
+	// value is within TieMargin of the most visited move's by the
+	// fallible-opponent value (networks that have it) [0.2]; negative: off.
+	// Each candidate other than the most visited is confirmed by a search
+	// from the position after it (Simulations more simulations).
+	TieMargin float64
 }
 
 // Search runs MCTS from g and returns the visit counts of the root's moves.
 func Search(net *Net, g game.Game, cfg SearchConfig, rng *rand.Rand) ([]float64, error) {
+	root, err := search(net, g, cfg, rng)
+	if err != nil {
+		return nil, err
+	}
+	visits := make([]float64, g.NumActions())
+	for a, c := range root.children {
+		if c != nil {
+			visits[a] = float64(c.n)
+		}
+	}
+	return visits, nil
+}
+
+// search runs MCTS from g and returns the root of the tree.
+func search(net *Net, g game.Game, cfg SearchConfig, rng *rand.Rand) (*node, error) {
 	if cfg.Simulations <= 0 {
 		cfg.Simulations = 100
 	}
@@ -175,13 +233,7 @@ func Search(net *Net, g game.Game, cfg SearchConfig, rng *rand.Rand) ([]float64,
 			v = -v
 		}
 	}
-	visits := make([]float64, g.NumActions())
-	for a, c := range root.children {
-		if c != nil {
-			visits[a] = float64(c.n)
-		}
-	}
-	return visits, nil
+	return root, nil
 }
 
 // expand creates nd's children with the network's priors and returns the
@@ -239,6 +291,26 @@ func selectChild(nd *node, cpuct float64) *node {
 	return best
 }
 
+// confirm searches g, a position after the caller's move, and returns its
+// value for the caller: minus the mean value of the opponent's most
+// visited reply.
+func confirm(net *Net, g game.Game, cfg SearchConfig, rng *rand.Rand) (float64, error) {
+	root, err := search(net, g, SearchConfig{Simulations: cfg.Simulations, CPuct: cfg.CPuct}, rng)
+	if err != nil {
+		return 0, err
+	}
+	var best *node
+	for _, c := range root.children {
+		if c != nil && (best == nil || c.n > best.n) {
+			best = c
+		}
+	}
+	if best == nil || best.n == 0 {
+		return 0, nil
+	}
+	return -best.w / float64(best.n), nil
+}
+
 // dirichlet draws from a symmetric Dirichlet distribution.
 func dirichlet(rng *rand.Rand, alpha float64, k int) []float64 {
 	out := make([]float64, k)
@@ -288,21 +360,78 @@ func NewPlayer(net *Net, simulations int, seed uint64) *Player {
 	return &Player{Net: net, Config: SearchConfig{Simulations: simulations}, rng: rand.New(rand.NewPCG(seed, 7))}
 }
 
-// Move implements game.Player. A network error is kept (see Err) and the
-// first legal move is played.
+// Move implements game.Player: the most visited move of a search, or,
+// when the network has fallible-opponent values, the move with the best of
+// those (the opponent's value with the opponent playing at random, negated)
+// among the moves whose mean search value is within TieMargin of the most
+// visited one's and that a search of their own confirms within that margin.
+// A network error is kept (see Err) and the first legal move is played.
 func (p *Player) Move(g game.Game) int {
-	visits, err := Search(p.Net, g, p.Config, p.rng)
+	a, err := choose(p.Net, g, p.Config, p.rng)
 	if err != nil {
 		p.err = err
 		return game.LegalMoves(g)[0]
 	}
-	best := -1
-	for a, v := range visits {
-		if g.Legal()[a] && (best < 0 || v > visits[best]) {
-			best = a
+	return a
+}
+
+// choose searches g and picks the move as Player.Move describes.
+func choose(net *Net, g game.Game, cfg SearchConfig, rng *rand.Rand) (int, error) {
+	root, err := search(net, g, cfg, rng)
+	if err != nil {
+		return 0, err
+	}
+	var best *node
+	ba := -1
+	for a, c := range root.children {
+		if c != nil && (best == nil || c.n > best.n) {
+			best, ba = c, a
 		}
 	}
-	return best
+	margin := cfg.TieMargin
+	if margin == 0 {
+		margin = 0.2
+	}
+	if margin < 0 || best.n == 0 {
+		return ba, nil
+	}
+	if _, _, ok, err := net.FallibleValues(g); err != nil || !ok {
+		return ba, err
+	}
+	qBest := best.w / float64(best.n)
+	bestF := math.Inf(-1)
+	pick := ba
+	for a, c := range root.children {
+		if c == nil || c.n == 0 || c.w/float64(c.n) < qBest-margin {
+			continue
+		}
+		var f float64
+		if c.terminal {
+			f = c.tv
+		} else {
+			if c != best {
+				// Confirm the candidate with a search of its own: a move
+				// that loses to a reply the main search spent few visits on
+				// must not pass for a safe one.
+				q, err := confirm(net, c.g, cfg, rng)
+				if err != nil {
+					return 0, err
+				}
+				if q < qBest-margin {
+					continue
+				}
+			}
+			_, selfRandom, _, err := net.FallibleValues(c.g)
+			if err != nil {
+				return 0, err
+			}
+			f = -float64(selfRandom) // the opponent, to move in c, is the random one
+		}
+		if f > bestF {
+			bestF, pick = f, a
+		}
+	}
+	return pick, nil
 }
 
 // Err returns the first network error Move met.

@@ -29,8 +29,23 @@ type Config struct {
 	TempMoves    int     // opening moves sampled ∝ visit counts, later ones greedy [3 / 8]
 	RandomMoves  int     // opening moves played uniformly at random (still searched and recorded) [0]
 	Dirichlet    float64 // root-noise α [1.0 / 0.5]
-	MaxMoves     int     // stop after the round in which self-play reached this many moves [no limit]
-	Seed         uint64
+	MaxMoves     int     // stop after the round in which training games (self-play and fallible) reached this many moves [no limit]
+	// FallibleGames adds games per round in which one side (each side in
+	// turn) moves uniformly at random and the other plays as the Player
+	// does; their positions train the network's two fallible-opponent
+	// values (one-move backups, see fallibleGame), which the Player uses to
+	// break ties between equally safe moves [100 / 0; negative: none, and a
+	// network without those outputs].
+	FallibleGames int
+	// FallibleOpening: each fallible game starts with 0 to FallibleOpening
+	// uniformly random moves by both sides (exploration; positions in it
+	// are not trained on) [2].
+	FallibleOpening int
+	TieMargin       float64 // SearchConfig.TieMargin of the searching side in fallible games [0.2]
+	// FallibleOutcomes trains the fallible-opponent values on game
+	// outcomes instead of one-move backups (see fallibleGame).
+	FallibleOutcomes bool
+	Seed             uint64
 
 	Log io.Writer // one line per round, or nil
 }
@@ -59,6 +74,10 @@ func (c *Config) defaults() error {
 	pick(&c.TrainSteps, 150, 300)
 	pick(&c.Window, 20000, 100000)
 	pick(&c.TempMoves, 3, 8)
+	pick(&c.FallibleGames, 100, -1)
+	if c.FallibleOpening == 0 {
+		c.FallibleOpening = 2
+	}
 	if c.Hidden == nil {
 		c.Hidden = []int{128, 128}
 		if !ttt {
@@ -81,15 +100,29 @@ func (c *Config) defaults() error {
 type Result struct {
 	Net       *Net
 	Games     int // self-play games
-	Moves     int // self-play moves (the environment steps)
+	Moves     int // moves of all training games (the environment steps)
 	Positions int // training positions generated (with symmetries)
+	// FallibleGames counts the games against a random side, and Fallible
+	// the searching side's record in them.
+	FallibleGames int
+	Fallible      game.Record
 }
 
 // NewModel returns the policy-value network for a game: an MLP from the
 // encoded board to NumActions+1 outputs, with the game's name stored in the
 // model's metadata ("rl.env") and "alphazero" as "rl.algo".
 func NewModel(g game.Game, hidden []int, seed uint64) (*model.Model, error) {
-	m, err := rl.MLP(g.EncodedSize(), hidden, "relu", g.NumActions()+1, seed)
+	return newModel(g, hidden, 0, seed)
+}
+
+// NewFallibleModel is NewModel with the two fallible-opponent value
+// outputs after the value (see the package documentation).
+func NewFallibleModel(g game.Game, hidden []int, seed uint64) (*model.Model, error) {
+	return newModel(g, hidden, fallibleHeads, seed)
+}
+
+func newModel(g game.Game, hidden []int, extra int, seed uint64) (*model.Model, error) {
+	m, err := rl.MLP(g.EncodedSize(), hidden, "relu", g.NumActions()+1+extra, seed)
 	if err != nil {
 		return nil, err
 	}
@@ -102,10 +135,15 @@ func NewModel(g game.Game, hidden []int, seed uint64) (*model.Model, error) {
 	return m, nil
 }
 
+// sample is a training position: a self-play position (head 0) trains the
+// policy on pi and the value on z; a fallible-game position trains only the
+// fallible-opponent value head (1: the opponent moved at random, 2: the
+// player to move did) on z.
 type sample struct {
-	x  []float32
-	pi []float32
-	z  float32
+	x    []float32
+	pi   []float32 // nil for fallible-game positions
+	z    float32
+	head int
 }
 
 // Train runs AlphaZero-style self-play: each round plays GamesPerIter games
@@ -113,14 +151,21 @@ type sample struct {
 // noise at the root, records (board, visit distribution, final outcome)
 // for every position and its symmetric images, then takes TrainSteps Adam
 // steps on cross-entropy(policy, visits) + (value − outcome)² over the most
-// recent Window positions.
+// recent Window positions. With FallibleGames, each round also plays that
+// many games of the Player against a side that moves uniformly at random
+// and trains the fallible-opponent values on one-move backups of their
+// positions (squared error, added to the loss).
 func Train(cfg Config) (*Result, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
 	newGame := func() game.Game { g, _ := game.New(cfg.Game); return g }
 	g0 := newGame()
-	m, err := NewModel(g0, cfg.Hidden, cfg.Seed)
+	extra := 0
+	if cfg.FallibleGames > 0 {
+		extra = fallibleHeads
+	}
+	m, err := newModel(g0, cfg.Hidden, extra, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -162,20 +207,42 @@ func Train(cfg Config) (*Result, error) {
 				}
 			}
 		}
+		var frec game.Record
+		for i := range max(cfg.FallibleGames, 0) {
+			samples, r, moves, err := fallibleGame(net, newGame(), cfg, i%2, rng)
+			if err != nil {
+				return nil, err
+			}
+			res.FallibleGames++
+			res.Moves += moves
+			frec.Add(r)
+			for _, s := range samples {
+				for _, sy := range syms {
+					window = append(window, sy.apply(s))
+					res.Positions++
+				}
+			}
+		}
+		res.Fallible.Add(frec)
 		if len(window) > cfg.Window {
 			window = window[len(window)-cfg.Window:]
 		}
 		B := min(cfg.BatchSize, len(window))
-		x, pi, z := make([]float32, B*d), make([]float32, B*na), make([]float32, B)
+		nv := 1 + extra // value outputs
+		x, pi, z, mask := make([]float32, B*d), make([]float32, B*na), make([]float32, B*nv), make([]float32, B*nv)
 		var lossSum float64
 		for range cfg.TrainSteps {
+			clear(pi)
+			clear(z)
+			clear(mask)
 			for i := range B {
 				s := window[rng.IntN(len(window))]
 				copy(x[i*d:], s.x)
-				copy(pi[i*na:], s.pi)
-				z[i] = s.z
+				copy(pi[i*na:], s.pi) // a fallible-game position has none: no policy loss
+				z[i*nv+s.head] = s.z
+				mask[i*nv+s.head] = 1
 			}
-			l, err := trainStep(m, x, pi, z, B, na)
+			l, err := trainStep(m, x, pi, z, mask, B, na)
 			if err != nil {
 				return nil, err
 			}
@@ -183,8 +250,12 @@ func Train(cfg Config) (*Result, error) {
 		}
 		net.Reset()
 		if cfg.Log != nil {
-			fmt.Fprintf(cfg.Log, "round %3d  games %5d  self-play (first/second/draw) %d/%d/%d  positions %6d  loss %.4f  %.0fs\n",
-				it, res.Games, rec[0], rec[1], rec[2], len(window), lossSum/float64(cfg.TrainSteps), time.Since(start).Seconds())
+			vsr := ""
+			if cfg.FallibleGames > 0 {
+				vsr = "  vs random side " + frec.String()
+			}
+			fmt.Fprintf(cfg.Log, "round %3d  games %5d  self-play (first/second/draw) %d/%d/%d%s  positions %6d  loss %.4f  %.0fs\n",
+				it, res.Games, rec[0], rec[1], rec[2], vsr, len(window), lossSum/float64(cfg.TrainSteps), time.Since(start).Seconds())
 		}
 		if cfg.MaxMoves > 0 && res.Moves >= cfg.MaxMoves {
 			break
@@ -194,17 +265,133 @@ func Train(cfg Config) (*Result, error) {
 }
 
 // trainStep takes one optimizer step on a minibatch: policy cross-entropy
-// against the visit distributions pi plus the squared value error. The
-// loss mixes two heads of one output, so it is built from tensor ops.
-func trainStep(m *model.Model, x, pi, z []float32, B, na int) (float64, error) {
+// against the visit distributions pi plus the squared errors of the value
+// outputs against z where mask is 1 (z and mask are B × value outputs: the
+// value, then any fallible-opponent values), both summed over a row and
+// averaged over the batch. The loss mixes several heads of one output, so
+// it is built from tensor ops.
+func trainStep(m *model.Model, x, pi, z, mask []float32, B, na int) (float64, error) {
+	nv := len(z) / B
 	return m.TrainStepLoss([]*tensor.Tensor{tensor.FromSlice(x, B, len(x)/B)}, func(outs []*tensor.Tensor) *tensor.Tensor {
 		out := outs[0]
 		logits := out.Slice(1, 0, na)
-		v := tensor.Tanh(out.Slice(1, na, na+1)).Reshape(B)
+		v := tensor.Tanh(out.Slice(1, na, na+nv))
 		ce := tensor.Neg(tensor.Mean(tensor.Sum(tensor.Mul(tensor.FromSlice(pi, B, na), tensor.LogSoftmax(logits, 1)), []int{1}, false), nil, false))
-		mse := tensor.Mean(tensor.Square(tensor.Sub(v, tensor.FromSlice(z, B))), nil, false)
+		se := tensor.Mul(tensor.FromSlice(mask, B, nv), tensor.Square(tensor.Sub(v, tensor.FromSlice(z, B, nv))))
+		mse := tensor.Mean(tensor.Sum(se, []int{1}, false), nil, false)
 		return tensor.Add(ce, mse)
 	})
+}
+
+// fallibleGame plays one game in which player careful moves as the Player
+// does (search, then the tie-break by the fallible-opponent values) and the
+// other side uniformly at random, after an opening of 0 to
+// cfg.FallibleOpening random moves by both. It returns the positions after
+// the opening, for head 1 (careful to move: the opponent is the random one)
+// or 2, the careful side's record and the number of moves. A position's
+// target is a one-move backup: for the careful side, the value of the move
+// it chose (the outcome if the move ends the game, else minus the
+// network's head-2 value of the position after it); for the random side,
+// the mean of that over all its legal moves (with head 1), which is its
+// expected value under uniformly random play. These targets are exact for
+// the moves they look at and carry far less noise than one game's outcome,
+// which the value iteration they amount to would otherwise need thousands
+// of games per position to average out; cfg.FallibleOutcomes uses the
+// game's outcome instead.
+func fallibleGame(net *Net, g game.Game, cfg Config, careful int, rng *rand.Rand) ([]sample, game.Record, int, error) {
+	type pos struct {
+		x      []float32
+		player int
+		backup float32
+	}
+	var hist []pos
+	open := rng.IntN(cfg.FallibleOpening + 1)
+	sc := SearchConfig{Simulations: cfg.Simulations, TieMargin: cfg.TieMargin}
+	for moves := 0; ; moves++ {
+		if done, w := g.Outcome(); done {
+			out := make([]sample, len(hist))
+			for i, h := range hist {
+				head := 2
+				if h.player == careful {
+					head = 1
+				}
+				z := h.backup
+				if cfg.FallibleOutcomes {
+					z = outcomeFor(w, h.player)
+				}
+				out[i] = sample{x: h.x, z: z, head: head}
+			}
+			var r game.Record
+			switch w {
+			case careful:
+				r.Wins++
+			case -1:
+				r.Draws++
+			default:
+				r.Losses++
+			}
+			return out, r, moves, nil
+		}
+		var a int
+		var err error
+		var backup float32
+		if moves < open || g.ToMove() != careful {
+			legal := game.LegalMoves(g)
+			a = legal[rng.IntN(len(legal))]
+			if moves >= open && !cfg.FallibleOutcomes {
+				for _, b := range legal {
+					v, err := afterMove(net, g, b, 1)
+					if err != nil {
+						return nil, game.Record{}, 0, err
+					}
+					backup += v / float32(len(legal))
+				}
+			}
+		} else {
+			if a, err = choose(net, g, sc, rng); err != nil {
+				return nil, game.Record{}, 0, err
+			}
+			if backup, err = afterMove(net, g, a, 2); err != nil {
+				return nil, game.Record{}, 0, err
+			}
+		}
+		if moves >= open {
+			hist = append(hist, pos{g.Encode(nil), g.ToMove(), backup})
+		}
+		if err := g.Play(a); err != nil {
+			return nil, game.Record{}, 0, err
+		}
+	}
+}
+
+// afterMove returns the value for the player to move in g of playing a:
+// the outcome if the game ends, else minus the network's fallible-opponent
+// value head (1 or 2) of the position after it.
+func afterMove(net *Net, g game.Game, a, head int) (float32, error) {
+	c := g.Clone()
+	if err := c.Play(a); err != nil {
+		return 0, err
+	}
+	if done, w := c.Outcome(); done {
+		return outcomeFor(w, g.ToMove()), nil
+	}
+	oppRandom, selfRandom, _, err := net.FallibleValues(c)
+	if head == 1 {
+		return -oppRandom, err
+	}
+	return -selfRandom, err
+}
+
+// outcomeFor returns the outcome of a game won by winner (-1: a draw) for
+// player: 1, 0 or -1.
+func outcomeFor(winner, player int) float32 {
+	switch winner {
+	case -1:
+		return 0
+	case player:
+		return 1
+	}
+	return -1
 }
 
 // selfPlay plays one game of the network against itself and returns its
@@ -222,14 +409,7 @@ func selfPlay(net *Net, g game.Game, cfg Config, rng *rand.Rand) ([]sample, int,
 		if done, w := g.Outcome(); done {
 			out := make([]sample, len(hist))
 			for i, h := range hist {
-				z := float32(0)
-				if w >= 0 {
-					z = -1
-					if w == h.player {
-						z = 1
-					}
-				}
-				out[i] = sample{h.x, h.pi, z}
+				out[i] = sample{x: h.x, pi: h.pi, z: outcomeFor(w, h.player)}
 			}
 			return out, w, moves, nil
 		}
@@ -278,11 +458,14 @@ type symmetry struct{ cell, action []int }
 func (s symmetry) apply(in sample) sample {
 	x := make([]float32, len(in.x))
 	s.applyX(x, in.x)
-	pi := make([]float32, len(in.pi))
-	for a, b := range s.action {
-		pi[b] = in.pi[a]
+	var pi []float32
+	if in.pi != nil {
+		pi = make([]float32, len(in.pi))
+		for a, b := range s.action {
+			pi[b] = in.pi[a]
+		}
 	}
-	return sample{x, pi, in.z}
+	return sample{x: x, pi: pi, z: in.z, head: in.head}
 }
 
 // applyX writes the image of encoded board x into dst.

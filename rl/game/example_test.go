@@ -28,3 +28,19 @@ func ExampleConnect4_Play() {
 	// Output:
 	// column 9 is not on the board (0-6)
 }
+
+// ExampleAuditTicTacToe audits a perfect player exactly: it never
+// blunders, so it never loses, and it beats a uniformly random opponent
+// with the probability printed.
+func ExampleAuditTicTacToe() {
+	mm := game.NewMinimax(nil)
+	first := game.PlayerFunc(func(g game.Game) int { return mm.BestMoves(g.(*game.TicTacToe))[0] })
+	a, err := game.AuditTicTacToe(first, 1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("as second player: win %.4f, loss %.0f, %d blunders\n", a.Win, a.Loss, a.Blunders)
+	// Output:
+	// as second player: win 0.8063, loss 0, 0 blunders
+}

@@ -7,7 +7,9 @@
 // Players are numbered 0 (moves first: X, or red) and 1. Actions are cell
 // indices 0..8 for tic-tac-toe and column indices 0..6 for Connect Four.
 // Play returns an error for an illegal move, so a user's bad input is never
-// a panic.
+// a panic. AuditTicTacToe measures a deterministic tic-tac-toe player
+// exactly: its result probabilities against a random opponent and whether
+// it ever plays a move that loses value against best play.
 package game
 
 import (

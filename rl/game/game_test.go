@@ -217,3 +217,61 @@ func TestSafeWinCeilingVsRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditTicTacToe checks the exact audit against players whose results
+// are known: the safe-win-maximising player reaches the ceiling of
+// TestSafeWinCeilingVsRandom, a perfect player never blunders or loses,
+// and a player that takes the first free cell blunders and loses.
+func TestAuditTicTacToe(t *testing.T) {
+	mm := NewMinimax(nil)
+	memo := [2]map[[9]int8]float64{{}, {}}
+	ceiling := func(me int) Player {
+		return PlayerFunc(func(g Game) int {
+			tt := g.(*TicTacToe)
+			best, bp := -1, -1.0
+			for _, a := range mm.BestMoves(tt) {
+				c := *tt
+				_ = c.Play(a)
+				if p := safeWinProb(&c, me, mm, memo[me]); p > bp {
+					best, bp = a, p
+				}
+			}
+			return best
+		})
+	}
+	perfect := PlayerFunc(func(g Game) int { return mm.BestMoves(g.(*TicTacToe))[0] })
+	first := PlayerFunc(func(g Game) int { return LegalMoves(g)[0] })
+	tests := []struct {
+		name     string
+		agent    Player
+		me       int
+		win      float64 // -1: not checked
+		blunders bool
+	}{
+		{"ceiling-first", ceiling(0), 0, 191.0 / 192, false},
+		{"ceiling-second", ceiling(1), 1, 866.0 / 945, false},
+		{"perfect-first", perfect, 0, -1, false},
+		{"perfect-second", perfect, 1, -1, false},
+		{"first-cell-second", first, 1, -1, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := AuditTicTacToe(tc.agent, tc.me)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := a.Win + a.Draw + a.Loss; math.Abs(s-1) > 1e-12 {
+				t.Fatalf("probabilities sum to %v", s)
+			}
+			if tc.win >= 0 && math.Abs(a.Win-tc.win) > 1e-12 {
+				t.Errorf("win %.6f, want %.6f", a.Win, tc.win)
+			}
+			if (a.Blunders > 0) != tc.blunders || (a.Blunders == 0 && a.Loss != 0) || (tc.blunders && a.Loss == 0) {
+				t.Errorf("%d blunders in %d positions, loss %.4f", a.Blunders, a.Positions, a.Loss)
+			}
+		})
+	}
+	if _, err := AuditTicTacToe(PlayerFunc(func(Game) int { return 9 }), 0); err == nil || !strings.Contains(err.Error(), "audited player") {
+		t.Errorf("illegal move: %v", err)
+	}
+}

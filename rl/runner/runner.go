@@ -40,6 +40,13 @@ type Record struct {
 	Depth    int         `json:"depth,omitempty"`
 }
 
+// Exact is an exact audit split by the side the agent played.
+type Exact struct {
+	AsFirst  game.Audit `json:"as_first"`
+	AsSecond game.Audit `json:"as_second"`
+	Win      float64    `json:"win"` // mean of the two sides' win probabilities
+}
+
 // Report is the JSON report of a training or evaluation run.
 type Report struct {
 	Env          string  `json:"env"`
@@ -59,8 +66,12 @@ type Report struct {
 	VsPerfect         *Record `json:"vs_perfect,omitempty"`
 	VsAlphaBeta       *Record `json:"vs_alphabeta,omitempty"`
 	VsAlphaBetaDepth2 *Record `json:"vs_alphabeta_depth2,omitempty"`
-	EvalSimulations   int     `json:"eval_simulations,omitempty"`
-	EvalSeconds       float64 `json:"eval_seconds"`
+	// ExactVsRandom (tic-tac-toe): the agent's exact probabilities against
+	// a uniformly random player and its blunders, from every line of play
+	// (game.AuditTicTacToe), as first and as second player.
+	ExactVsRandom   *Exact  `json:"exact_vs_random,omitempty"`
+	EvalSimulations int     `json:"eval_simulations,omitempty"`
+	EvalSeconds     float64 `json:"eval_seconds"`
 }
 
 // IsGame reports whether env names a board game.
@@ -240,6 +251,22 @@ func Eval(m *model.Model, o Options) (*Report, error) {
 			return nil, err
 		}
 		rep.VsPerfect.Depth = 0
+		var ex Exact
+		if ex.AsFirst, err = game.AuditTicTacToe(p, 0); err != nil {
+			return nil, err
+		}
+		if ex.AsSecond, err = game.AuditTicTacToe(p, 1); err != nil {
+			return nil, err
+		}
+		if err := p.Err(); err != nil {
+			return nil, err
+		}
+		ex.Win = (ex.AsFirst.Win + ex.AsSecond.Win) / 2
+		rep.ExactVsRandom = &ex
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, "exact vs random: win %.2f%% as first, %.2f%% as second (%.2f%%); %d blunders in %d positions\n",
+				100*ex.AsFirst.Win, 100*ex.AsSecond.Win, 100*ex.Win, ex.AsFirst.Blunders+ex.AsSecond.Blunders, ex.AsFirst.Positions+ex.AsSecond.Positions)
+		}
 	} else {
 		if rep.VsAlphaBetaDepth2, err = match(game.NewAlphaBeta(2, rng), 2); err != nil {
 			return nil, err

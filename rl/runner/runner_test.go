@@ -68,3 +68,28 @@ func TestWatchConnect4DrawsBoards(t *testing.T) {
 		t.Fatalf("board frame %v", b)
 	}
 }
+
+func TestEvalTicTacToeReportsExactAudit(t *testing.T) {
+	// An untrained network with fallible-opponent heads, so that the
+	// tie-break runs too; the report's shape is what is checked.
+	m, err := alphazero.NewFallibleModel(game.NewTicTacToe(), []int{16}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Eval(m, Options{EvalGames: 2, Simulations: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := rep.ExactVsRandom
+	if ex == nil || rep.VsPerfect == nil || rep.VsPerfect.Games() != 4 {
+		t.Fatalf("report %+v", rep)
+	}
+	for _, a := range []game.Audit{ex.AsFirst, ex.AsSecond} {
+		if s := a.Win + a.Draw + a.Loss; s < 1-1e-9 || s > 1+1e-9 || a.Positions == 0 || a.Blunders > a.Positions {
+			t.Errorf("audit %+v", a)
+		}
+	}
+	if ex.Win != (ex.AsFirst.Win+ex.AsSecond.Win)/2 {
+		t.Errorf("mean win %v", ex.Win)
+	}
+}
