@@ -359,7 +359,10 @@ func TestSgemmPackedPanics(t *testing.T) {
 	}{
 		{"not packed", func() { SgemmPacked(false, 1, 1, a, 1, &PackedB{}, 0, a, 1, Epilogue{}) }},
 		{"short B", func() { p.Pack(false, 4, 4, a, 4) }},
-		{"short A", func() { p.Pack(false, 2, 3, a, 3); SgemmPacked(false, 7, 1, a, 2, &p, 0, make([]float32, 21), 3, Epilogue{}) }},
+		{"short A", func() {
+			p.Pack(false, 2, 3, a, 3)
+			SgemmPacked(false, 7, 1, a, 2, &p, 0, make([]float32, 21), 3, Epilogue{})
+		}},
 		{"short C", func() { p.Pack(false, 2, 3, a, 3); SgemmPacked(false, 4, 1, a, 2, &p, 0, a[:11], 3, Epilogue{}) }},
 		{"negative", func() { p.Pack(false, 2, 3, a, 3); SgemmPacked(false, -1, 1, a, 2, &p, 0, a, 3, Epilogue{}) }},
 	} {
