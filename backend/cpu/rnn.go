@@ -126,13 +126,13 @@ func (*CPU) LSTMSequenceBackward(s backend.LSTMSeq, g backend.LSTMSeqGrad) {
 	W := 4 * H
 	rm, mk := s.RecMask.Host, s.Mask.Host
 	act, tc, cs := s.Act.Host, s.Tc.Host, s.Cs.Host
-	gd, dz := g.G.Host, g.Dz.Host
+	gd, dz := g.G.Host, g.Dz.Host // g.Dcn is not needed: the cell's backward pass is fused
 	pu := packU(true, W, H, s.U.Host)
 	defer packs.Put(pu)
 	byRows(B, T*B*H*W, func(lo, hi int) {
 		n := hi - lo
 		dh, dc := rowsOf(g.Dh.Host, lo, hi, H), rowsOf(g.Dc.Host, lo, hi, H)
-		dhP, dcP, dcn := rowsOf(g.DhP.Host, lo, hi, H), rowsOf(g.DcP.Host, lo, hi, H), rowsOf(g.Dcn.Host, lo, hi, H)
+		dhP, dcP := rowsOf(g.DhP.Host, lo, hi, H), rowsOf(g.DcP.Host, lo, hi, H)
 		clear(dh)
 		copy(dc, rowsOf(gd, T*B+lo, T*B+hi, H))
 		for k := T - 1; k >= 0; k-- {
@@ -145,9 +145,7 @@ func (*CPU) LSTMSequenceBackward(s backend.LSTMSeq, g backend.LSTMSeqGrad) {
 				tp := timeOf(k-1, T, s.Reverse)
 				cp = rowsOf(cs, tp*B+lo, tp*B+hi, H)
 			}
-			kernels.LSTMCellBackwardH(dzt, dcn, dh, at, rowsOf(tc, r0, r1, H), n, H)
-			kernels.AddVV(dcn, dcn, dc)
-			kernels.LSTMCellBackwardC(dzt, dcP, dcn, at, cp, n, H)
+			kernels.LSTMCellBackward(dzt, dcP, dh, dc, at, rowsOf(tc, r0, r1, H), cp, n, H)
 			if mk != nil {
 				for i := range n {
 					if mk[t*B+lo+i] == 0 { // the states passed through this step
