@@ -316,6 +316,185 @@ adn_loop:
 adn_done:
 	RET
 
+// func sgdNEON(p, grad *float32, n int, lr float32)
+TEXT ·sgdNEON(SB), NOSPLIT, $0-28
+	MOVD p+0(FP), R0
+	MOVD grad+8(FP), R1
+	MOVD n+16(FP), R3
+	FMOVS lr+24(FP), F20
+	VDUP V20.S[0], V20.S4
+sgdn_loop:
+	CBZ R3, sgdn_done
+	VLD1.P 16(R1), [V0.S4]
+	VLD1 (R0), [V1.S4]
+	WORD $0x6e34dc00 // fmul v0.4s, v0.4s, v20.4s
+	WORD $0x4ea0d421 // fsub v1.4s, v1.4s, v0.4s
+	VST1.P [V1.S4], 16(R0)
+	SUB $4, R3
+	B sgdn_loop
+sgdn_done:
+	RET
+
+// func momentumNEON(p, grad, m *float32, n int, lr, momentum float32)
+TEXT ·momentumNEON(SB), NOSPLIT, $0-40
+	MOVD p+0(FP), R0
+	MOVD grad+8(FP), R1
+	MOVD m+16(FP), R2
+	MOVD n+24(FP), R3
+	FMOVS lr+32(FP), F20
+	VDUP V20.S[0], V20.S4
+	FMOVS momentum+36(FP), F21
+	VDUP V21.S[0], V21.S4
+momn_loop:
+	CBZ R3, momn_done
+	VLD1.P 16(R1), [V0.S4]
+	VLD1 (R2), [V1.S4]
+	VLD1 (R0), [V2.S4]
+	WORD $0x6e34dc00 // fmul v0.4s, v0.4s, v20.4s
+	WORD $0x6e35dc21 // fmul v1.4s, v1.4s, v21.4s
+	WORD $0x4ea0d421 // fsub v1.4s, v1.4s, v0.4s
+	WORD $0x4e21d442 // fadd v2.4s, v2.4s, v1.4s
+	VST1.P [V1.S4], 16(R2)
+	VST1.P [V2.S4], 16(R0)
+	SUB $4, R3
+	B momn_loop
+momn_done:
+	RET
+
+// func nesterovNEON(p, grad, m *float32, n int, lr, momentum float32)
+TEXT ·nesterovNEON(SB), NOSPLIT, $0-40
+	MOVD p+0(FP), R0
+	MOVD grad+8(FP), R1
+	MOVD m+16(FP), R2
+	MOVD n+24(FP), R3
+	FMOVS lr+32(FP), F20
+	VDUP V20.S[0], V20.S4
+	FMOVS momentum+36(FP), F21
+	VDUP V21.S[0], V21.S4
+nesn_loop:
+	CBZ R3, nesn_done
+	VLD1.P 16(R1), [V0.S4]
+	VLD1 (R2), [V1.S4]
+	VLD1 (R0), [V2.S4]
+	WORD $0x6e34dc00 // fmul v0.4s, v0.4s, v20.4s
+	WORD $0x6e35dc21 // fmul v1.4s, v1.4s, v21.4s
+	WORD $0x4ea0d421 // fsub v1.4s, v1.4s, v0.4s
+	WORD $0x6e35dc23 // fmul v3.4s, v1.4s, v21.4s
+	WORD $0x4ea0d463 // fsub v3.4s, v3.4s, v0.4s
+	WORD $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
+	VST1.P [V1.S4], 16(R2)
+	VST1.P [V2.S4], 16(R0)
+	SUB $4, R3
+	B nesn_loop
+nesn_done:
+	RET
+
+// func adagradNEON(p, grad, acc *float32, n int, lr, eps float32)
+TEXT ·adagradNEON(SB), NOSPLIT, $0-40
+	MOVD p+0(FP), R0
+	MOVD grad+8(FP), R1
+	MOVD acc+16(FP), R2
+	MOVD n+24(FP), R3
+	FMOVS lr+32(FP), F20
+	VDUP V20.S[0], V20.S4
+	FMOVS eps+36(FP), F21
+	VDUP V21.S[0], V21.S4
+adgn_loop:
+	CBZ R3, adgn_done
+	VLD1.P 16(R1), [V0.S4]
+	VLD1 (R2), [V1.S4]
+	VLD1 (R0), [V2.S4]
+	WORD $0x6e20dc03 // fmul v3.4s, v0.4s, v0.4s
+	WORD $0x4e23d421 // fadd v1.4s, v1.4s, v3.4s
+	WORD $0x4e35d424 // fadd v4.4s, v1.4s, v21.4s
+	WORD $0x6ea1f884 // fsqrt v4.4s, v4.4s
+	WORD $0x6e34dc05 // fmul v5.4s, v0.4s, v20.4s
+	WORD $0x6e24fca5 // fdiv v5.4s, v5.4s, v4.4s
+	WORD $0x4ea5d442 // fsub v2.4s, v2.4s, v5.4s
+	VST1.P [V1.S4], 16(R2)
+	VST1.P [V2.S4], 16(R0)
+	SUB $4, R3
+	B adgn_loop
+adgn_done:
+	RET
+
+// func rmspropNEON(p, grad, v *float32, n int, lr, rho, c, eps float32)
+TEXT ·rmspropNEON(SB), NOSPLIT, $0-48
+	MOVD n+24(FP), R3
+	FMOVS lr+32(FP), F20
+	VDUP V20.S[0], V20.S4
+	FMOVS rho+36(FP), F21
+	VDUP V21.S[0], V21.S4
+	FMOVS c+40(FP), F22
+	VDUP V22.S[0], V22.S4
+	FMOVS eps+44(FP), F23
+	VDUP V23.S[0], V23.S4
+	MOVD p+0(FP), R0
+	MOVD grad+8(FP), R1
+	MOVD v+16(FP), R2
+rmsn_loop:
+	CBZ R3, rmsn_done
+	VLD1.P 16(R1), [V0.S4]
+	VLD1 (R2), [V1.S4]
+	VLD1 (R0), [V2.S4]
+	WORD $0x6e35dc21 // fmul v1.4s, v1.4s, v21.4s
+	WORD $0x6e36dc03 // fmul v3.4s, v0.4s, v22.4s
+	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
+	WORD $0x4e23d421 // fadd v1.4s, v1.4s, v3.4s
+	WORD $0x4e37d424 // fadd v4.4s, v1.4s, v23.4s
+	WORD $0x6ea1f884 // fsqrt v4.4s, v4.4s
+	WORD $0x6e34dc05 // fmul v5.4s, v0.4s, v20.4s
+	WORD $0x6e24fca5 // fdiv v5.4s, v5.4s, v4.4s
+	WORD $0x4ea5d442 // fsub v2.4s, v2.4s, v5.4s
+	VST1.P [V1.S4], 16(R2)
+	VST1.P [V2.S4], 16(R0)
+	SUB $4, R3
+	B rmsn_loop
+rmsn_done:
+	RET
+
+// func rmspropMomNEON(p, grad, v, mom *float32, n int, lr, rho, c, momentum, eps float32)
+TEXT ·rmspropMomNEON(SB), NOSPLIT, $0-60
+	MOVD mom+24(FP), R4
+	MOVD n+32(FP), R3
+	FMOVS lr+40(FP), F20
+	VDUP V20.S[0], V20.S4
+	FMOVS rho+44(FP), F21
+	VDUP V21.S[0], V21.S4
+	FMOVS c+48(FP), F22
+	VDUP V22.S[0], V22.S4
+	FMOVS eps+56(FP), F23
+	VDUP V23.S[0], V23.S4
+	FMOVS momentum+52(FP), F24
+	VDUP V24.S[0], V24.S4
+	MOVD p+0(FP), R0
+	MOVD grad+8(FP), R1
+	MOVD v+16(FP), R2
+rmmn_loop:
+	CBZ R3, rmmn_done
+	VLD1.P 16(R1), [V0.S4]
+	VLD1 (R2), [V1.S4]
+	VLD1 (R0), [V2.S4]
+	WORD $0x6e35dc21 // fmul v1.4s, v1.4s, v21.4s
+	WORD $0x6e36dc03 // fmul v3.4s, v0.4s, v22.4s
+	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
+	WORD $0x4e23d421 // fadd v1.4s, v1.4s, v3.4s
+	WORD $0x4e37d424 // fadd v4.4s, v1.4s, v23.4s
+	WORD $0x6ea1f884 // fsqrt v4.4s, v4.4s
+	WORD $0x6e34dc05 // fmul v5.4s, v0.4s, v20.4s
+	WORD $0x6e24fca5 // fdiv v5.4s, v5.4s, v4.4s
+	VLD1 (R4), [V6.S4]
+	WORD $0x6e38dcc6 // fmul v6.4s, v6.4s, v24.4s
+	WORD $0x4e26d4a5 // fadd v5.4s, v5.4s, v6.4s
+	VST1.P [V5.S4], 16(R4)
+	WORD $0x4ea5d442 // fsub v2.4s, v2.4s, v5.4s
+	VST1.P [V1.S4], 16(R2)
+	VST1.P [V2.S4], 16(R0)
+	SUB $4, R3
+	B rmmn_loop
+rmmn_done:
+	RET
+
 // func sgemmKernelNEON(k int, a, b, c *float32, ldc int, alpha, beta float32)
 TEXT ·sgemmKernelNEON(SB), NOSPLIT, $0-48
 	MOVD k+0(FP), R3

@@ -1,7 +1,8 @@
 //go:build ignore
 
 // neon_gen.go writes neon_arm64.s, the arm64 NEON kernels of the neon tier
-// (slice kernels, ReLU backward, the GEMM epilogue, Adam, sigmoid and tanh,
+// (slice kernels, ReLU backward, the GEMM epilogue, the optimizer updates,
+// sigmoid and tanh,
 // the 8×12 SGEMM micro-kernel and its transposing pack):
 //
 //	go run neon_gen.go
@@ -329,6 +330,7 @@ func main() {
 	label("adn_done")
 	p("RET")
 
+	optim()
 	gemm()
 	packTrans()
 	sigmoidTanh()
@@ -539,5 +541,139 @@ func sigmoidTanh() {
 		p("B %s_loop", name)
 		label(name + "_done")
 		p("RET")
+	}
+}
+
+// optim writes the optimizer updates other than Adam: SGD, momentum (plain
+// and Nesterov), Adagrad and RMSprop (without and with the momentum slot),
+// each in its reference's order without fused operations (sgdRef,
+// momentumRef, adagradRef, rmspropRef), 4 elements per step. Scalars are
+// broadcast into V20 and up; R3 counts the elements (a multiple of 4).
+func optim() {
+	scalars := func(names ...string) {
+		for i, a := range names {
+			p("FMOVS %s, F%d", a, 20+i)
+			p("VDUP V%d.S[0], V%d.S4", 20+i, 20+i)
+		}
+	}
+	loop := func(name string, body func()) {
+		label(name + "_loop")
+		p("CBZ R3, %s_done", name)
+		body()
+		p("SUB $4, R3")
+		p("B %s_loop", name)
+		label(name + "_done")
+		p("RET")
+	}
+
+	// p -= lr·g
+	header("(p, grad *float32, n int, lr float32)", "sgdNEON", 28)
+	p("MOVD p+0(FP), R0")
+	p("MOVD grad+8(FP), R1")
+	p("MOVD n+16(FP), R3")
+	scalars("lr+24(FP)")
+	loop("sgdn", func() {
+		p("VLD1.P 16(R1), [V0.S4]")
+		p("VLD1 (R0), [V1.S4]")
+		fmul(0, 0, 20)
+		fsub(1, 1, 0)
+		p("VST1.P [V1.S4], 16(R0)")
+	})
+
+	// m = momentum·m - lr·g; p += m (plain) or p += momentum·m - lr·g
+	for _, nest := range []bool{false, true} {
+		name, l := "momentumNEON", "momn"
+		if nest {
+			name, l = "nesterovNEON", "nesn"
+		}
+		header("(p, grad, m *float32, n int, lr, momentum float32)", name, 40)
+		p("MOVD p+0(FP), R0")
+		p("MOVD grad+8(FP), R1")
+		p("MOVD m+16(FP), R2")
+		p("MOVD n+24(FP), R3")
+		scalars("lr+32(FP)", "momentum+36(FP)")
+		loop(l, func() {
+			p("VLD1.P 16(R1), [V0.S4]") // g
+			p("VLD1 (R2), [V1.S4]")     // m
+			p("VLD1 (R0), [V2.S4]")     // p
+			fmul(0, 0, 20)              // lr·g
+			fmul(1, 1, 21)
+			fsub(1, 1, 0) // new m
+			if nest {
+				fmul(3, 1, 21)
+				fsub(3, 3, 0)
+				fadd(2, 2, 3)
+			} else {
+				fadd(2, 2, 1)
+			}
+			p("VST1.P [V1.S4], 16(R2)")
+			p("VST1.P [V2.S4], 16(R0)")
+		})
+	}
+
+	// acc += g²; p -= lr·g / sqrt(acc + eps)
+	header("(p, grad, acc *float32, n int, lr, eps float32)", "adagradNEON", 40)
+	p("MOVD p+0(FP), R0")
+	p("MOVD grad+8(FP), R1")
+	p("MOVD acc+16(FP), R2")
+	p("MOVD n+24(FP), R3")
+	scalars("lr+32(FP)", "eps+36(FP)")
+	loop("adgn", func() {
+		p("VLD1.P 16(R1), [V0.S4]") // g
+		p("VLD1 (R2), [V1.S4]")     // acc
+		p("VLD1 (R0), [V2.S4]")     // p
+		fmul(3, 0, 0)
+		fadd(1, 1, 3)
+		fadd(4, 1, 21)
+		fsqrt(4, 4)
+		fmul(5, 0, 20)
+		fdiv(5, 5, 4)
+		fsub(2, 2, 5)
+		p("VST1.P [V1.S4], 16(R2)")
+		p("VST1.P [V2.S4], 16(R0)")
+	})
+
+	// v = rho·v + (c·g)·g; inc = lr·g / sqrt(v + eps);
+	// mom = momentum·mom + inc (with the slot); p -= inc (or mom)
+	for _, withMom := range []bool{false, true} {
+		if withMom {
+			header("(p, grad, v, mom *float32, n int, lr, rho, c, momentum, eps float32)", "rmspropMomNEON", 60)
+			p("MOVD mom+24(FP), R4")
+			p("MOVD n+32(FP), R3")
+			scalars("lr+40(FP)", "rho+44(FP)", "c+48(FP)", "eps+56(FP)", "momentum+52(FP)")
+		} else {
+			header("(p, grad, v *float32, n int, lr, rho, c, eps float32)", "rmspropNEON", 48)
+			p("MOVD n+24(FP), R3")
+			scalars("lr+32(FP)", "rho+36(FP)", "c+40(FP)", "eps+44(FP)")
+		}
+		p("MOVD p+0(FP), R0")
+		p("MOVD grad+8(FP), R1")
+		p("MOVD v+16(FP), R2")
+		l := "rmsn"
+		if withMom {
+			l = "rmmn"
+		}
+		loop(l, func() {
+			p("VLD1.P 16(R1), [V0.S4]") // g
+			p("VLD1 (R2), [V1.S4]")     // v
+			p("VLD1 (R0), [V2.S4]")     // p
+			fmul(1, 1, 21)
+			fmul(3, 0, 22)
+			fmul(3, 3, 0)
+			fadd(1, 1, 3) // new v
+			fadd(4, 1, 23)
+			fsqrt(4, 4)
+			fmul(5, 0, 20)
+			fdiv(5, 5, 4) // inc
+			if withMom {
+				p("VLD1 (R4), [V6.S4]")
+				fmul(6, 6, 24)
+				fadd(5, 5, 6)
+				p("VST1.P [V5.S4], 16(R4)")
+			}
+			fsub(2, 2, 5)
+			p("VST1.P [V1.S4], 16(R2)")
+			p("VST1.P [V2.S4], 16(R0)")
+		})
 	}
 }
