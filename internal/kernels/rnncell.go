@@ -172,7 +172,7 @@ func LSTMCellBackward(dz, dc, dh, dcIn, act, tc, c []float32, n, h int) {
 		for j, g := range gh {
 			o, tj := ao[j], t[j]
 			do[j] = g * tj * o * (1 - o)
-			gj := g*o*(1-tj*tj) + gin[j]
+			gj := float32(g*o*(1-tj*tj)) + gin[j] // rounded first, as in the unfused calls
 			i, f, gg := ai[j], af[j], ag[j]
 			di[j] = gj * gg * i * (1 - i)
 			df[j] = gj * cp[j] * f * (1 - f)
