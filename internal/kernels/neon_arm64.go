@@ -15,6 +15,8 @@ import "unsafe"
 //	adamNEON          adamUpdateRef, in its order without fused operations
 //	sgdNEON, momentumNEON, nesterovNEON, adagradNEON, rmspropNEON,
 //	rmspropMomNEON    sgdRef, momentumRef, adagradRef, rmspropRef, likewise
+//	maxPool2NEON, maxPool2BackNEON  maxPool2x2RowRef, maxPool2x2RowBackwardRef
+//	                  (c a multiple of 4; bit-identical)
 //	sgemmKernelNEON   one 8×12 tile from packed panels (see gemmKernel.fn)
 //	sigmoidNEON, tanhNEON  Sigmoid32, Tanh32 (within a few ulp)
 //	packTransNEON     4×4 transposes for packA/packB (see packTransFastNEON)
@@ -66,6 +68,12 @@ func rmspropNEON(p, grad, v *float32, n int, lr, rho, c, eps float32)
 
 //go:noescape
 func rmspropMomNEON(p, grad, v, mom *float32, n int, lr, rho, c, momentum, eps float32)
+
+//go:noescape
+func maxPool2NEON(dst, r0, r1 *float32, ow, c int)
+
+//go:noescape
+func maxPool2BackNEON(dx0, dx1, x0, x1, y, dy *float32, ow, c int)
 
 //go:noescape
 func sgemmKernelNEON(k int, a, b, c *float32, ldc int, alpha, beta float32)
@@ -275,6 +283,7 @@ var neonTable = &simdTable{
 	momentum:     momentumNEONAny(false), nesterov: momentumNEONAny(true),
 	adagrad: adagradNEONAny,
 	rmsprop: rmspropNEONAny, rmspropMom: rmspropMomNEONAny,
+	chanAlign: 4, maxPool2: maxPool2NEON, maxPool2Back: maxPool2BackNEON,
 	sigmoid: unaryNEON(sigmoidNEON, Sigmoid32),
 	tanh:    unaryNEON(tanhNEON, Tanh32),
 	gemm:    gemmKernelNEON,

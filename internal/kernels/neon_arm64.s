@@ -495,6 +495,115 @@ rmmn_loop:
 rmmn_done:
 	RET
 
+// func maxPool2NEON(dst, r0, r1 *float32, ow, c int)
+TEXT ·maxPool2NEON(SB), NOSPLIT, $0-40
+	MOVD dst+0(FP), R0
+	MOVD r0+8(FP), R1
+	MOVD r1+16(FP), R2
+	MOVD ow+24(FP), R3
+	MOVD c+32(FP), R4
+	LSL $2, R4
+	LSL $1, R4, R8
+mp2n_px:
+	CBZ R3, mp2n_done
+	MOVD $0, R5
+mp2n_ch:
+	CMP R4, R5
+	BGE mp2n_next
+	ADD R5, R1, R6
+	VLD1 (R6), [V0.S4]
+	ADD R4, R6
+	VLD1 (R6), [V1.S4]
+	ADD R5, R2, R6
+	VLD1 (R6), [V2.S4]
+	ADD R4, R6
+	VLD1 (R6), [V3.S4]
+	WORD $0x6ea0e424 // fcmgt v4.4s, v1.4s, v0.4s
+	WORD $0x6ea41c20 // bit v0.16b, v1.16b, v4.16b
+	WORD $0x6ea0e444 // fcmgt v4.4s, v2.4s, v0.4s
+	WORD $0x6ea41c40 // bit v0.16b, v2.16b, v4.16b
+	WORD $0x6ea0e464 // fcmgt v4.4s, v3.4s, v0.4s
+	WORD $0x6ea41c60 // bit v0.16b, v3.16b, v4.16b
+	ADD R5, R0, R6
+	VST1 [V0.S4], (R6)
+	ADD $16, R5
+	B mp2n_ch
+mp2n_next:
+	ADD R4, R0
+	ADD R8, R1
+	ADD R8, R2
+	SUB $1, R3
+	B mp2n_px
+mp2n_done:
+	RET
+
+// func maxPool2BackNEON(dx0, dx1, x0, x1, y, dy *float32, ow, c int)
+TEXT ·maxPool2BackNEON(SB), NOSPLIT, $0-64
+	MOVD dx0+0(FP), R0
+	MOVD dx1+8(FP), R1
+	MOVD x0+16(FP), R2
+	MOVD x1+24(FP), R3
+	MOVD y+32(FP), R10
+	MOVD dy+40(FP), R11
+	MOVD ow+48(FP), R9
+	MOVD c+56(FP), R4
+	LSL $2, R4
+	LSL $1, R4, R8
+mb2n_px:
+	CBZ R9, mb2n_done
+	MOVD $0, R5
+mb2n_ch:
+	CMP R4, R5
+	BGE mb2n_next
+	ADD R5, R10, R6
+	VLD1 (R6), [V8.S4]
+	ADD R5, R11, R6
+	VLD1 (R6), [V9.S4]
+	ADD R5, R2, R6
+	VLD1 (R6), [V0.S4]
+	ADD R4, R6
+	VLD1 (R6), [V1.S4]
+	ADD R5, R3, R6
+	VLD1 (R6), [V2.S4]
+	ADD R4, R6
+	VLD1 (R6), [V3.S4]
+	WORD $0x4e28e404 // fcmeq v4.4s, v0.4s, v8.4s
+	WORD $0x4e28e425 // fcmeq v5.4s, v1.4s, v8.4s
+	WORD $0x4e28e446 // fcmeq v6.4s, v2.4s, v8.4s
+	WORD $0x4e28e467 // fcmeq v7.4s, v3.4s, v8.4s
+	WORD $0x4e28e50a // fcmeq v10.4s, v8.4s, v8.4s
+	WORD $0x4e641d4a // bic v10.16b, v10.16b, v4.16b
+	WORD $0x4e6a1d24 // bic v4.16b, v9.16b, v10.16b
+	WORD $0x4e2a1ca5 // and v5.16b, v5.16b, v10.16b
+	WORD $0x4e651d4a // bic v10.16b, v10.16b, v5.16b
+	WORD $0x4e291ca5 // and v5.16b, v5.16b, v9.16b
+	WORD $0x4e2a1cc6 // and v6.16b, v6.16b, v10.16b
+	WORD $0x4e661d4a // bic v10.16b, v10.16b, v6.16b
+	WORD $0x4e291cc6 // and v6.16b, v6.16b, v9.16b
+	WORD $0x4e2a1ce7 // and v7.16b, v7.16b, v10.16b
+	WORD $0x4e291ce7 // and v7.16b, v7.16b, v9.16b
+	ADD R5, R0, R6
+	VST1 [V4.S4], (R6)
+	ADD R4, R6
+	VST1 [V5.S4], (R6)
+	ADD R5, R1, R6
+	VST1 [V6.S4], (R6)
+	ADD R4, R6
+	VST1 [V7.S4], (R6)
+	ADD $16, R5
+	B mb2n_ch
+mb2n_next:
+	ADD R4, R10
+	ADD R4, R11
+	ADD R8, R0
+	ADD R8, R1
+	ADD R8, R2
+	ADD R8, R3
+	SUB $1, R9
+	B mb2n_px
+mb2n_done:
+	RET
+
 // func sgemmKernelNEON(k int, a, b, c *float32, ldc int, alpha, beta float32)
 TEXT ·sgemmKernelNEON(SB), NOSPLIT, $0-48
 	MOVD k+0(FP), R3

@@ -2,7 +2,7 @@
 
 // neon_gen.go writes neon_arm64.s, the arm64 NEON kernels of the neon tier
 // (slice kernels, ReLU backward, the GEMM epilogue, the optimizer updates,
-// sigmoid and tanh,
+// the 2×2 max-pool rows, sigmoid and tanh,
 // the 8×12 SGEMM micro-kernel and its transposing pack):
 //
 //	go run neon_gen.go
@@ -331,6 +331,7 @@ func main() {
 	p("RET")
 
 	optim()
+	maxPool2()
 	gemm()
 	packTrans()
 	sigmoidTanh()
@@ -676,4 +677,116 @@ func optim() {
 			p("VST1.P [V2.S4], 16(R0)")
 		})
 	}
+}
+
+// maxPool2 writes maxPool2NEON and maxPool2BackNEON, the 2×2 max-pool row
+// kernels (references maxPool2x2RowRef and maxPool2x2RowBackwardRef; c a
+// multiple of 4). The forward keeps a running maximum that a later tap
+// replaces only when strictly greater (FCMGT + BIT; FMAX would propagate
+// a later NaN). The backward routes dy to the first tap equal to y, or to
+// the first tap when y is NaN, with masks: X holds the lanes no earlier tap
+// has claimed (initially y == y and tap0 != y).
+func maxPool2() {
+	header("(dst, r0, r1 *float32, ow, c int)", "maxPool2NEON", 40)
+	p("MOVD dst+0(FP), R0")
+	p("MOVD r0+8(FP), R1")
+	p("MOVD r1+16(FP), R2")
+	p("MOVD ow+24(FP), R3")
+	p("MOVD c+32(FP), R4")
+	p("LSL $2, R4")     // c in bytes
+	p("LSL $1, R4, R8") // 2c in bytes
+	label("mp2n_px")
+	p("CBZ R3, mp2n_done")
+	p("MOVD $0, R5")
+	label("mp2n_ch")
+	p("CMP R4, R5")
+	p("BGE mp2n_next")
+	p("ADD R5, R1, R6")
+	p("VLD1 (R6), [V0.S4]")
+	p("ADD R4, R6")
+	p("VLD1 (R6), [V1.S4]")
+	p("ADD R5, R2, R6")
+	p("VLD1 (R6), [V2.S4]")
+	p("ADD R4, R6")
+	p("VLD1 (R6), [V3.S4]")
+	for t := 1; t < 4; t++ {
+		fcmgt(4, t, 0)
+		vbit(0, t, 4)
+	}
+	p("ADD R5, R0, R6")
+	p("VST1 [V0.S4], (R6)")
+	p("ADD $16, R5")
+	p("B mp2n_ch")
+	label("mp2n_next")
+	p("ADD R4, R0")
+	p("ADD R8, R1")
+	p("ADD R8, R2")
+	p("SUB $1, R3")
+	p("B mp2n_px")
+	label("mp2n_done")
+	p("RET")
+
+	header("(dx0, dx1, x0, x1, y, dy *float32, ow, c int)", "maxPool2BackNEON", 64)
+	p("MOVD dx0+0(FP), R0")
+	p("MOVD dx1+8(FP), R1")
+	p("MOVD x0+16(FP), R2")
+	p("MOVD x1+24(FP), R3")
+	p("MOVD y+32(FP), R10")
+	p("MOVD dy+40(FP), R11")
+	p("MOVD ow+48(FP), R9")
+	p("MOVD c+56(FP), R4")
+	p("LSL $2, R4")
+	p("LSL $1, R4, R8")
+	label("mb2n_px")
+	p("CBZ R9, mb2n_done")
+	p("MOVD $0, R5")
+	label("mb2n_ch")
+	p("CMP R4, R5")
+	p("BGE mb2n_next")
+	p("ADD R5, R10, R6")
+	p("VLD1 (R6), [V8.S4]") // y
+	p("ADD R5, R11, R6")
+	p("VLD1 (R6), [V9.S4]") // dy
+	p("ADD R5, R2, R6")
+	p("VLD1 (R6), [V0.S4]")
+	p("ADD R4, R6")
+	p("VLD1 (R6), [V1.S4]")
+	p("ADD R5, R3, R6")
+	p("VLD1 (R6), [V2.S4]")
+	p("ADD R4, R6")
+	p("VLD1 (R6), [V3.S4]")
+	for t := 0; t < 4; t++ {
+		fcmeq(4+t, t, 8) // tap == y
+	}
+	fcmeq(10, 8, 8)  // y is not NaN
+	vbic(10, 10, 4)  // X: not claimed by tap 0
+	vbic(4, 9, 10)   // g0 = dy where tap 0 claims
+	for t := 1; t < 4; t++ {
+		vand(4+t, 4+t, 10) // tap t claims what is left and equal
+		if t < 3 {
+			vbic(10, 10, 4+t)
+		}
+		vand(4+t, 4+t, 9)
+	}
+	p("ADD R5, R0, R6")
+	p("VST1 [V4.S4], (R6)")
+	p("ADD R4, R6")
+	p("VST1 [V5.S4], (R6)")
+	p("ADD R5, R1, R6")
+	p("VST1 [V6.S4], (R6)")
+	p("ADD R4, R6")
+	p("VST1 [V7.S4], (R6)")
+	p("ADD $16, R5")
+	p("B mb2n_ch")
+	label("mb2n_next")
+	p("ADD R4, R10")
+	p("ADD R4, R11")
+	p("ADD R8, R0")
+	p("ADD R8, R1")
+	p("ADD R8, R2")
+	p("ADD R8, R3")
+	p("SUB $1, R9")
+	p("B mb2n_px")
+	label("mb2n_done")
+	p("RET")
 }
