@@ -17,6 +17,7 @@ import "unsafe"
 //	rmspropMomNEON    sgdRef, momentumRef, adagradRef, rmspropRef, likewise
 //	maxPool2NEON, maxPool2BackNEON  maxPool2x2RowRef, maxPool2x2RowBackwardRef
 //	                  (c a multiple of 4; bit-identical)
+//	copySegsNEON, addSegsNEON  the segment loops of Im2col and Col2im
 //	sgemmKernelNEON   one 8×12 tile from packed panels (see gemmKernel.fn)
 //	sigmoidNEON, tanhNEON  Sigmoid32, Tanh32 (within a few ulp)
 //	packTransNEON     4×4 transposes for packA/packB (see packTransFastNEON)
@@ -74,6 +75,17 @@ func maxPool2NEON(dst, r0, r1 *float32, ow, c int)
 
 //go:noescape
 func maxPool2BackNEON(dx0, dx1, x0, x1, y, dy *float32, ow, c int)
+
+// copySegsNEON and addSegsNEON are the segment loops of Im2col and Col2im:
+//
+//	for i < n, j < l: dst[i*ds+j] = src[i*ss+j]    (copySegsNEON)
+//	for i < n, j < l: dst[i*ds+j] += src[i*ss+j]   (addSegsNEON, i in order)
+//
+//go:noescape
+func copySegsNEON(dst, src *float32, n, l, ds, ss int)
+
+//go:noescape
+func addSegsNEON(dst, src *float32, n, l, ds, ss int)
 
 //go:noescape
 func sgemmKernelNEON(k int, a, b, c *float32, ldc int, alpha, beta float32)
@@ -284,6 +296,7 @@ var neonTable = &simdTable{
 	adagrad: adagradNEONAny,
 	rmsprop: rmspropNEONAny, rmspropMom: rmspropMomNEONAny,
 	chanAlign: 4, maxPool2: maxPool2NEON, maxPool2Back: maxPool2BackNEON,
+	copySegs: copySegsNEON, addSegs: addSegsNEON,
 	sigmoid: unaryNEON(sigmoidNEON, Sigmoid32),
 	tanh:    unaryNEON(tanhNEON, Tanh32),
 	gemm:    gemmKernelNEON,

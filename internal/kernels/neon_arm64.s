@@ -604,6 +604,86 @@ mb2n_next:
 mb2n_done:
 	RET
 
+// func copySegsNEON(dst, src *float32, n, l, ds, ss int)
+TEXT ·copySegsNEON(SB), NOSPLIT, $0-48
+	MOVD dst+0(FP), R0
+	MOVD src+8(FP), R1
+	MOVD n+16(FP), R3
+	MOVD l+24(FP), R4
+	MOVD ds+32(FP), R8
+	MOVD ss+40(FP), R9
+	LSL $2, R8
+	LSL $2, R9
+csn_seg:
+	CBZ R3, csn_done
+	MOVD R0, R6
+	MOVD R1, R7
+	MOVD R4, R12
+csn_vec:
+	CMP $4, R12
+	BLT csn_tail
+	VLD1.P 16(R7), [V0.S4]
+	VST1.P [V0.S4], 16(R6)
+	SUB $4, R12
+	B csn_vec
+csn_tail:
+	CBZ R12, csn_next
+	FMOVS (R7), F0
+	ADD $4, R7
+	FMOVS F0, (R6)
+	ADD $4, R6
+	SUB $1, R12
+	B csn_tail
+csn_next:
+	ADD R8, R0
+	ADD R9, R1
+	SUB $1, R3
+	B csn_seg
+csn_done:
+	RET
+
+// func addSegsNEON(dst, src *float32, n, l, ds, ss int)
+TEXT ·addSegsNEON(SB), NOSPLIT, $0-48
+	MOVD dst+0(FP), R0
+	MOVD src+8(FP), R1
+	MOVD n+16(FP), R3
+	MOVD l+24(FP), R4
+	MOVD ds+32(FP), R8
+	MOVD ss+40(FP), R9
+	LSL $2, R8
+	LSL $2, R9
+asn_seg:
+	CBZ R3, asn_done
+	MOVD R0, R6
+	MOVD R1, R7
+	MOVD R4, R12
+asn_vec:
+	CMP $4, R12
+	BLT asn_tail
+	VLD1.P 16(R7), [V0.S4]
+	VLD1 (R6), [V1.S4]
+	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
+	VST1.P [V0.S4], 16(R6)
+	SUB $4, R12
+	B asn_vec
+asn_tail:
+	CBZ R12, asn_next
+	FMOVS (R7), F0
+	ADD $4, R7
+	FMOVS (R6), F1
+	FADDS F0, F1, F0
+	FMOVS F0, (R6)
+	ADD $4, R6
+	SUB $1, R12
+	B asn_tail
+asn_next:
+	ADD R8, R0
+	ADD R9, R1
+	SUB $1, R3
+	B asn_seg
+asn_done:
+	RET
+
 // func sgemmKernelNEON(k int, a, b, c *float32, ldc int, alpha, beta float32)
 TEXT ·sgemmKernelNEON(SB), NOSPLIT, $0-48
 	MOVD k+0(FP), R3

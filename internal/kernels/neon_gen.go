@@ -2,7 +2,7 @@
 
 // neon_gen.go writes neon_arm64.s, the arm64 NEON kernels of the neon tier
 // (slice kernels, ReLU backward, the GEMM epilogue, the optimizer updates,
-// the 2×2 max-pool rows, sigmoid and tanh,
+// the 2×2 max-pool rows, the im2col/col2im segment loops, sigmoid and tanh,
 // the 8×12 SGEMM micro-kernel and its transposing pack):
 //
 //	go run neon_gen.go
@@ -332,6 +332,7 @@ func main() {
 
 	optim()
 	maxPool2()
+	segs()
 	gemm()
 	packTrans()
 	sigmoidTanh()
@@ -789,4 +790,61 @@ func maxPool2() {
 	p("B mb2n_px")
 	label("mb2n_done")
 	p("RET")
+}
+
+// segs writes copySegsNEON and addSegsNEON, the segment loops of Im2col
+// and Col2im (references in their doc comments in neon_arm64.go): n
+// segments of l floats, 4 at a time, then one at a time, in segment order
+// (Col2im's destination segments overlap).
+func segs() {
+	for _, add := range []bool{false, true} {
+		name, pre := "copySegsNEON", "csn"
+		if add {
+			name, pre = "addSegsNEON", "asn"
+		}
+		header("(dst, src *float32, n, l, ds, ss int)", name, 48)
+		p("MOVD dst+0(FP), R0")
+		p("MOVD src+8(FP), R1")
+		p("MOVD n+16(FP), R3")
+		p("MOVD l+24(FP), R4")
+		p("MOVD ds+32(FP), R8")
+		p("MOVD ss+40(FP), R9")
+		p("LSL $2, R8")
+		p("LSL $2, R9")
+		label(pre + "_seg")
+		p("CBZ R3, %s_done", pre)
+		p("MOVD R0, R6")
+		p("MOVD R1, R7")
+		p("MOVD R4, R12")
+		label(pre + "_vec")
+		p("CMP $4, R12")
+		p("BLT %s_tail", pre)
+		p("VLD1.P 16(R7), [V0.S4]")
+		if add {
+			p("VLD1 (R6), [V1.S4]")
+			fadd(0, 1, 0)
+		}
+		p("VST1.P [V0.S4], 16(R6)")
+		p("SUB $4, R12")
+		p("B %s_vec", pre)
+		label(pre + "_tail")
+		p("CBZ R12, %s_next", pre)
+		p("FMOVS (R7), F0")
+		p("ADD $4, R7")
+		if add {
+			p("FMOVS (R6), F1")
+			p("FADDS F0, F1, F0")
+		}
+		p("FMOVS F0, (R6)")
+		p("ADD $4, R6")
+		p("SUB $1, R12")
+		p("B %s_tail", pre)
+		label(pre + "_next")
+		p("ADD R8, R0")
+		p("ADD R9, R1")
+		p("SUB $1, R3")
+		p("B %s_seg", pre)
+		label(pre + "_done")
+		p("RET")
+	}
 }
