@@ -759,9 +759,9 @@ func maxPool2() {
 	for t := 0; t < 4; t++ {
 		fcmeq(4+t, t, 8) // tap == y
 	}
-	fcmeq(10, 8, 8)  // y is not NaN
-	vbic(10, 10, 4)  // X: not claimed by tap 0
-	vbic(4, 9, 10)   // g0 = dy where tap 0 claims
+	fcmeq(10, 8, 8) // y is not NaN
+	vbic(10, 10, 4) // X: not claimed by tap 0
+	vbic(4, 9, 10)  // g0 = dy where tap 0 claims
 	for t := 1; t < 4; t++ {
 		vand(4+t, 4+t, 10) // tap t claims what is left and equal
 		if t < 3 {
