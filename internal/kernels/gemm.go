@@ -129,6 +129,7 @@ type gemmJob struct {
 	a, b, c        []float32
 	lda, ldb, ldc  int
 	ep             Epilogue
+	pb             *PackedB // B packed in advance, or nil
 	byCols         bool
 	unit           int
 	run            func(lo, hi int) // bound once to job.part
@@ -154,6 +155,12 @@ func (j *gemmJob) part(lo, hi int) {
 
 func sgemmWith(g *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	sgemmRun(g, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep, nil)
+}
+
+// sgemmRun is sgemmWith after the size checks; with pb not nil, B comes
+// packed from pb (b and ldb are unused).
+func sgemmRun(g *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue, pb *PackedB) {
 	if ep.Bias != nil && len(ep.Bias) < n {
 		panic(fmt.Sprintf("kernels: Sgemm: len(bias)=%d < n=%d", len(ep.Bias), n))
 	}
@@ -167,7 +174,7 @@ func sgemmWith(g *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a
 	}
 	j := jobPool.Get().(*gemmJob)
 	*j = gemmJob{g: g, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
-		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, ep: ep, run: j.run}
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, ep: ep, pb: pb, run: j.run}
 	t := parallel.Threads()
 	if t <= 1 || m*n*k < gemmSerialWork {
 		g.block(j, 0, m, 0, n)
@@ -185,7 +192,7 @@ func sgemmWith(g *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a
 			parallel.For(units, (units+t-1)/t, j.run)
 		}
 	}
-	j.a, j.b, j.c, j.ep = nil, nil, nil, Epilogue{}
+	j.a, j.b, j.c, j.ep, j.pb = nil, nil, nil, Epilogue{}, nil
 	jobPool.Put(j)
 }
 
@@ -193,11 +200,20 @@ func sgemmWith(g *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a
 func (g *gemmKernel) block(j *gemmJob, i0, i1, j0, j1 int) {
 	buf := g.getBuf()
 	mr, nr := g.mr, g.nr
-	for jc := j0; jc < j1; jc += g.nc {
-		nc := min(g.nc, j1-jc)
+	ncStep := g.nc
+	if j.pb != nil { // packed panels start at multiples of nr
+		ncStep = (g.nc + nr - 1) / nr * nr
+	}
+	for jc := j0; jc < j1; jc += ncStep {
+		nc := min(ncStep, j1-jc)
 		for pc := 0; pc < j.k; pc += g.kc {
 			kc := min(g.kc, j.k-pc)
-			packB(buf.b, j.b, j.ldb, j.transB, pc, kc, jc, nc, nr, g)
+			bp := buf.b
+			if j.pb != nil {
+				bp = j.pb.block(pc, jc)
+			} else {
+				packB(bp, j.b, j.ldb, j.transB, pc, kc, jc, nc, nr, g)
+			}
 			beta := j.beta
 			if pc > 0 {
 				beta = 1
@@ -212,7 +228,7 @@ func (g *gemmKernel) block(j *gemmJob, i0, i1, j0, j1 int) {
 				}
 				for jr := 0; jr < nc; jr += nr {
 					nrEff := min(nr, nc-jr)
-					pb := &buf.b[jr*kc]
+					pb := &bp[jr*kc]
 					for ir := 0; ir < mc; ir += mr {
 						mrEff := min(mr, mc-ir)
 						pa := &buf.a[ir*kc]

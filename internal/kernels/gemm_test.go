@@ -282,3 +282,97 @@ func TestSgemmAllocs(t *testing.T) {
 		t.Errorf("Sgemm allocates %v times per call on one thread", got)
 	}
 }
+
+// packedGemm runs a case through PackedB and SgemmPacked for the kernel g
+// (transB packs the transposed B); packing reuses one PackedB, as the
+// recurrent layers do.
+func packedGemm(g *gemmKernel, p *PackedB) gemmFunc {
+	return func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
+		p.packWith(g, transB, k, n, b, ldb)
+		if p.K() != k || p.N() != n {
+			panic(fmt.Sprintf("packed %d×%d, want %d×%d", p.K(), p.N(), k, n))
+		}
+		SgemmPacked(transA, m, alpha, a, lda, p, beta, c, ldc, ep)
+	}
+}
+
+// TestSgemmPacked checks SgemmPacked against SgemmRef on every tier, on the
+// GEMM cases, on blocking smaller than the products (several depth and
+// column blocks, nc not a multiple of nr) and on every edge shape.
+func TestSgemmPacked(t *testing.T) {
+	for _, tier := range availableTiers() {
+		g0 := tier.gemm
+		small := &gemmKernel{name: g0.name, mr: g0.mr, nr: g0.nr, kc: 19, mc: 2*g0.mr + 1, nc: 3*g0.nr - 5, fn: g0.fn, packTrans: g0.packTrans, packCopy: g0.packCopy, edge: g0.edge, edgeVec: g0.edgeVec}
+		for _, threads := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s/threads=%d", g0.name, threads), func(t *testing.T) {
+				defer useTier(tier.name)()
+				defer parallel.SetThreads(parallel.SetThreads(threads))
+				defer setSerialWork(64)()
+				var p PackedB
+				cases := append(gemmCases(),
+					gemmCase{m: 101, n: 203, k: 77, padC: 3, alpha: 1, beta: 0, nanC: true},
+					gemmCase{m: 150, n: 90, k: 45, padB: 2, alpha: 1, beta: 0.5, bias: true, relu: true})
+				for _, tc := range cases {
+					for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+						runGemmCase(t, packedGemm(g0, &p), tc, tr[0], tr[1])
+						runGemmCase(t, packedGemm(small, &p), tc, tr[0], tr[1])
+					}
+				}
+				for m := 1; m <= 15; m++ {
+					runGemmCase(t, packedGemm(g0, &p), gemmCase{m: m, n: 45, k: 6, padC: 2, alpha: 1.5, beta: 0, nanC: true}, false, false)
+				}
+			})
+		}
+	}
+}
+
+// TestSgemmPackedSameAsSgemm checks that a packed product gives Sgemm's
+// bits: the recurrent layers rely on it for results that do not depend on
+// how the batch is split across threads.
+func TestSgemmPackedSameAsSgemm(t *testing.T) { forEachTier(t, testSgemmPackedSameAsSgemm) }
+
+func testSgemmPackedSameAsSgemm(t *testing.T) {
+	const m, n, k = 32, 200, 70
+	r := rand.New(rand.NewPCG(3, 4))
+	a, b := randSlice(r, m*k), randSlice(r, k*n)
+	want, got := make([]float32, m*n), make([]float32, m*n)
+	Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+	var p PackedB
+	p.Pack(false, k, n, b, n)
+	for lo := 0; lo < m; lo += 11 { // row blocks, as a split batch runs them
+		hi := min(lo+11, m)
+		SgemmPacked(false, hi-lo, 1, a[lo*k:], k, &p, 0, got[lo*n:], n, Epilogue{})
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("C[%d] = %v, Sgemm gives %v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestSgemmPackedPanics(t *testing.T) {
+	a := make([]float32, 12)
+	var p PackedB
+	for _, tc := range []struct {
+		name string
+		f    func()
+	}{
+		{"not packed", func() { SgemmPacked(false, 1, 1, a, 1, &PackedB{}, 0, a, 1, Epilogue{}) }},
+		{"short B", func() { p.Pack(false, 4, 4, a, 4) }},
+		{"short A", func() {
+			p.Pack(false, 2, 3, a, 3)
+			SgemmPacked(false, 7, 1, a, 2, &p, 0, make([]float32, 21), 3, Epilogue{})
+		}},
+		{"short C", func() { p.Pack(false, 2, 3, a, 3); SgemmPacked(false, 4, 1, a, 2, &p, 0, a[:11], 3, Epilogue{}) }},
+		{"negative", func() { p.Pack(false, 2, 3, a, 3); SgemmPacked(false, -1, 1, a, 2, &p, 0, a, 3, Epilogue{}) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("no panic")
+				}
+			}()
+			tc.f()
+		})
+	}
+}

@@ -13,6 +13,11 @@ import "unsafe"
 //	reluBackwardNEON  reluBackwardRef
 //	epilogueNEON      applyEpilogueRef
 //	adamNEON          adamUpdateRef, in its order without fused operations
+//	sgdNEON, momentumNEON, nesterovNEON, adagradNEON, rmspropNEON,
+//	rmspropMomNEON    sgdRef, momentumRef, adagradRef, rmspropRef, likewise
+//	maxPool2NEON, maxPool2BackNEON  maxPool2x2RowRef, maxPool2x2RowBackwardRef
+//	                  (c a multiple of 4; bit-identical)
+//	copySegsNEON, addSegsNEON  the segment loops of Im2col and Col2im
 //	sgemmKernelNEON   one 8×12 tile from packed panels (see gemmKernel.fn)
 //	sigmoidNEON, tanhNEON  Sigmoid32, Tanh32 (within a few ulp)
 //	packTransNEON     4×4 transposes for packA/packB (see packTransFastNEON)
@@ -46,6 +51,41 @@ func epilogueNEON(c *float32, ldc, m, n int, bias *float32, relu bool)
 
 //go:noescape
 func adamNEON(p, grad, m, v *float32, n int, alpha, c1, c2, eps float32)
+
+//go:noescape
+func sgdNEON(p, grad *float32, n int, lr float32)
+
+//go:noescape
+func momentumNEON(p, grad, m *float32, n int, lr, momentum float32)
+
+//go:noescape
+func nesterovNEON(p, grad, m *float32, n int, lr, momentum float32)
+
+//go:noescape
+func adagradNEON(p, grad, acc *float32, n int, lr, eps float32)
+
+//go:noescape
+func rmspropNEON(p, grad, v *float32, n int, lr, rho, c, eps float32)
+
+//go:noescape
+func rmspropMomNEON(p, grad, v, mom *float32, n int, lr, rho, c, momentum, eps float32)
+
+//go:noescape
+func maxPool2NEON(dst, r0, r1 *float32, ow, c int)
+
+//go:noescape
+func maxPool2BackNEON(dx0, dx1, x0, x1, y, dy *float32, ow, c int)
+
+// copySegsNEON and addSegsNEON are the segment loops of Im2col and Col2im:
+//
+//	for i < n, j < l: dst[i*ds+j] = src[i*ss+j]    (copySegsNEON)
+//	for i < n, j < l: dst[i*ds+j] += src[i*ss+j]   (addSegsNEON, i in order)
+//
+//go:noescape
+func copySegsNEON(dst, src *float32, n, l, ds, ss int)
+
+//go:noescape
+func addSegsNEON(dst, src *float32, n, l, ds, ss int)
 
 //go:noescape
 func sgemmKernelNEON(k int, a, b, c *float32, ldc int, alpha, beta float32)
@@ -177,6 +217,65 @@ func adamNEONAny(p, grad, m, v *float32, n int, alpha, c1, c2, eps float32) {
 	}
 }
 
+// The optimizer wrappers run the NEON kernel on n rounded down to a
+// multiple of 4 and the reference on the rest.
+
+func sgdNEONAny(p, g *float32, n int, lr float32) {
+	k := n &^ 3
+	if k > 0 {
+		sgdNEON(p, g, k, lr)
+	}
+	if k < n {
+		sgdRef(floats(at(p, k), n-k), floats(at(g, k), n-k), lr)
+	}
+}
+
+func momentumNEONAny(nesterov bool) func(p, g, m *float32, n int, lr, momentum float32) {
+	asm := momentumNEON
+	if nesterov {
+		asm = nesterovNEON
+	}
+	return func(p, g, m *float32, n int, lr, momentum float32) {
+		k := n &^ 3
+		if k > 0 {
+			asm(p, g, m, k, lr, momentum)
+		}
+		if k < n {
+			momentumRef(floats(at(p, k), n-k), floats(at(g, k), n-k), floats(at(m, k), n-k), lr, momentum, nesterov)
+		}
+	}
+}
+
+func adagradNEONAny(p, g, acc *float32, n int, lr, eps float32) {
+	k := n &^ 3
+	if k > 0 {
+		adagradNEON(p, g, acc, k, lr, eps)
+	}
+	if k < n {
+		adagradRef(floats(at(p, k), n-k), floats(at(g, k), n-k), floats(at(acc, k), n-k), lr, eps)
+	}
+}
+
+func rmspropNEONAny(p, g, v *float32, n int, lr, rho, c, eps float32) {
+	k := n &^ 3
+	if k > 0 {
+		rmspropNEON(p, g, v, k, lr, rho, c, eps)
+	}
+	if k < n {
+		rmspropRef(floats(at(p, k), n-k), floats(at(g, k), n-k), floats(at(v, k), n-k), nil, lr, rho, c, 0, eps)
+	}
+}
+
+func rmspropMomNEONAny(p, g, v, mom *float32, n int, lr, rho, c, momentum, eps float32) {
+	k := n &^ 3
+	if k > 0 {
+		rmspropMomNEON(p, g, v, mom, k, lr, rho, c, momentum, eps)
+	}
+	if k < n {
+		rmspropRef(floats(at(p, k), n-k), floats(at(g, k), n-k), floats(at(v, k), n-k), floats(at(mom, k), n-k), lr, rho, c, momentum, eps)
+	}
+}
+
 // gemmKernelNEON is the 8×12 NEON micro-kernel with NEON transposing
 // packs (the plain row copies stay in Go); mc and nc
 // are refitted to the caches at start-up.
@@ -192,9 +291,15 @@ var neonTable = &simdTable{
 	reluBackward: vvNEON(reluBackwardNEON, reluBackwardRef),
 	epilogue:     epilogueNEONAny,
 	adam:         adamNEONAny,
-	sigmoid:      unaryNEON(sigmoidNEON, Sigmoid32),
-	tanh:         unaryNEON(tanhNEON, Tanh32),
-	gemm:         gemmKernelNEON,
+	sgd:          sgdNEONAny,
+	momentum:     momentumNEONAny(false), nesterov: momentumNEONAny(true),
+	adagrad: adagradNEONAny,
+	rmsprop: rmspropNEONAny, rmspropMom: rmspropMomNEONAny,
+	chanAlign: 4, maxPool2: maxPool2NEON, maxPool2Back: maxPool2BackNEON,
+	copySegs: copySegsNEON, addSegs: addSegsNEON,
+	sigmoid: unaryNEON(sigmoidNEON, Sigmoid32),
+	tanh:    unaryNEON(tanhNEON, Tanh32),
+	gemm:    gemmKernelNEON,
 }
 
 // archTiers lists the arm64 tiers: NEON (Advanced SIMD) is part of every

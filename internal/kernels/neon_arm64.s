@@ -316,6 +316,374 @@ adn_loop:
 adn_done:
 	RET
 
+// func sgdNEON(p, grad *float32, n int, lr float32)
+TEXT ·sgdNEON(SB), NOSPLIT, $0-28
+	MOVD p+0(FP), R0
+	MOVD grad+8(FP), R1
+	MOVD n+16(FP), R3
+	FMOVS lr+24(FP), F20
+	VDUP V20.S[0], V20.S4
+sgdn_loop:
+	CBZ R3, sgdn_done
+	VLD1.P 16(R1), [V0.S4]
+	VLD1 (R0), [V1.S4]
+	WORD $0x6e34dc00 // fmul v0.4s, v0.4s, v20.4s
+	WORD $0x4ea0d421 // fsub v1.4s, v1.4s, v0.4s
+	VST1.P [V1.S4], 16(R0)
+	SUB $4, R3
+	B sgdn_loop
+sgdn_done:
+	RET
+
+// func momentumNEON(p, grad, m *float32, n int, lr, momentum float32)
+TEXT ·momentumNEON(SB), NOSPLIT, $0-40
+	MOVD p+0(FP), R0
+	MOVD grad+8(FP), R1
+	MOVD m+16(FP), R2
+	MOVD n+24(FP), R3
+	FMOVS lr+32(FP), F20
+	VDUP V20.S[0], V20.S4
+	FMOVS momentum+36(FP), F21
+	VDUP V21.S[0], V21.S4
+momn_loop:
+	CBZ R3, momn_done
+	VLD1.P 16(R1), [V0.S4]
+	VLD1 (R2), [V1.S4]
+	VLD1 (R0), [V2.S4]
+	WORD $0x6e34dc00 // fmul v0.4s, v0.4s, v20.4s
+	WORD $0x6e35dc21 // fmul v1.4s, v1.4s, v21.4s
+	WORD $0x4ea0d421 // fsub v1.4s, v1.4s, v0.4s
+	WORD $0x4e21d442 // fadd v2.4s, v2.4s, v1.4s
+	VST1.P [V1.S4], 16(R2)
+	VST1.P [V2.S4], 16(R0)
+	SUB $4, R3
+	B momn_loop
+momn_done:
+	RET
+
+// func nesterovNEON(p, grad, m *float32, n int, lr, momentum float32)
+TEXT ·nesterovNEON(SB), NOSPLIT, $0-40
+	MOVD p+0(FP), R0
+	MOVD grad+8(FP), R1
+	MOVD m+16(FP), R2
+	MOVD n+24(FP), R3
+	FMOVS lr+32(FP), F20
+	VDUP V20.S[0], V20.S4
+	FMOVS momentum+36(FP), F21
+	VDUP V21.S[0], V21.S4
+nesn_loop:
+	CBZ R3, nesn_done
+	VLD1.P 16(R1), [V0.S4]
+	VLD1 (R2), [V1.S4]
+	VLD1 (R0), [V2.S4]
+	WORD $0x6e34dc00 // fmul v0.4s, v0.4s, v20.4s
+	WORD $0x6e35dc21 // fmul v1.4s, v1.4s, v21.4s
+	WORD $0x4ea0d421 // fsub v1.4s, v1.4s, v0.4s
+	WORD $0x6e35dc23 // fmul v3.4s, v1.4s, v21.4s
+	WORD $0x4ea0d463 // fsub v3.4s, v3.4s, v0.4s
+	WORD $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
+	VST1.P [V1.S4], 16(R2)
+	VST1.P [V2.S4], 16(R0)
+	SUB $4, R3
+	B nesn_loop
+nesn_done:
+	RET
+
+// func adagradNEON(p, grad, acc *float32, n int, lr, eps float32)
+TEXT ·adagradNEON(SB), NOSPLIT, $0-40
+	MOVD p+0(FP), R0
+	MOVD grad+8(FP), R1
+	MOVD acc+16(FP), R2
+	MOVD n+24(FP), R3
+	FMOVS lr+32(FP), F20
+	VDUP V20.S[0], V20.S4
+	FMOVS eps+36(FP), F21
+	VDUP V21.S[0], V21.S4
+adgn_loop:
+	CBZ R3, adgn_done
+	VLD1.P 16(R1), [V0.S4]
+	VLD1 (R2), [V1.S4]
+	VLD1 (R0), [V2.S4]
+	WORD $0x6e20dc03 // fmul v3.4s, v0.4s, v0.4s
+	WORD $0x4e23d421 // fadd v1.4s, v1.4s, v3.4s
+	WORD $0x4e35d424 // fadd v4.4s, v1.4s, v21.4s
+	WORD $0x6ea1f884 // fsqrt v4.4s, v4.4s
+	WORD $0x6e34dc05 // fmul v5.4s, v0.4s, v20.4s
+	WORD $0x6e24fca5 // fdiv v5.4s, v5.4s, v4.4s
+	WORD $0x4ea5d442 // fsub v2.4s, v2.4s, v5.4s
+	VST1.P [V1.S4], 16(R2)
+	VST1.P [V2.S4], 16(R0)
+	SUB $4, R3
+	B adgn_loop
+adgn_done:
+	RET
+
+// func rmspropNEON(p, grad, v *float32, n int, lr, rho, c, eps float32)
+TEXT ·rmspropNEON(SB), NOSPLIT, $0-48
+	MOVD n+24(FP), R3
+	FMOVS lr+32(FP), F20
+	VDUP V20.S[0], V20.S4
+	FMOVS rho+36(FP), F21
+	VDUP V21.S[0], V21.S4
+	FMOVS c+40(FP), F22
+	VDUP V22.S[0], V22.S4
+	FMOVS eps+44(FP), F23
+	VDUP V23.S[0], V23.S4
+	MOVD p+0(FP), R0
+	MOVD grad+8(FP), R1
+	MOVD v+16(FP), R2
+rmsn_loop:
+	CBZ R3, rmsn_done
+	VLD1.P 16(R1), [V0.S4]
+	VLD1 (R2), [V1.S4]
+	VLD1 (R0), [V2.S4]
+	WORD $0x6e35dc21 // fmul v1.4s, v1.4s, v21.4s
+	WORD $0x6e36dc03 // fmul v3.4s, v0.4s, v22.4s
+	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
+	WORD $0x4e23d421 // fadd v1.4s, v1.4s, v3.4s
+	WORD $0x4e37d424 // fadd v4.4s, v1.4s, v23.4s
+	WORD $0x6ea1f884 // fsqrt v4.4s, v4.4s
+	WORD $0x6e34dc05 // fmul v5.4s, v0.4s, v20.4s
+	WORD $0x6e24fca5 // fdiv v5.4s, v5.4s, v4.4s
+	WORD $0x4ea5d442 // fsub v2.4s, v2.4s, v5.4s
+	VST1.P [V1.S4], 16(R2)
+	VST1.P [V2.S4], 16(R0)
+	SUB $4, R3
+	B rmsn_loop
+rmsn_done:
+	RET
+
+// func rmspropMomNEON(p, grad, v, mom *float32, n int, lr, rho, c, momentum, eps float32)
+TEXT ·rmspropMomNEON(SB), NOSPLIT, $0-60
+	MOVD mom+24(FP), R4
+	MOVD n+32(FP), R3
+	FMOVS lr+40(FP), F20
+	VDUP V20.S[0], V20.S4
+	FMOVS rho+44(FP), F21
+	VDUP V21.S[0], V21.S4
+	FMOVS c+48(FP), F22
+	VDUP V22.S[0], V22.S4
+	FMOVS eps+56(FP), F23
+	VDUP V23.S[0], V23.S4
+	FMOVS momentum+52(FP), F24
+	VDUP V24.S[0], V24.S4
+	MOVD p+0(FP), R0
+	MOVD grad+8(FP), R1
+	MOVD v+16(FP), R2
+rmmn_loop:
+	CBZ R3, rmmn_done
+	VLD1.P 16(R1), [V0.S4]
+	VLD1 (R2), [V1.S4]
+	VLD1 (R0), [V2.S4]
+	WORD $0x6e35dc21 // fmul v1.4s, v1.4s, v21.4s
+	WORD $0x6e36dc03 // fmul v3.4s, v0.4s, v22.4s
+	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
+	WORD $0x4e23d421 // fadd v1.4s, v1.4s, v3.4s
+	WORD $0x4e37d424 // fadd v4.4s, v1.4s, v23.4s
+	WORD $0x6ea1f884 // fsqrt v4.4s, v4.4s
+	WORD $0x6e34dc05 // fmul v5.4s, v0.4s, v20.4s
+	WORD $0x6e24fca5 // fdiv v5.4s, v5.4s, v4.4s
+	VLD1 (R4), [V6.S4]
+	WORD $0x6e38dcc6 // fmul v6.4s, v6.4s, v24.4s
+	WORD $0x4e26d4a5 // fadd v5.4s, v5.4s, v6.4s
+	VST1.P [V5.S4], 16(R4)
+	WORD $0x4ea5d442 // fsub v2.4s, v2.4s, v5.4s
+	VST1.P [V1.S4], 16(R2)
+	VST1.P [V2.S4], 16(R0)
+	SUB $4, R3
+	B rmmn_loop
+rmmn_done:
+	RET
+
+// func maxPool2NEON(dst, r0, r1 *float32, ow, c int)
+TEXT ·maxPool2NEON(SB), NOSPLIT, $0-40
+	MOVD dst+0(FP), R0
+	MOVD r0+8(FP), R1
+	MOVD r1+16(FP), R2
+	MOVD ow+24(FP), R3
+	MOVD c+32(FP), R4
+	LSL $2, R4
+	LSL $1, R4, R8
+mp2n_px:
+	CBZ R3, mp2n_done
+	MOVD $0, R5
+mp2n_ch:
+	CMP R4, R5
+	BGE mp2n_next
+	ADD R5, R1, R6
+	VLD1 (R6), [V0.S4]
+	ADD R4, R6
+	VLD1 (R6), [V1.S4]
+	ADD R5, R2, R6
+	VLD1 (R6), [V2.S4]
+	ADD R4, R6
+	VLD1 (R6), [V3.S4]
+	WORD $0x6ea0e424 // fcmgt v4.4s, v1.4s, v0.4s
+	WORD $0x6ea41c20 // bit v0.16b, v1.16b, v4.16b
+	WORD $0x6ea0e444 // fcmgt v4.4s, v2.4s, v0.4s
+	WORD $0x6ea41c40 // bit v0.16b, v2.16b, v4.16b
+	WORD $0x6ea0e464 // fcmgt v4.4s, v3.4s, v0.4s
+	WORD $0x6ea41c60 // bit v0.16b, v3.16b, v4.16b
+	ADD R5, R0, R6
+	VST1 [V0.S4], (R6)
+	ADD $16, R5
+	B mp2n_ch
+mp2n_next:
+	ADD R4, R0
+	ADD R8, R1
+	ADD R8, R2
+	SUB $1, R3
+	B mp2n_px
+mp2n_done:
+	RET
+
+// func maxPool2BackNEON(dx0, dx1, x0, x1, y, dy *float32, ow, c int)
+TEXT ·maxPool2BackNEON(SB), NOSPLIT, $0-64
+	MOVD dx0+0(FP), R0
+	MOVD dx1+8(FP), R1
+	MOVD x0+16(FP), R2
+	MOVD x1+24(FP), R3
+	MOVD y+32(FP), R10
+	MOVD dy+40(FP), R11
+	MOVD ow+48(FP), R9
+	MOVD c+56(FP), R4
+	LSL $2, R4
+	LSL $1, R4, R8
+mb2n_px:
+	CBZ R9, mb2n_done
+	MOVD $0, R5
+mb2n_ch:
+	CMP R4, R5
+	BGE mb2n_next
+	ADD R5, R10, R6
+	VLD1 (R6), [V8.S4]
+	ADD R5, R11, R6
+	VLD1 (R6), [V9.S4]
+	ADD R5, R2, R6
+	VLD1 (R6), [V0.S4]
+	ADD R4, R6
+	VLD1 (R6), [V1.S4]
+	ADD R5, R3, R6
+	VLD1 (R6), [V2.S4]
+	ADD R4, R6
+	VLD1 (R6), [V3.S4]
+	WORD $0x4e28e404 // fcmeq v4.4s, v0.4s, v8.4s
+	WORD $0x4e28e425 // fcmeq v5.4s, v1.4s, v8.4s
+	WORD $0x4e28e446 // fcmeq v6.4s, v2.4s, v8.4s
+	WORD $0x4e28e467 // fcmeq v7.4s, v3.4s, v8.4s
+	WORD $0x4e28e50a // fcmeq v10.4s, v8.4s, v8.4s
+	WORD $0x4e641d4a // bic v10.16b, v10.16b, v4.16b
+	WORD $0x4e6a1d24 // bic v4.16b, v9.16b, v10.16b
+	WORD $0x4e2a1ca5 // and v5.16b, v5.16b, v10.16b
+	WORD $0x4e651d4a // bic v10.16b, v10.16b, v5.16b
+	WORD $0x4e291ca5 // and v5.16b, v5.16b, v9.16b
+	WORD $0x4e2a1cc6 // and v6.16b, v6.16b, v10.16b
+	WORD $0x4e661d4a // bic v10.16b, v10.16b, v6.16b
+	WORD $0x4e291cc6 // and v6.16b, v6.16b, v9.16b
+	WORD $0x4e2a1ce7 // and v7.16b, v7.16b, v10.16b
+	WORD $0x4e291ce7 // and v7.16b, v7.16b, v9.16b
+	ADD R5, R0, R6
+	VST1 [V4.S4], (R6)
+	ADD R4, R6
+	VST1 [V5.S4], (R6)
+	ADD R5, R1, R6
+	VST1 [V6.S4], (R6)
+	ADD R4, R6
+	VST1 [V7.S4], (R6)
+	ADD $16, R5
+	B mb2n_ch
+mb2n_next:
+	ADD R4, R10
+	ADD R4, R11
+	ADD R8, R0
+	ADD R8, R1
+	ADD R8, R2
+	ADD R8, R3
+	SUB $1, R9
+	B mb2n_px
+mb2n_done:
+	RET
+
+// func copySegsNEON(dst, src *float32, n, l, ds, ss int)
+TEXT ·copySegsNEON(SB), NOSPLIT, $0-48
+	MOVD dst+0(FP), R0
+	MOVD src+8(FP), R1
+	MOVD n+16(FP), R3
+	MOVD l+24(FP), R4
+	MOVD ds+32(FP), R8
+	MOVD ss+40(FP), R9
+	LSL $2, R8
+	LSL $2, R9
+csn_seg:
+	CBZ R3, csn_done
+	MOVD R0, R6
+	MOVD R1, R7
+	MOVD R4, R12
+csn_vec:
+	CMP $4, R12
+	BLT csn_tail
+	VLD1.P 16(R7), [V0.S4]
+	VST1.P [V0.S4], 16(R6)
+	SUB $4, R12
+	B csn_vec
+csn_tail:
+	CBZ R12, csn_next
+	FMOVS (R7), F0
+	ADD $4, R7
+	FMOVS F0, (R6)
+	ADD $4, R6
+	SUB $1, R12
+	B csn_tail
+csn_next:
+	ADD R8, R0
+	ADD R9, R1
+	SUB $1, R3
+	B csn_seg
+csn_done:
+	RET
+
+// func addSegsNEON(dst, src *float32, n, l, ds, ss int)
+TEXT ·addSegsNEON(SB), NOSPLIT, $0-48
+	MOVD dst+0(FP), R0
+	MOVD src+8(FP), R1
+	MOVD n+16(FP), R3
+	MOVD l+24(FP), R4
+	MOVD ds+32(FP), R8
+	MOVD ss+40(FP), R9
+	LSL $2, R8
+	LSL $2, R9
+asn_seg:
+	CBZ R3, asn_done
+	MOVD R0, R6
+	MOVD R1, R7
+	MOVD R4, R12
+asn_vec:
+	CMP $4, R12
+	BLT asn_tail
+	VLD1.P 16(R7), [V0.S4]
+	VLD1 (R6), [V1.S4]
+	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
+	VST1.P [V0.S4], 16(R6)
+	SUB $4, R12
+	B asn_vec
+asn_tail:
+	CBZ R12, asn_next
+	FMOVS (R7), F0
+	ADD $4, R7
+	FMOVS (R6), F1
+	FADDS F0, F1, F0
+	FMOVS F0, (R6)
+	ADD $4, R6
+	SUB $1, R12
+	B asn_tail
+asn_next:
+	ADD R8, R0
+	ADD R9, R1
+	SUB $1, R3
+	B asn_seg
+asn_done:
+	RET
+
 // func sgemmKernelNEON(k int, a, b, c *float32, ldc int, alpha, beta float32)
 TEXT ·sgemmKernelNEON(SB), NOSPLIT, $0-48
 	MOVD k+0(FP), R3

@@ -1,7 +1,8 @@
 //go:build ignore
 
 // neon_gen.go writes neon_arm64.s, the arm64 NEON kernels of the neon tier
-// (slice kernels, ReLU backward, the GEMM epilogue, Adam, sigmoid and tanh,
+// (slice kernels, ReLU backward, the GEMM epilogue, the optimizer updates,
+// the 2×2 max-pool rows, the im2col/col2im segment loops, sigmoid and tanh,
 // the 8×12 SGEMM micro-kernel and its transposing pack):
 //
 //	go run neon_gen.go
@@ -329,6 +330,9 @@ func main() {
 	label("adn_done")
 	p("RET")
 
+	optim()
+	maxPool2()
+	segs()
 	gemm()
 	packTrans()
 	sigmoidTanh()
@@ -538,6 +542,309 @@ func sigmoidTanh() {
 		p("SUB $4, R3")
 		p("B %s_loop", name)
 		label(name + "_done")
+		p("RET")
+	}
+}
+
+// optim writes the optimizer updates other than Adam: SGD, momentum (plain
+// and Nesterov), Adagrad and RMSprop (without and with the momentum slot),
+// each in its reference's order without fused operations (sgdRef,
+// momentumRef, adagradRef, rmspropRef), 4 elements per step. Scalars are
+// broadcast into V20 and up; R3 counts the elements (a multiple of 4).
+func optim() {
+	scalars := func(names ...string) {
+		for i, a := range names {
+			p("FMOVS %s, F%d", a, 20+i)
+			p("VDUP V%d.S[0], V%d.S4", 20+i, 20+i)
+		}
+	}
+	loop := func(name string, body func()) {
+		label(name + "_loop")
+		p("CBZ R3, %s_done", name)
+		body()
+		p("SUB $4, R3")
+		p("B %s_loop", name)
+		label(name + "_done")
+		p("RET")
+	}
+
+	// p -= lr·g
+	header("(p, grad *float32, n int, lr float32)", "sgdNEON", 28)
+	p("MOVD p+0(FP), R0")
+	p("MOVD grad+8(FP), R1")
+	p("MOVD n+16(FP), R3")
+	scalars("lr+24(FP)")
+	loop("sgdn", func() {
+		p("VLD1.P 16(R1), [V0.S4]")
+		p("VLD1 (R0), [V1.S4]")
+		fmul(0, 0, 20)
+		fsub(1, 1, 0)
+		p("VST1.P [V1.S4], 16(R0)")
+	})
+
+	// m = momentum·m - lr·g; p += m (plain) or p += momentum·m - lr·g
+	for _, nest := range []bool{false, true} {
+		name, l := "momentumNEON", "momn"
+		if nest {
+			name, l = "nesterovNEON", "nesn"
+		}
+		header("(p, grad, m *float32, n int, lr, momentum float32)", name, 40)
+		p("MOVD p+0(FP), R0")
+		p("MOVD grad+8(FP), R1")
+		p("MOVD m+16(FP), R2")
+		p("MOVD n+24(FP), R3")
+		scalars("lr+32(FP)", "momentum+36(FP)")
+		loop(l, func() {
+			p("VLD1.P 16(R1), [V0.S4]") // g
+			p("VLD1 (R2), [V1.S4]")     // m
+			p("VLD1 (R0), [V2.S4]")     // p
+			fmul(0, 0, 20)              // lr·g
+			fmul(1, 1, 21)
+			fsub(1, 1, 0) // new m
+			if nest {
+				fmul(3, 1, 21)
+				fsub(3, 3, 0)
+				fadd(2, 2, 3)
+			} else {
+				fadd(2, 2, 1)
+			}
+			p("VST1.P [V1.S4], 16(R2)")
+			p("VST1.P [V2.S4], 16(R0)")
+		})
+	}
+
+	// acc += g²; p -= lr·g / sqrt(acc + eps)
+	header("(p, grad, acc *float32, n int, lr, eps float32)", "adagradNEON", 40)
+	p("MOVD p+0(FP), R0")
+	p("MOVD grad+8(FP), R1")
+	p("MOVD acc+16(FP), R2")
+	p("MOVD n+24(FP), R3")
+	scalars("lr+32(FP)", "eps+36(FP)")
+	loop("adgn", func() {
+		p("VLD1.P 16(R1), [V0.S4]") // g
+		p("VLD1 (R2), [V1.S4]")     // acc
+		p("VLD1 (R0), [V2.S4]")     // p
+		fmul(3, 0, 0)
+		fadd(1, 1, 3)
+		fadd(4, 1, 21)
+		fsqrt(4, 4)
+		fmul(5, 0, 20)
+		fdiv(5, 5, 4)
+		fsub(2, 2, 5)
+		p("VST1.P [V1.S4], 16(R2)")
+		p("VST1.P [V2.S4], 16(R0)")
+	})
+
+	// v = rho·v + (c·g)·g; inc = lr·g / sqrt(v + eps);
+	// mom = momentum·mom + inc (with the slot); p -= inc (or mom)
+	for _, withMom := range []bool{false, true} {
+		if withMom {
+			header("(p, grad, v, mom *float32, n int, lr, rho, c, momentum, eps float32)", "rmspropMomNEON", 60)
+			p("MOVD mom+24(FP), R4")
+			p("MOVD n+32(FP), R3")
+			scalars("lr+40(FP)", "rho+44(FP)", "c+48(FP)", "eps+56(FP)", "momentum+52(FP)")
+		} else {
+			header("(p, grad, v *float32, n int, lr, rho, c, eps float32)", "rmspropNEON", 48)
+			p("MOVD n+24(FP), R3")
+			scalars("lr+32(FP)", "rho+36(FP)", "c+40(FP)", "eps+44(FP)")
+		}
+		p("MOVD p+0(FP), R0")
+		p("MOVD grad+8(FP), R1")
+		p("MOVD v+16(FP), R2")
+		l := "rmsn"
+		if withMom {
+			l = "rmmn"
+		}
+		loop(l, func() {
+			p("VLD1.P 16(R1), [V0.S4]") // g
+			p("VLD1 (R2), [V1.S4]")     // v
+			p("VLD1 (R0), [V2.S4]")     // p
+			fmul(1, 1, 21)
+			fmul(3, 0, 22)
+			fmul(3, 3, 0)
+			fadd(1, 1, 3) // new v
+			fadd(4, 1, 23)
+			fsqrt(4, 4)
+			fmul(5, 0, 20)
+			fdiv(5, 5, 4) // inc
+			if withMom {
+				p("VLD1 (R4), [V6.S4]")
+				fmul(6, 6, 24)
+				fadd(5, 5, 6)
+				p("VST1.P [V5.S4], 16(R4)")
+			}
+			fsub(2, 2, 5)
+			p("VST1.P [V1.S4], 16(R2)")
+			p("VST1.P [V2.S4], 16(R0)")
+		})
+	}
+}
+
+// maxPool2 writes maxPool2NEON and maxPool2BackNEON, the 2×2 max-pool row
+// kernels (references maxPool2x2RowRef and maxPool2x2RowBackwardRef; c a
+// multiple of 4). The forward keeps a running maximum that a later tap
+// replaces only when strictly greater (FCMGT + BIT; FMAX would propagate
+// a later NaN). The backward routes dy to the first tap equal to y, or to
+// the first tap when y is NaN, with masks: X holds the lanes no earlier tap
+// has claimed (initially y == y and tap0 != y).
+func maxPool2() {
+	header("(dst, r0, r1 *float32, ow, c int)", "maxPool2NEON", 40)
+	p("MOVD dst+0(FP), R0")
+	p("MOVD r0+8(FP), R1")
+	p("MOVD r1+16(FP), R2")
+	p("MOVD ow+24(FP), R3")
+	p("MOVD c+32(FP), R4")
+	p("LSL $2, R4")     // c in bytes
+	p("LSL $1, R4, R8") // 2c in bytes
+	label("mp2n_px")
+	p("CBZ R3, mp2n_done")
+	p("MOVD $0, R5")
+	label("mp2n_ch")
+	p("CMP R4, R5")
+	p("BGE mp2n_next")
+	p("ADD R5, R1, R6")
+	p("VLD1 (R6), [V0.S4]")
+	p("ADD R4, R6")
+	p("VLD1 (R6), [V1.S4]")
+	p("ADD R5, R2, R6")
+	p("VLD1 (R6), [V2.S4]")
+	p("ADD R4, R6")
+	p("VLD1 (R6), [V3.S4]")
+	for t := 1; t < 4; t++ {
+		fcmgt(4, t, 0)
+		vbit(0, t, 4)
+	}
+	p("ADD R5, R0, R6")
+	p("VST1 [V0.S4], (R6)")
+	p("ADD $16, R5")
+	p("B mp2n_ch")
+	label("mp2n_next")
+	p("ADD R4, R0")
+	p("ADD R8, R1")
+	p("ADD R8, R2")
+	p("SUB $1, R3")
+	p("B mp2n_px")
+	label("mp2n_done")
+	p("RET")
+
+	header("(dx0, dx1, x0, x1, y, dy *float32, ow, c int)", "maxPool2BackNEON", 64)
+	p("MOVD dx0+0(FP), R0")
+	p("MOVD dx1+8(FP), R1")
+	p("MOVD x0+16(FP), R2")
+	p("MOVD x1+24(FP), R3")
+	p("MOVD y+32(FP), R10")
+	p("MOVD dy+40(FP), R11")
+	p("MOVD ow+48(FP), R9")
+	p("MOVD c+56(FP), R4")
+	p("LSL $2, R4")
+	p("LSL $1, R4, R8")
+	label("mb2n_px")
+	p("CBZ R9, mb2n_done")
+	p("MOVD $0, R5")
+	label("mb2n_ch")
+	p("CMP R4, R5")
+	p("BGE mb2n_next")
+	p("ADD R5, R10, R6")
+	p("VLD1 (R6), [V8.S4]") // y
+	p("ADD R5, R11, R6")
+	p("VLD1 (R6), [V9.S4]") // dy
+	p("ADD R5, R2, R6")
+	p("VLD1 (R6), [V0.S4]")
+	p("ADD R4, R6")
+	p("VLD1 (R6), [V1.S4]")
+	p("ADD R5, R3, R6")
+	p("VLD1 (R6), [V2.S4]")
+	p("ADD R4, R6")
+	p("VLD1 (R6), [V3.S4]")
+	for t := 0; t < 4; t++ {
+		fcmeq(4+t, t, 8) // tap == y
+	}
+	fcmeq(10, 8, 8) // y is not NaN
+	vbic(10, 10, 4) // X: not claimed by tap 0
+	vbic(4, 9, 10)  // g0 = dy where tap 0 claims
+	for t := 1; t < 4; t++ {
+		vand(4+t, 4+t, 10) // tap t claims what is left and equal
+		if t < 3 {
+			vbic(10, 10, 4+t)
+		}
+		vand(4+t, 4+t, 9)
+	}
+	p("ADD R5, R0, R6")
+	p("VST1 [V4.S4], (R6)")
+	p("ADD R4, R6")
+	p("VST1 [V5.S4], (R6)")
+	p("ADD R5, R1, R6")
+	p("VST1 [V6.S4], (R6)")
+	p("ADD R4, R6")
+	p("VST1 [V7.S4], (R6)")
+	p("ADD $16, R5")
+	p("B mb2n_ch")
+	label("mb2n_next")
+	p("ADD R4, R10")
+	p("ADD R4, R11")
+	p("ADD R8, R0")
+	p("ADD R8, R1")
+	p("ADD R8, R2")
+	p("ADD R8, R3")
+	p("SUB $1, R9")
+	p("B mb2n_px")
+	label("mb2n_done")
+	p("RET")
+}
+
+// segs writes copySegsNEON and addSegsNEON, the segment loops of Im2col
+// and Col2im (references in their doc comments in neon_arm64.go): n
+// segments of l floats, 4 at a time, then one at a time, in segment order
+// (Col2im's destination segments overlap).
+func segs() {
+	for _, add := range []bool{false, true} {
+		name, pre := "copySegsNEON", "csn"
+		if add {
+			name, pre = "addSegsNEON", "asn"
+		}
+		header("(dst, src *float32, n, l, ds, ss int)", name, 48)
+		p("MOVD dst+0(FP), R0")
+		p("MOVD src+8(FP), R1")
+		p("MOVD n+16(FP), R3")
+		p("MOVD l+24(FP), R4")
+		p("MOVD ds+32(FP), R8")
+		p("MOVD ss+40(FP), R9")
+		p("LSL $2, R8")
+		p("LSL $2, R9")
+		label(pre + "_seg")
+		p("CBZ R3, %s_done", pre)
+		p("MOVD R0, R6")
+		p("MOVD R1, R7")
+		p("MOVD R4, R12")
+		label(pre + "_vec")
+		p("CMP $4, R12")
+		p("BLT %s_tail", pre)
+		p("VLD1.P 16(R7), [V0.S4]")
+		if add {
+			p("VLD1 (R6), [V1.S4]")
+			fadd(0, 1, 0)
+		}
+		p("VST1.P [V0.S4], 16(R6)")
+		p("SUB $4, R12")
+		p("B %s_vec", pre)
+		label(pre + "_tail")
+		p("CBZ R12, %s_next", pre)
+		p("FMOVS (R7), F0")
+		p("ADD $4, R7")
+		if add {
+			p("FMOVS (R6), F1")
+			p("FADDS F0, F1, F0")
+		}
+		p("FMOVS F0, (R6)")
+		p("ADD $4, R6")
+		p("SUB $1, R12")
+		p("B %s_tail", pre)
+		label(pre + "_next")
+		p("ADD R8, R0")
+		p("ADD R9, R1")
+		p("SUB $1, R3")
+		p("B %s_seg", pre)
+		label(pre + "_done")
 		p("RET")
 	}
 }

@@ -8,11 +8,24 @@ import "math"
 // Scalars that depend only on the step (bias corrections, the current
 // learning rate) are computed by the caller.
 
-// SGDUpdate sets p[i] -= lr*g[i].
+// SGDUpdate sets p[i] -= lr*g[i]. SIMD (NEON) when available,
+// bit-identical to the reference sgdRef.
 func SGDUpdate(p, g []float32, lr float32) {
 	g = g[:len(p)]
+	if k := simd.sgd; k != nil && len(p) > 0 {
+		k(&p[0], &g[0], len(p), lr)
+		return
+	}
+	sgdRef(p, g, lr)
+}
+
+// sgdRef is SGDUpdate's reference. Here and in the other references, the
+// explicit float32 conversions keep the compiler from fusing multiply-adds
+// (as it may on arm64), so the SIMD kernels can match them bit for bit.
+func sgdRef(p, g []float32, lr float32) {
+	g = g[:len(p)]
 	for i := range p {
-		p[i] -= lr * g[i]
+		p[i] -= float32(lr * g[i])
 	}
 }
 
@@ -21,18 +34,34 @@ func SGDUpdate(p, g []float32, lr float32) {
 //	m = momentum*m - lr*g
 //	p += m                      (plain)
 //	p += momentum*m - lr*g      (nesterov, with the new m)
+//
+// SIMD (NEON) when available, bit-identical to the reference momentumRef.
 func MomentumUpdate(p, g, m []float32, lr, momentum float32, nesterov bool) {
+	g, m = g[:len(p)], m[:len(p)]
+	k := simd.momentum
+	if nesterov {
+		k = simd.nesterov
+	}
+	if k != nil && len(p) > 0 {
+		k(&p[0], &g[0], &m[0], len(p), lr, momentum)
+		return
+	}
+	momentumRef(p, g, m, lr, momentum, nesterov)
+}
+
+func momentumRef(p, g, m []float32, lr, momentum float32, nesterov bool) {
 	g, m = g[:len(p)], m[:len(p)]
 	if nesterov {
 		for i := range p {
-			mi := momentum*m[i] - lr*g[i]
+			lg := float32(lr * g[i])
+			mi := float32(momentum*m[i]) - lg
 			m[i] = mi
-			p[i] += momentum*mi - lr*g[i]
+			p[i] += float32(momentum*mi) - lg
 		}
 		return
 	}
 	for i := range p {
-		mi := momentum*m[i] - lr*g[i]
+		mi := float32(momentum*m[i]) - float32(lr*g[i])
 		m[i] = mi
 		p[i] += mi
 	}
@@ -98,27 +127,26 @@ func AMSGradUpdate(p, g, m, v, vhat []float32, alpha, b1, b2, eps float32) {
 //	avg = rho·avg + (1-rho)·g                     (centered)
 //	inc = lr·g / sqrt(v - avg² + eps)             (centered; else sqrt(v + eps))
 //	mom = momentum·mom + inc; p -= mom            (mom != nil; else p -= inc)
+//
+// The variants without centering run on SIMD (NEON) when available,
+// bit-identical to the reference rmspropRef.
 func RMSpropUpdate(p, g, v, mom, avg []float32, lr, rho, momentum, eps float32) {
 	g, v = g[:len(p)], v[:len(p)]
 	c := 1 - rho
 	switch {
-	case mom == nil && avg == nil:
-		for i := range p {
-			gi := g[i]
-			vi := rho*v[i] + c*gi*gi
-			v[i] = vi
-			p[i] -= lr * gi / float32(math.Sqrt(float64(vi+eps)))
+	case avg == nil && mom == nil:
+		if k := simd.rmsprop; k != nil && len(p) > 0 {
+			k(&p[0], &g[0], &v[0], len(p), lr, rho, c, eps)
+			return
 		}
+		rmspropRef(p, g, v, nil, lr, rho, c, 0, eps)
 	case avg == nil:
 		mom = mom[:len(p)]
-		for i := range p {
-			gi := g[i]
-			vi := rho*v[i] + c*gi*gi
-			v[i] = vi
-			mi := momentum*mom[i] + lr*gi/float32(math.Sqrt(float64(vi+eps)))
-			mom[i] = mi
-			p[i] -= mi
+		if k := simd.rmspropMom; k != nil && len(p) > 0 {
+			k(&p[0], &g[0], &v[0], &mom[0], len(p), lr, rho, c, momentum, eps)
+			return
 		}
+		rmspropRef(p, g, v, mom, lr, rho, c, momentum, eps)
 	default:
 		avg = avg[:len(p)]
 		for i := range p {
@@ -137,17 +165,48 @@ func RMSpropUpdate(p, g, v, mom, avg []float32, lr, rho, momentum, eps float32) 
 	}
 }
 
+// rmspropRef is RMSpropUpdate without centering (mom nil: no momentum),
+// with c = 1-rho.
+func rmspropRef(p, g, v, mom []float32, lr, rho, c, momentum, eps float32) {
+	g, v = g[:len(p)], v[:len(p)]
+	if mom != nil {
+		mom = mom[:len(p)]
+	}
+	for i := range p {
+		gi := g[i]
+		vi := float32(rho*v[i]) + float32(float32(c*gi)*gi)
+		v[i] = vi
+		inc := float32(lr*gi) / float32(math.Sqrt(float64(vi+eps)))
+		if mom != nil {
+			inc += float32(momentum * mom[i])
+			mom[i] = inc
+		}
+		p[i] -= inc
+	}
+}
+
 // AdagradUpdate is Keras's Adagrad step:
 //
 //	acc += g²
 //	p -= lr·g / sqrt(acc + eps)
+//
+// SIMD (NEON) when available, bit-identical to the reference adagradRef.
 func AdagradUpdate(p, g, acc []float32, lr, eps float32) {
+	g, acc = g[:len(p)], acc[:len(p)]
+	if k := simd.adagrad; k != nil && len(p) > 0 {
+		k(&p[0], &g[0], &acc[0], len(p), lr, eps)
+		return
+	}
+	adagradRef(p, g, acc, lr, eps)
+}
+
+func adagradRef(p, g, acc []float32, lr, eps float32) {
 	g, acc = g[:len(p)], acc[:len(p)]
 	for i := range p {
 		gi := g[i]
-		a := acc[i] + gi*gi
+		a := acc[i] + float32(gi*gi)
 		acc[i] = a
-		p[i] -= lr * gi / float32(math.Sqrt(float64(a+eps)))
+		p[i] -= float32(lr*gi) / float32(math.Sqrt(float64(a+eps)))
 	}
 }
 

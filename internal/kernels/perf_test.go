@@ -74,7 +74,7 @@ func testMaxPool2x2Row(t *testing.T) {
 	for _, tc := range []struct {
 		ow, c int
 		nan   bool
-	}{{1, 16, false}, {3, 32, true}, {13, 32, false}, {5, 64, true}, {4, 3, true}, {2, 1, false}, {3, 8, true}, {5, 24, true}} {
+	}{{1, 16, false}, {3, 32, true}, {13, 32, false}, {5, 64, true}, {4, 3, true}, {2, 1, false}, {3, 8, true}, {5, 24, true}, {3, 4, true}, {7, 12, true}, {2, 20, false}} {
 		r := rand.New(rand.NewPCG(uint64(tc.ow), uint64(tc.c)))
 		n := tc.ow * tc.c
 		x := tieSlice(r, 4*n, tc.nan)

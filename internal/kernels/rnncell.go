@@ -67,15 +67,18 @@ func LSTMCellForward(hn, cn, act, tc, xz, hz, c []float32, n, h int) {
 		sigmoidSlice(a[:2*h], a[:2*h])
 		tanhSlice(a[2*h:3*h], a[2*h:3*h])
 		sigmoidSlice(a[3*h:], a[3*h:])
-		cp, cr := c[r*h:(r+1)*h], cn[r*h:(r+1)*h]
-		i, f, g := a[:h], a[h:2*h], a[2*h:3*h]
+		cr := cn[r*h : (r+1)*h]
+		cp, i, f, g := c[r*h:(r+1)*h], a[:h], a[h:2*h], a[2*h:3*h]
+		cp, i, f, g = cp[:len(cr)], i[:len(cr)], f[:len(cr)], g[:len(cr)]
 		for j := range cr {
 			cr[j] = f[j]*cp[j] + i[j]*g[j]
 		}
 	}
 	tanhSlice(tc[:n*h], cn[:n*h])
 	for r := range n {
-		o, t, hr := act[r*w+3*h:(r+1)*w], tc[r*h:(r+1)*h], hn[r*h:(r+1)*h]
+		hr := hn[r*h : (r+1)*h]
+		o, t := act[r*w+3*h:(r+1)*w], tc[r*h:(r+1)*h]
+		o, t = o[:len(hr)], t[:len(hr)]
 		for j := range hr {
 			hr[j] = o[j] * t[j]
 		}
@@ -145,6 +148,36 @@ func LSTMCellBackwardC(dz, dc, dcn, act, c []float32, n, h int) {
 			if dcr != nil {
 				dcr[j] = gj * f
 			}
+		}
+	}
+}
+
+// LSTMCellBackward is the LSTM cell's whole backward pass in one sweep:
+// LSTMCellBackwardH, then dcn += dcIn, then LSTMCellBackwardC, with the
+// same arithmetic (and results) as those three calls. From dh and dcIn
+// (the gradients of hn and cn, [n, h]), the saved gates act ([n, 4h]),
+// tanh(cn) tc and the previous cell state c it writes all four blocks of
+// dz ([n, 4h]) and dc = dcn⊙f ([n, h]; it may be dcIn).
+func LSTMCellBackward(dz, dc, dh, dcIn, act, tc, c []float32, n, h int) {
+	w := 4 * h
+	for r := range n {
+		a, d := act[r*w:(r+1)*w], dz[r*w:(r+1)*w]
+		gh := dh[r*h : (r+1)*h]
+		gin, t, cp, gc := dcIn[r*h:(r+1)*h], tc[r*h:(r+1)*h], c[r*h:(r+1)*h], dc[r*h:(r+1)*h]
+		gin, t, cp, gc = gin[:len(gh)], t[:len(gh)], cp[:len(gh)], gc[:len(gh)]
+		ai, af, ag, ao := a[:h], a[h:2*h], a[2*h:3*h], a[3*h:]
+		ai, af, ag, ao = ai[:len(gh)], af[:len(gh)], ag[:len(gh)], ao[:len(gh)]
+		di, df, dg, do := d[:h], d[h:2*h], d[2*h:3*h], d[3*h:]
+		di, df, dg, do = di[:len(gh)], df[:len(gh)], dg[:len(gh)], do[:len(gh)]
+		for j, g := range gh {
+			o, tj := ao[j], t[j]
+			do[j] = g * tj * o * (1 - o)
+			gj := float32(g*o*(1-tj*tj)) + gin[j] // rounded first, as in the unfused calls
+			i, f, gg := ai[j], af[j], ag[j]
+			di[j] = gj * gg * i * (1 - i)
+			df[j] = gj * cp[j] * f * (1 - f)
+			dg[j] = gj * i * (1 - gg*gg)
+			gc[j] = gj * f
 		}
 	}
 }

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -145,6 +146,49 @@ func testSigmoidTanhSlices(t *testing.T) {
 			want := float32(c.ref(float64(x)))
 			if x == x && ulpDiff(v, want) > c.ulp && math.Abs(float64(v-want)) > c.absTol {
 				t.Fatalf("%s(%g) in place = %g, want %g", c.name, x, v, want)
+			}
+		}
+	}
+}
+
+// TestLSTMCellBackwardFused checks LSTMCellBackward against the three
+// calls it fuses (LSTMCellBackwardH, AddVV, LSTMCellBackwardC), bit for
+// bit, on odd sizes, with guard cells past every output and with dc
+// aliasing dcIn.
+func TestLSTMCellBackwardFused(t *testing.T) { forEachTier(t, testLSTMCellBackwardFused) }
+
+func testLSTMCellBackwardFused(t *testing.T) {
+	const guard = 5
+	for _, s := range [][2]int{{1, 1}, {3, 5}, {2, 17}, {7, 33}, {4, 128}} {
+		n, h := s[0], s[1]
+		r := rand.New(rand.NewPCG(uint64(n), uint64(h)))
+		act, tc, c := randSlice(r, n*4*h), randSlice(r, n*h), randSlice(r, n*h)
+		for i := range act {
+			act[i] = (act[i] + 1) / 2 // gates in [0, 1]
+		}
+		dh, dcIn := randSlice(r, n*h), randSlice(r, n*h)
+		guarded := func(k int) []float32 {
+			v := make([]float32, k+guard)
+			for i := range v {
+				v[i] = sentinel
+			}
+			return v
+		}
+		wantDz, wantDc, dcn := guarded(n*4*h), guarded(n*h), make([]float32, n*h)
+		LSTMCellBackwardH(wantDz, dcn, dh, act, tc, n, h)
+		AddVV(dcn, dcn, dcIn)
+		LSTMCellBackwardC(wantDz, wantDc, dcn, act, c, n, h)
+		dz, dc := guarded(n*4*h), guarded(n*h)
+		LSTMCellBackward(dz, dc, dh, dcIn, act, tc, c, n, h)
+		alias := guarded(n * h)
+		copy(alias, dcIn)
+		dz2 := guarded(n * 4 * h)
+		LSTMCellBackward(dz2, alias, dh, alias, act, tc, c, n, h)
+		for name, got := range map[string][2][]float32{"dz": {dz, wantDz}, "dc": {dc, wantDc}, "dz (aliased dc)": {dz2, wantDz}, "dc (aliased)": {alias, wantDc}} {
+			for i := range got[1] {
+				if math.Float32bits(got[0][i]) != math.Float32bits(got[1][i]) {
+					t.Fatalf("n=%d h=%d: %s[%d] = %v, want %v", n, h, name, i, got[0][i], got[1][i])
+				}
 			}
 		}
 	}

@@ -39,9 +39,17 @@ type simdTable struct {
 	conv3x3c1     func(out, x, w, bias *float32, ws, ow, oh, f int, relu bool)
 	conv3x3c1Grad func(dw, db, x, dy, y *float32, ws, ow, oh, f int)
 	adam          func(p, grad, m, v *float32, n int, alpha, c1, c2, eps float32)
-	copySegs      func(dst, src *float32, n, l, ds, ss int)
-	addSegs       func(dst, src *float32, n, l, ds, ss int)
-	sigmoid, tanh func(dst, x *float32, n int)
+	// The other optimizer updates (references sgdRef, momentumRef,
+	// adagradRef, rmspropRef; rmsprop without and rmspropMom with the
+	// momentum slot, c = 1-rho).
+	sgd                func(p, g *float32, n int, lr float32)
+	momentum, nesterov func(p, g, m *float32, n int, lr, momentum float32)
+	adagrad            func(p, g, acc *float32, n int, lr, eps float32)
+	rmsprop            func(p, g, v *float32, n int, lr, rho, c, eps float32)
+	rmspropMom         func(p, g, v, mom *float32, n int, lr, rho, c, momentum, eps float32)
+	copySegs           func(dst, src *float32, n, l, ds, ss int)
+	addSegs            func(dst, src *float32, n, l, ds, ss int)
+	sigmoid, tanh      func(dst, x *float32, n int)
 
 	// gemm is the tier's SGEMM micro-kernel with its packing and blocking.
 	gemm *gemmKernel
