@@ -91,7 +91,7 @@ func TestSparseRowsUntouched(t *testing.T) {
 		for _, k := range b {
 			touched[r.Item[k]] = true
 		}
-		if _, err := tr.m.explicitStep(b, r, tr.params, tr.opt); err != nil {
+		if _, err := tr.step(b); err != nil {
 			t.Fatal(err)
 		}
 		q := tr.m.tab("Q")
@@ -154,10 +154,19 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		}
 		// Every truncation is an error, never a panic.
 		full, _ := os.ReadFile(path)
+		cut := filepath.Join(dir, "cut")
 		for _, n := range []int{0, 5, 11, 12, 40, len(full) - 1} {
-			if _, err := Decode(bytes.NewReader(full[:n]), int64(n)); err == nil {
+			if err := os.WriteFile(cut, full[:n], 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Load(cut); err == nil {
 				t.Fatalf("%s: truncated to %d bytes loaded", kind, n)
 			}
+		}
+		// The file is an ordinary model file: model.Load reads the network.
+		net, err := model.Load(path)
+		if err != nil || len(net.Params()) != len(m.Net().Params()) {
+			t.Fatalf("%s: model.Load: %v", kind, err)
 		}
 	}
 	if _, err := Load(filepath.Join(dir, "missing")); err == nil {
@@ -165,9 +174,9 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	}
 }
 
-// FuzzDecode checks that a damaged model file is an error, never a panic
+// FuzzLoad checks that a damaged model file is an error, never a panic
 // or an allocation beyond the file's size.
-func FuzzDecode(f *testing.F) {
+func FuzzLoad(f *testing.F) {
 	r, err := ReadRatingsFile("testdata/synthetic_ratings.csv", ReadOptions{})
 	if err != nil {
 		f.Fatal(err)
@@ -182,9 +191,14 @@ func FuzzDecode(f *testing.F) {
 	}
 	b, _ := os.ReadFile(path)
 	f.Add(b)
-	f.Add([]byte(magic + "\x02\x00\x00\x00{}"))
+	f.Add([]byte("\x02\x00\x00\x00\x00\x00\x00\x00{}"))
+	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := Decode(bytes.NewReader(b), int64(len(b)))
+		p := filepath.Join(dir, "fuzz.model")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m, err := Load(p)
 		if err != nil {
 			return
 		}
