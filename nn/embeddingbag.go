@@ -125,8 +125,6 @@ func (l *EmbeddingBag) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {
 	// real ids, the weight of each id and, per id, its slot in the padded
 	// [distinct, width] layout of the combined rows.
 	var ids []int32
-	var w []float32
-	var slot []int
 	bagOf := make([]int32, bags)
 	distinct, width := 0, 0
 	start := make([]int, 0, 1)
@@ -158,16 +156,17 @@ func (l *EmbeddingBag) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {
 	if len(ids) == 0 {
 		return tensor.Zeros(out...)
 	}
-	w = make([]float32, distinct*width)
-	slot = make([]int, distinct*width)
+	slot := make([]int, distinct*width)
 	padded := false
+	scale := make([]float32, distinct)
+	uniform := true
 	for u := 0; u < distinct; u++ {
 		n := start[u+1] - start[u]
-		f := l.weight(max(n, 1))
+		scale[u] = l.weight(max(n, 1))
+		uniform = uniform && scale[u] == scale[0]
 		for k := 0; k < width; k++ {
 			if k < n {
 				slot[u*width+k] = start[u] + k
-				w[u*width+k] = f
 			} else {
 				slot[u*width+k] = len(ids) // the zero row
 				padded = true
@@ -178,8 +177,14 @@ func (l *EmbeddingBag) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {
 	if padded {
 		rows = tensor.Take(tensor.Concat(0, rows, tensor.Zeros(1, d)), 0, slot)
 	}
-	rows = tensor.Mul(rows.Reshape(distinct, width, d), tensor.FromSlice(w, distinct, width, 1))
-	comb := tensor.Sum(rows, []int{1}, false) // [distinct, D]
+	// Sum each bag's rows, then scale the sums (one factor per bag).
+	comb := tensor.Sum(rows.Reshape(distinct, width, d), []int{1}, false) // [distinct, D]
+	switch {
+	case uniform && scale[0] != 1:
+		comb = tensor.MulScalar(comb, scale[0])
+	case !uniform:
+		comb = tensor.Mul(comb, tensor.FromSlice(scale, distinct, 1))
+	}
 	if distinct != bags {
 		comb = tensor.GatherRows(comb, bagOf)
 	}

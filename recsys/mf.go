@@ -350,7 +350,7 @@ func (t *explicitTrainer) step(b []int) (float64, error) {
 	}
 	if m.tabs["G"] != nil {
 		t.genresIn = m.genreInput(t.genresIn[:0], b, r)
-		xs = append(xs, tensor.FromSlice(t.genresIn, bsz, c, len(t.genresIn)/len(b)))
+		xs = append(xs, tensor.FromSlice(t.genresIn, bsz, c, len(m.Genres)))
 	}
 	target := tensor.FromSlice(t.target, bsz, c)
 	var sse float64
@@ -374,21 +374,16 @@ func (t *explicitTrainer) step(b []int) (float64, error) {
 
 func sumSq(x *tensor.Tensor) *tensor.Tensor { return tensor.Sum(tensor.Square(x), nil, false) }
 
-// genreInput appends the genre bags of the items of ratings b to dst,
-// padded with -1 to the longest (at least 1).
+// genreInput appends the genres of the items of ratings b to dst, a
+// multi-hot row of 1/|genres(i)| per item (zeros for an item without).
 func (m *Model) genreInput(dst []float32, b []int, r *Ratings) []float32 {
-	width := 1
+	ng := len(m.Genres)
 	for _, i := range b {
-		width = max(width, len(m.itemGenres[r.Item[i]]))
-	}
-	for _, i := range b {
+		o := len(dst)
+		dst = append(dst, make([]float32, ng)...)
 		gs := m.itemGenres[r.Item[i]]
-		for k := 0; k < width; k++ {
-			if k < len(gs) {
-				dst = append(dst, float32(gs[k]))
-			} else {
-				dst = append(dst, -1)
-			}
+		for _, g := range gs {
+			dst[o+int(g)] = 1 / float32(len(gs))
 		}
 	}
 	return dst

@@ -49,10 +49,11 @@ func flatten(x *model.Node) *model.Node { return model.Apply(nn.NewFlatten(), x)
 //
 //	inputs   user [B, 1], items [B, C] (C ratings of the sample's user),
 //	         svdpp: rated [B, L] (the user's training items N(u), -1 padded),
-//	         genres: genres [B, C, G] (each item's genre ids, -1 padded)
+//	         genres: genres [B, C, G] (each item's genres multi-hot, each
+//	         1/|genres(i)|, so that the product is their mean)
 //	p_u      = Flatten(Embedding P (user))                              [B, D]
 //	user     = p_u + EmbeddingBag Y, sqrtn (rated)   (svdpp)            [B, D]
-//	q_i      = Embedding Q (items) + EmbeddingBag G, mean (genres)      [B, C, D]
+//	q_i      = Embedding Q (items) + Dense G, no bias (genres)          [B, C, D]
 //	b_u, b_i = Flatten(Embedding BU (user)), Flatten(Embedding BI (items))
 //	rating   = Rescaling(1, μ)(Dot(user, q_i) + b_u + b_i)             [B, C]
 //
@@ -75,10 +76,10 @@ func (m *Model) buildExplicit() error {
 	}
 	q := model.Apply(embedding("Q", ni, d, cfg.InitStd, rng), items)
 	if len(m.Genres) > 0 {
-		genres := model.Input(1, 1)
+		ng := len(m.Genres)
+		genres := model.Input(1, ng)
 		inputs = append(inputs, genres)
-		g := built(nn.NewEmbeddingBag(len(m.Genres), d, nn.EmbeddingBagConfig{Mode: "mean",
-			EmbeddingsInitializer: normal(cfg.InitStd)}), "G", []int{1, 1}, rng)
+		g := built(nn.NewDense(d, nn.DenseConfig{NoBias: true, KernelInitializer: normal(cfg.InitStd)}), "G", []int{1, ng}, rng)
 		q = model.Apply(nn.NewAdd(), q, model.Apply(g, genres))
 	}
 	bu := flatten(model.Apply(embedding("BU", nu, 1, 0, rng), user))
@@ -166,6 +167,8 @@ func (m *Model) bind(net *model.Model) error {
 			t = l.Embeddings
 		case *nn.EmbeddingBag:
 			t = l.Embeddings
+		case *nn.Dense: // the genre factors: a kernel [genres, D]
+			t = l.Kernel
 		case nil:
 			continue
 		default:
