@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"slices"
 
@@ -52,7 +53,10 @@ func (m *Model) Save(path string) error {
 func Load(path string) (*Model, error) {
 	net, err := model.Load(path)
 	if err != nil {
-		return nil, fmt.Errorf("recsys: %w", err)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("recsys: %w", err)
+		}
+		return nil, fmt.Errorf("recsys: not a tensile recommender model: %w", err)
 	}
 	m, err := fromNet(net)
 	if err != nil {
