@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/tensile-ml/tensile/model"
+	"github.com/tensile-ml/tensile/tensor"
 )
 
 // metaKey is the model-file metadata key of a recommender's header.
@@ -116,6 +117,19 @@ func fromNet(net *model.Model) (*Model, error) {
 			if w := m.tabs[n].Dim(1); w != d && !(w == 1 && (n == "BU" || n == "BI")) {
 				return nil, fmt.Errorf("table %q has %d factors, the configuration %d", n, w, d)
 			}
+		}
+	}
+	if k := m.Cfg.Kind; k != KindMF && k != KindSVDPP {
+		// Probe the network with the smallest and largest ids, so that
+		// scoring known users and items cannot fail later.
+		us := []float32{0, float32(len(m.UserIDs) - 1)}
+		is := []float32{0, float32(len(m.ItemIDs) - 1)}
+		var err error
+		tensor.NoGrad(func() {
+			_, err = net.Call([]*tensor.Tensor{tensor.FromSlice(us, 2, 1), tensor.FromSlice(is, 2, 1)}, false)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("the network does not score its ids: %w", err)
 		}
 	}
 	m.finish()
