@@ -86,12 +86,14 @@ func (m *Model) buildExplicit() error {
 	bi := flatten(model.Apply(embedding("BI", ni, 1, 0, rng), items))
 	score := model.Apply(nn.NewAdd(), model.Apply(nn.NewDot(), pu, q), bu, bi)
 	rating := model.Apply(nn.NewRescaling(1, float64(m.Mu)), score)
-	net, err := model.NewModel(inputs, []*model.Node{rating, p, q, bu, bi})
+	return m.setNet(inputs, []*model.Node{rating, p, q, bu, bi})
+}
+
+// setNet makes the model's network of the graph from inputs to outputs
+// (its layers built already) and binds its tables.
+func (m *Model) setNet(inputs, outputs []*model.Node) error {
+	net, err := model.NewModel(inputs, outputs)
 	if err != nil {
-		return fmt.Errorf("recsys: %w", err)
-	}
-	net.SetSeed(cfg.Seed)
-	if err := net.Build(nil); err != nil {
 		return fmt.Errorf("recsys: %w", err)
 	}
 	return m.bind(net)
@@ -141,15 +143,7 @@ func (m *Model) buildNCF() error {
 		outIn += p.Shape()[0]
 	}
 	out := built(nn.NewDense(1, nn.DenseConfig{Activation: "sigmoid"}), "out", []int{outIn}, rng)
-	net, err := model.NewModel([]*model.Node{user, item}, []*model.Node{model.Apply(out, x)})
-	if err != nil {
-		return fmt.Errorf("recsys: %w", err)
-	}
-	net.SetSeed(cfg.Seed)
-	if err := net.Build(nil); err != nil {
-		return fmt.Errorf("recsys: %w", err)
-	}
-	return m.bind(net)
+	return m.setNet([]*model.Node{user, item}, []*model.Node{model.Apply(out, x)})
 }
 
 // bind makes net the model's network and finds its embedding tables,
