@@ -19,6 +19,11 @@ type EmbeddingBagConfig struct {
 	// |N(u)|^-1/2 Σ y_j).
 	Mode                  string      `json:"mode,omitempty"`
 	EmbeddingsInitializer Initializer `json:"embeddings_initializer"`
+	// ReturnRows adds a second output (model.ApplyMulti): the looked-up
+	// rows themselves, [B, ..., L, output_dim], each bag's rows in the
+	// order of its ids followed by zero rows for its padding, from the same
+	// lookup, e.g. for an L2 penalty on the rows a bag touched.
+	ReturnRows bool `json:"return_rows,omitempty"`
 }
 
 type embeddingBagSpec struct {
@@ -107,8 +112,43 @@ func (l *EmbeddingBag) weight(n int) float32 {
 	return 1
 }
 
-// Forward implements Layer: x holds float32 ids, -1 for padding.
+// Forward implements Layer: x holds float32 ids, -1 for padding. It
+// returns the combined bags (the first output).
 func (l *EmbeddingBag) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {
+	comb, _ := l.forward(x, false)
+	return comb
+}
+
+// NumOutputs implements MultiOutputLayer: 2 with ReturnRows, else 1.
+func (l *EmbeddingBag) NumOutputs() int {
+	if l.spec.ReturnRows {
+		return 2
+	}
+	return 1
+}
+
+// OutputShapes implements MultiOutputLayer.
+func (l *EmbeddingBag) OutputShapes(in []int) ([][]int, error) {
+	out, err := l.OutputShape(in)
+	if err != nil || !l.spec.ReturnRows {
+		return [][]int{out}, err
+	}
+	return [][]int{out, append(cloneShape(in), l.spec.OutputDim)}, nil
+}
+
+// ForwardOutputs implements MultiOutputLayer: the combined bags and, with
+// ReturnRows, the rows [B, ..., L, output_dim]. mask is ignored.
+func (l *EmbeddingBag) ForwardOutputs(x, _ *tensor.Tensor, _ bool) []*tensor.Tensor {
+	comb, rows := l.forward(x, l.spec.ReturnRows)
+	if rows == nil {
+		return []*tensor.Tensor{comb}
+	}
+	return []*tensor.Tensor{comb, rows}
+}
+
+// forward looks up and combines the bags of x; with wantRows it also
+// returns the rows of every bag laid out [B, ..., L, D].
+func (l *EmbeddingBag) forward(x *tensor.Tensor, wantRows bool) (comb, rowsOut *tensor.Tensor) {
 	sh := x.Shape()
 	if len(sh) < 2 {
 		panic(&tensor.ShapeError{Op: "EmbeddingBag", Shapes: [][]int{slices.Clone(sh)},
@@ -153,8 +193,12 @@ func (l *EmbeddingBag) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {
 	}
 	start = append(start, len(ids))
 	out := append(slices.Clone(sh[:len(sh)-1]), d)
+	rowShape := append(slices.Clone(sh), d)
 	if len(ids) == 0 {
-		return tensor.Zeros(out...)
+		if wantRows {
+			rowsOut = tensor.Zeros(rowShape...)
+		}
+		return tensor.Zeros(out...), rowsOut
 	}
 	slot := make([]int, distinct*width)
 	padded := false
@@ -173,12 +217,36 @@ func (l *EmbeddingBag) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {
 			}
 		}
 	}
-	rows := tensor.GatherRows(l.Embeddings, ids) // [T, D], row-sparse gradient
+	gathered := tensor.GatherRows(l.Embeddings, ids) // [T, D], row-sparse gradient
+	var withZero *tensor.Tensor                      // gathered and a zero row
+	rows := gathered
 	if padded {
-		rows = tensor.Take(tensor.Concat(0, rows, tensor.Zeros(1, d)), 0, slot)
+		withZero = tensor.Concat(0, gathered, tensor.Zeros(1, d))
+		rows = tensor.Take(withZero, 0, slot)
+	}
+	if wantRows {
+		if !padded && distinct == bags && width == L {
+			rowsOut = gathered.Reshape(rowShape...)
+		} else {
+			if withZero == nil {
+				withZero = tensor.Concat(0, gathered, tensor.Zeros(1, d))
+			}
+			all := make([]int, bags*L)
+			for b := range bags {
+				u := int(bagOf[b])
+				n := start[u+1] - start[u]
+				for k := range L {
+					all[b*L+k] = len(ids)
+					if k < n {
+						all[b*L+k] = start[u] + k
+					}
+				}
+			}
+			rowsOut = tensor.Take(withZero, 0, all).Reshape(rowShape...)
+		}
 	}
 	// Sum each bag's rows, then scale the sums (one factor per bag).
-	comb := tensor.Sum(rows.Reshape(distinct, width, d), []int{1}, false) // [distinct, D]
+	comb = tensor.Sum(rows.Reshape(distinct, width, d), []int{1}, false) // [distinct, D]
 	switch {
 	case uniform && scale[0] != 1:
 		comb = tensor.MulScalar(comb, scale[0])
@@ -188,7 +256,7 @@ func (l *EmbeddingBag) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {
 	if distinct != bags {
 		comb = tensor.GatherRows(comb, bagOf)
 	}
-	return comb.Reshape(out...)
+	return comb.Reshape(out...), rowsOut
 }
 
 func (l *EmbeddingBag) badID(shape []int, v float32, pos int, why string) {

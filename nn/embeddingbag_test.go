@@ -230,3 +230,60 @@ func TestDotMultiplyRescaling(t *testing.T) {
 		return rs.Forward(xs[0], true)
 	}, tensortest.GradCheckOptions{Eps: 1e-3}, x)
 }
+
+// TestEmbeddingBagReturnRows checks the second output: the looked-up rows
+// (zero at padding) in a functional model, their gradient together with
+// the combined output's by finite differences, and the config round trip.
+func TestEmbeddingBagReturnRows(t *testing.T) {
+	l := nn.NewEmbeddingBag(6, 2, nn.EmbeddingBagConfig{Mode: "sqrtn", ReturnRows: true})
+	in := model.Input(3)
+	outs := model.ApplyMulti(l, in)
+	if len(outs) != 2 || !slices.Equal(outs[1].Shape(), []int{3, 2}) {
+		t.Fatalf("ApplyMulti gave %d nodes", len(outs))
+	}
+	m, err := model.NewModel([]*model.Node{in}, outs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := l.Embeddings.Data()
+	for _, ids := range [][]float32{
+		{5, 1, -1, 5, 1, -1, -1, -1, -1, 2, 2, 2}, // padding, repeated and empty bags
+		{0, 1, 2, 3, 4, 5, 1, 1, 1, 0, 0, 0},      // full bags
+	} {
+		x := tensor.FromSlice(ids, 4, 3)
+		ys, err := m.Call([]*tensor.Tensor{x}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(ys[1].Shape(), []int{4, 3, 2}) {
+			t.Fatalf("rows of shape %v", ys[1].Shape())
+		}
+		var want []float32
+		for _, v := range ids {
+			if v < 0 {
+				want = append(want, 0, 0)
+			} else {
+				want = append(want, e[int(v)*2], e[int(v)*2+1])
+			}
+		}
+		if !slices.Equal(ys[1].Data(), want) {
+			t.Fatalf("rows %v, want %v", ys[1].Data(), want)
+		}
+		if !slices.Equal(ys[0].Data(), l.Forward(x, false).Data()) {
+			t.Fatal("first output differs from Forward")
+		}
+		wc := tensor.Arange(1, 9, 1).Reshape(4, 2)
+		wr := tensor.Arange(1, 25, 1).Reshape(4, 3, 2)
+		tensortest.GradCheck(t, "embedding bag rows", func(...*tensor.Tensor) *tensor.Tensor {
+			o := l.ForwardOutputs(x, nil, true)
+			return tensor.Add(tensor.Sum(tensor.Mul(o[0], wc), nil, false), tensor.Sum(tensor.Mul(o[1], wr), nil, false))
+		}, tensortest.GradCheckOptions{Eps: 1e-3}, l.Embeddings)
+	}
+	r, err := nn.FromConfig(nn.Serialize(l))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mo, ok := r.(nn.MultiOutputLayer); !ok || mo.NumOutputs() != 2 {
+		t.Fatalf("round trip lost return_rows: %v", nn.Serialize(r))
+	}
+}

@@ -339,9 +339,8 @@ func (t *explicitTrainer) step(b []int) (float64, error) {
 		}
 	}
 	xs := []*tensor.Tensor{tensor.FromSlice(t.users, bsz, 1), tensor.FromSlice(t.items, bsz, c)}
-	var nu []int32
 	if svdpp {
-		nu = m.rated[r.User[b[0]]]
+		nu := m.rated[r.User[b[0]]]
 		t.ratedIn = t.ratedIn[:0]
 		for _, j := range nu {
 			t.ratedIn = append(t.ratedIn, float32(j))
@@ -363,9 +362,8 @@ func (t *explicitTrainer) step(b []int) (float64, error) {
 		loss = tensor.Add(loss, tensor.MulScalar(sumSq(q), cfg.Reg/2))
 		loss = tensor.Add(loss, tensor.MulScalar(tensor.Add(tensor.MulScalar(sumSq(bu), cf), sumSq(bi)), cfg.RegBias/2))
 		if svdpp {
-			// The rows of N(u) the implicit sum combined.
-			ys := tensor.GatherRows(m.tabs["Y"], nu)
-			loss = tensor.Add(loss, tensor.MulScalar(sumSq(ys), cf*cfg.Reg/2))
+			// The rows y_j of N(u) the implicit sum combined.
+			loss = tensor.Add(loss, tensor.MulScalar(sumSq(outs[5]), cf*cfg.Reg/2))
 		}
 		return loss
 	})

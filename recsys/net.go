@@ -53,12 +53,14 @@ func flatten(x *model.Node) *model.Node { return model.Apply(nn.NewFlatten(), x)
 //	         1/|genres(i)|, so that the product is their mean)
 //	p_u      = Flatten(Embedding P (user))                              [B, D]
 //	user     = p_u + EmbeddingBag Y, sqrtn (rated)   (svdpp)            [B, D]
+//	           (Y with ReturnRows: its second output, y_j [B, L, D])
 //	q_i      = Embedding Q (items) + Dense G, no bias (genres)          [B, C, D]
 //	b_u, b_i = Flatten(Embedding BU (user)), Flatten(Embedding BI (items))
 //	rating   = Rescaling(1, μ)(Dot(user, q_i) + b_u + b_i)             [B, C]
 //
-// Its outputs are the rating, then p_u, q_i, b_u and b_i (the terms the
-// training loss regularises). The sizes come from m's id tables and genres.
+// Its outputs are the rating, then p_u, q_i, b_u, b_i and for svdpp the
+// rows y_j of N(u) [B, L, D] (the terms the training loss regularises; Y
+// returns its rows from the same lookup). The sizes come from m's id tables and genres.
 func (m *Model) buildExplicit() error {
 	cfg := m.Cfg
 	nu, ni, d := len(m.UserIDs), len(m.ItemIDs), cfg.Factors
@@ -67,12 +69,15 @@ func (m *Model) buildExplicit() error {
 	inputs := []*model.Node{user, items}
 	p := flatten(model.Apply(embedding("P", nu, d, cfg.InitStd, rng), user))
 	pu := p
+	var yRows *model.Node
 	if cfg.Kind == KindSVDPP {
 		rated := model.Input(1)
 		inputs = append(inputs, rated)
 		y := built(nn.NewEmbeddingBag(max(ni, 1), d, nn.EmbeddingBagConfig{Mode: "sqrtn",
-			EmbeddingsInitializer: normal(cfg.InitStd)}), "Y", []int{1}, rng)
-		pu = model.Apply(nn.NewAdd(), p, model.Apply(y, rated))
+			EmbeddingsInitializer: normal(cfg.InitStd), ReturnRows: true}), "Y", []int{1}, rng)
+		ys := model.ApplyMulti(y, rated)
+		pu = model.Apply(nn.NewAdd(), p, ys[0])
+		yRows = ys[1]
 	}
 	q := model.Apply(embedding("Q", ni, d, cfg.InitStd, rng), items)
 	if len(m.Genres) > 0 {
@@ -86,7 +91,11 @@ func (m *Model) buildExplicit() error {
 	bi := flatten(model.Apply(embedding("BI", ni, 1, 0, rng), items))
 	score := model.Apply(nn.NewAdd(), model.Apply(nn.NewDot(), pu, q), bu, bi)
 	rating := model.Apply(nn.NewRescaling(1, float64(m.Mu)), score)
-	return m.setNet(inputs, []*model.Node{rating, p, q, bu, bi})
+	outputs := []*model.Node{rating, p, q, bu, bi}
+	if yRows != nil {
+		outputs = append(outputs, yRows)
+	}
+	return m.setNet(inputs, outputs)
 }
 
 // setNet makes the model's network of the graph from inputs to outputs

@@ -93,7 +93,11 @@ func fromNet(net *model.Model) (*Model, error) {
 		if len(m.Genres) > 0 {
 			need = append(need, "G")
 		}
-		if len(net.InputShapes()) != len(need)-2 || len(net.OutputShapes()) != 5 {
+		outs := 5
+		if m.Cfg.Kind == KindSVDPP {
+			outs = 6
+		}
+		if len(net.InputShapes()) != len(need)-2 || len(net.OutputShapes()) != outs {
 			return nil, fmt.Errorf("the network is not a %s rating model", m.Cfg.Kind)
 		}
 	default:
