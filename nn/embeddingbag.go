@@ -20,9 +20,9 @@ type EmbeddingBagConfig struct {
 	Mode                  string      `json:"mode,omitempty"`
 	EmbeddingsInitializer Initializer `json:"embeddings_initializer"`
 	// ReturnRows adds a second output (model.ApplyMulti): the looked-up
-	// rows themselves, [B, ..., L, output_dim], each bag's rows in the
-	// order of its ids followed by zero rows for its padding, from the same
-	// lookup, e.g. for an L2 penalty on the rows a bag touched.
+	// rows themselves, [B, ..., L, output_dim], at the positions of their
+	// ids and zero at padding, from the same lookup, e.g. for an L2
+	// penalty on the rows a bag touched.
 	ReturnRows bool `json:"return_rows,omitempty"`
 }
 
@@ -231,14 +231,15 @@ func (l *EmbeddingBag) forward(x *tensor.Tensor, wantRows bool) (comb, rowsOut *
 			if withZero == nil {
 				withZero = tensor.Concat(0, gathered, tensor.Zeros(1, d))
 			}
+			// Each id's row at its position, the zero row at padding.
 			all := make([]int, bags*L)
 			for b := range bags {
-				u := int(bagOf[b])
-				n := start[u+1] - start[u]
-				for k := range L {
+				j := start[bagOf[b]]
+				for k, v := range xs[b*L : b*L+L] {
 					all[b*L+k] = len(ids)
-					if k < n {
-						all[b*L+k] = start[u] + k
+					if v != -1 {
+						all[b*L+k] = j
+						j++
 					}
 				}
 			}
