@@ -248,7 +248,7 @@ func TestEmbeddingBagReturnRows(t *testing.T) {
 	e := l.Embeddings.Data()
 	for _, ids := range [][]float32{
 		{5, 1, -1, 5, 1, -1, -1, -1, -1, 2, -1, 2}, // padding, repeated and empty bags
-		{0, 1, 2, 3, 4, 5, 1, 1, 1, 0, 0, 0},      // full bags
+		{0, 1, 2, 3, 4, 5, 1, 1, 1, 0, 0, 0},       // full bags
 	} {
 		x := tensor.FromSlice(ids, 4, 3)
 		ys, err := m.Call([]*tensor.Tensor{x}, false)
