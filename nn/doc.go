@@ -16,7 +16,7 @@
 // BatchNormalization's moving statistics), Regularized (weight penalties
 // added to the training loss), LogitsLayer (the pre-activation, used to
 // fuse softmax or sigmoid with cross-entropy), MultiInputLayer (Add,
-// Concatenate), and MaskProducer / MaskConsumer (padding masks: Embedding
+// Concatenate, Multiply, Dot), and MaskProducer / MaskConsumer (padding masks: Embedding
 // with MaskZero produces one, recurrent layers consume it; package model
 // passes masks between layers).
 //
@@ -34,6 +34,12 @@
 // computes one (ComputeMask), recurrent layers accept one (ForwardMasked)
 // and carry their state unchanged through masked steps. ForwardState takes
 // an initial state and returns the final one (for sampling step by step).
+//
+// Embedding tables for recommendation: Embedding looks up one id per
+// position, EmbeddingBag combines a bag of ids ([B, ..., L], -1 padded) by
+// sum, mean or sqrtn (multi-hot features, SVD++'s implicit feedback); both
+// give the table a row-sparse gradient. Dot scores a vector against one or
+// C others, Rescaling adds a constant such as a global mean.
 //
 // Recurrent layers follow Keras: LSTM gates in the order i, f, c̃, o with
 // c_t = f⊙c_{t-1} + i⊙c̃ and h_t = o⊙tanh(c_t); GRU gates z, r, h̃ with

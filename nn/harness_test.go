@@ -56,6 +56,7 @@ func harnessCases() []layerCase {
 		{name: "batchnorm_infer", make: func() nn.Layer { return nn.NewBatchNormalization(nn.BatchNormConfig{}) }, in: []int{4}, params: 8, state: 8},
 		{name: "activation_softmax", make: func() nn.Layer { return nn.NewActivation("softmax") }, in: []int{5}},
 		{name: "activation_gelu", make: func() nn.Layer { return nn.NewActivation("gelu") }, in: []int{5}},
+		{name: "rescaling", make: func() nn.Layer { return nn.NewRescaling(0.5, 2) }, in: []int{2, 3}},
 	}
 }
 

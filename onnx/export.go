@@ -550,6 +550,24 @@ func (b *builder) layer(l nn.Layer, cfg map[string]any, inbound []string) error 
 		for _, o := range inbound[1:] {
 			y = b.node("Add", []string{y, o})
 		}
+	case *nn.Multiply:
+		y = x
+		for _, o := range inbound[1:] {
+			y = b.node("Mul", []string{y, o})
+		}
+	case *nn.Rescaling:
+		var c struct{ Scale, Offset float64 }
+		if err := decode(cfg, &c); err != nil {
+			return err
+		}
+		y = b.node("Mul", []string{x, b.scalar("scale", float32(c.Scale))})
+		y = b.node("Add", []string{y, b.scalar("offset", float32(c.Offset))})
+	case *nn.Dot:
+		y = b.dot(inbound, inShapes)
+	case *nn.EmbeddingBag:
+		if y, err = b.embeddingBag(l, cfg, x); err != nil {
+			return err
+		}
 	case *nn.Concatenate:
 		var c struct{ Axis int }
 		if err := decode(cfg, &c); err != nil {
@@ -627,4 +645,57 @@ func ones(n int) []float32 {
 		o[i] = 1
 	}
 	return o
+}
+
+// dot writes nn.Dot: the lower-rank input gets unit axes after the batch
+// axis, then Mul and ReduceSum over the last axis ([B, 1] for two vectors).
+func (b *builder) dot(in []string, shapes [][]int) string {
+	xs := slices.Clone(in)
+	n := max(len(shapes[0]), len(shapes[1]))
+	for i := range xs {
+		if k := n - len(shapes[i]); k > 0 {
+			axes := make([]int64, k)
+			for j := range axes {
+				axes[j] = int64(j + 1)
+			}
+			xs[i] = b.node("Unsqueeze", []string{xs[i], b.ints("axes", axes...)})
+		}
+	}
+	keep := int64(0)
+	if n == 1 {
+		keep = 1
+	}
+	return b.node("ReduceSum", []string{b.node("Mul", xs), b.ints("axes", -1)}, attrInt("keepdims", keep))
+}
+
+// embeddingBag writes nn.EmbeddingBag: the rows of the ids (padding -1
+// reads row 0, masked to zero), summed over the bag axis and divided by
+// the bag's size (mean) or its square root (sqrtn; an empty bag divides by
+// 1). The rows output (return_rows) is not exported.
+func (b *builder) embeddingBag(l *nn.EmbeddingBag, cfg map[string]any, x string) (string, error) {
+	var c struct {
+		Mode       string
+		ReturnRows bool `json:"return_rows"`
+	}
+	if err := decode(cfg, &c); err != nil {
+		return "", err
+	}
+	if c.ReturnRows {
+		return "", fmt.Errorf("EmbeddingBag with return_rows (a second output) is not exported")
+	}
+	mask := b.node("Cast", []string{b.node("Greater", []string{x, b.scalar("minus_half", -0.5)})},
+		attrInt("to", int64(onnxpb.TensorProto_FLOAT))) // [B, ..., L]
+	ids := b.node("Cast", []string{b.node("Max", []string{x, b.scalar("zero", 0)})}, attrInt("to", int64(onnxpb.TensorProto_INT64)))
+	rows := b.node("Gather", []string{b.tensorWeight(l.Embeddings), ids}, attrInt("axis", 0)) // [B, ..., L, D]
+	rows = b.node("Mul", []string{rows, b.node("Unsqueeze", []string{mask, b.ints("axes", -1)})})
+	y := b.node("ReduceSum", []string{rows, b.ints("axes", -2)}, attrInt("keepdims", 0))
+	if c.Mode == "mean" || c.Mode == "sqrtn" {
+		n := b.node("ReduceSum", []string{mask, b.ints("axes", -1)}, attrInt("keepdims", 1))
+		n = b.node("Max", []string{n, b.scalar("one", 1)})
+		if c.Mode == "sqrtn" {
+			n = b.node("Sqrt", []string{n})
+		}
+		y = b.node("Div", []string{y, n})
+	}
+	return y, nil
 }

@@ -85,6 +85,35 @@ func feedForwardCases() []exportCase {
 			o1 := model.Apply(nn.NewDense(2, nn.DenseConfig{Activation: "softmax"}), c)
 			return model.NewModel([]*model.Node{a, b}, []*model.Node{o1, s})
 		}, inputs: func() []*tensor.Tensor { return []*tensor.Tensor{randInput(13, 3, 5), randInput(14, 3, 3)} }},
+		{name: "recommender_dot_multiply_rescaling", build: func() (*model.Model, error) {
+			// A rating model's parts: a user against C items (Dot), a GMF
+			// product (Multiply), a global mean (Rescaling).
+			u, i, j := model.Input(1), model.Input(1), model.Input(3)
+			p := model.Apply(nn.NewFlatten(), model.Apply(nn.NewEmbedding(7, 4, nn.EmbeddingConfig{}), u))
+			q := model.Apply(nn.NewFlatten(), model.Apply(nn.NewEmbedding(9, 4, nn.EmbeddingConfig{}), i))
+			qs := model.Apply(nn.NewEmbedding(9, 4, nn.EmbeddingConfig{}), j)
+			dot := model.Apply(nn.NewDot(), p, q)
+			gmf := model.Apply(nn.NewDense(1, nn.DenseConfig{}), model.Apply(nn.NewMultiply(), p, q))
+			rating := model.Apply(nn.NewRescaling(0.5, 3.5), model.Apply(nn.NewAdd(), dot, gmf))
+			many := model.Apply(nn.NewDot(), p, qs)
+			return model.NewModel([]*model.Node{u, i, j}, []*model.Node{rating, many})
+		}, inputs: func() []*tensor.Tensor {
+			return []*tensor.Tensor{randIDs(15, 7, 3, 1), randIDs(16, 9, 3, 1), randIDs(17, 9, 3, 3)}
+		}},
+		{name: "embedding_bag", build: func() (*model.Model, error) {
+			in := model.Input(2, 4)
+			var outs []*model.Node
+			for _, mode := range []string{"sum", "mean", "sqrtn"} {
+				outs = append(outs, model.Apply(nn.NewEmbeddingBag(6, 3, nn.EmbeddingBagConfig{Mode: mode}), in))
+			}
+			return model.NewModel([]*model.Node{in}, outs)
+		}, inputs: func() []*tensor.Tensor {
+			// Padding (-1), an empty bag and repeated ids.
+			return []*tensor.Tensor{tensor.FromSlice([]float32{
+				0, 5, -1, -1, 2, 2, 2, 1,
+				-1, -1, -1, -1, 3, -1, 4, 0,
+			}, 2, 2, 4)}
+		}},
 	}
 	return cases
 }

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"github.com/tensile-ml/tensile/nn"
+	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/optim"
 	"github.com/tensile-ml/tensile/tensor"
 )
@@ -144,25 +144,10 @@ func newOptimizer(c Config) (optim.Optimizer, error) {
 	return nil, fmt.Errorf("recsys: optimizer %q is not one of sgd, adagrad, lazy_adam", c.Optimizer)
 }
 
-// table returns a built [n, d] embedding layer with normal(0, std) rows.
-func table(name string, n, d int, std float32, rng *rand.Rand) *nn.Embedding {
-	e := nn.NewEmbedding(max(n, 1), d, nn.EmbeddingConfig{EmbeddingsInitializer: nn.Zeros()})
-	if err := e.Build([]int{1}, rng); err != nil {
-		panic(err)
-	}
-	e.Embeddings.SetName(name)
-	if std > 0 {
-		w := e.Embeddings.Data()
-		for i := range w {
-			w[i] = float32(rng.NormFloat64()) * std
-		}
-	}
-	return e
-}
-
 // Model is a trained recommender: the id tables, the global mean, the
-// embedding tables of its kind and what it saw in training (for the
-// cold-start rule, see Predict).
+// network of its kind (a model.Model of nn layers, see buildExplicit and
+// buildNCF) and what it saw in training (for the cold-start rule, see
+// Predict).
 type Model struct {
 	Cfg     Config
 	UserIDs []int64
@@ -171,13 +156,13 @@ type Model struct {
 	// UserCount and ItemCount count each user's and item's training
 	// ratings (positives for NCF).
 	UserCount, ItemCount []int32
-	// Tables by role: "P" user factors, "Q" item factors, "BU", "BI"
-	// biases, "Y" implicit item factors (svdpp), "G" genre factors,
-	// "PG"/"QG" GMF and "PM"/"QM" MLP embeddings (NCF).
-	tabs map[string]*nn.Embedding
-	// mlp holds the NCF tower and output layer.
-	mlp []*nn.Dense
-	out *nn.Dense
+	// net is the network; Net returns it.
+	net *model.Model
+	// tabs holds the net's embedding tables by layer name: "P" user
+	// factors, "Q" item factors, "BU", "BI" biases, "Y" implicit item
+	// factors (svdpp), "G" genre factors, "PG"/"QG" GMF and "PM"/"QM" MLP
+	// embeddings (NCF).
+	tabs map[string]*tensor.Tensor
 	// itemGenres lists each item's genre indices (Genres); Genres names them.
 	itemGenres [][]int32
 	Genres     []string
@@ -190,32 +175,21 @@ type Model struct {
 	userIdx, itemIdx map[int64]int32
 }
 
+// Net returns the model's network: for mf and svdpp the rating model of
+// buildExplicit, for NCF the interaction model of buildNCF. Evaluation
+// reads its embedding tables directly.
+func (m *Model) Net() *model.Model { return m.net }
+
 func (m *Model) tab(name string) []float32 {
 	if t := m.tabs[name]; t != nil {
-		return t.Embeddings.Data()
+		return t.Data()
 	}
 	return nil
 }
 
-func (m *Model) params() []*tensor.Tensor {
-	var ps []*tensor.Tensor
-	for _, k := range []string{"P", "Q", "BU", "BI", "Y", "G", "PG", "QG", "PM", "QM"} {
-		if t := m.tabs[k]; t != nil {
-			ps = append(ps, t.Embeddings)
-		}
-	}
-	for _, d := range m.mlp {
-		ps = append(ps, d.Params()...)
-	}
-	if m.out != nil {
-		ps = append(ps, m.out.Params()...)
-	}
-	return ps
-}
-
 // newModel sets up the id tables and counts of a model trained on train.
 func newModel(cfg Config, train *Ratings) *Model {
-	m := &Model{Cfg: cfg, UserIDs: train.UserIDs, ItemIDs: train.ItemIDs, tabs: map[string]*nn.Embedding{},
+	m := &Model{Cfg: cfg, UserIDs: train.UserIDs, ItemIDs: train.ItemIDs,
 		UserCount: make([]int32, train.NumUsers()), ItemCount: make([]int32, train.NumItems())}
 	for k := range train.User {
 		m.UserCount[train.User[k]]++
@@ -260,35 +234,31 @@ func trainExplicit(cfg Config, train *Ratings, genres *Genres, log func(epoch in
 type explicitTrainer struct {
 	m       *Model
 	train   *Ratings
-	opt     optim.Optimizer
-	params  []*tensor.Tensor
 	rng     *rand.Rand
 	perm    []int
 	batches [][]int
+	// Step buffers: the inputs of one batch and its targets.
+	users, items, ratedIn, genresIn, target []float32
 }
 
 func newExplicitTrainer(cfg Config, train *Ratings, genres *Genres) (*explicitTrainer, error) {
 	m := newModel(cfg, train)
 	m.Mu = float32(train.Mean())
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x5eed))
-	nu, ni, d := train.NumUsers(), train.NumItems(), cfg.Factors
-	m.tabs["P"] = table("P", nu, d, cfg.InitStd, rng)
-	m.tabs["Q"] = table("Q", ni, d, cfg.InitStd, rng)
-	m.tabs["BU"] = table("BU", nu, 1, 0, rng)
-	m.tabs["BI"] = table("BI", ni, 1, 0, rng)
-	if cfg.Kind == KindSVDPP {
-		m.tabs["Y"] = table("Y", ni, d, cfg.InitStd, rng)
-	}
 	if cfg.Genres && genres != nil && len(genres.Names) > 0 {
 		m.Genres = genres.Names
 		m.itemGenres = genres.ForItems(train.ItemIDs)
-		m.tabs["G"] = table("G", len(genres.Names), d, cfg.InitStd, rng)
+	}
+	if err := m.buildExplicit(); err != nil {
+		return nil, err
 	}
 	opt, err := newOptimizer(cfg)
 	if err != nil {
 		return nil, err
 	}
-	t := &explicitTrainer{m: m, train: train, opt: opt, params: m.params(), rng: rng}
+	if err := m.net.Compile(opt, nil, nil); err != nil {
+		return nil, fmt.Errorf("recsys: %w", err)
+	}
+	t := &explicitTrainer{m: m, train: train, rng: rand.New(rand.NewPCG(cfg.Seed, 0x5eed))}
 	if cfg.Kind == KindSVDPP {
 		t.batches = userChunks(train, cfg.Batch)
 	} else {
@@ -303,7 +273,7 @@ func newExplicitTrainer(cfg Config, train *Ratings, genres *Genres) (*explicitTr
 // epoch runs one pass over the training ratings in shuffled mini-batches
 // at learning rate lr and returns the mean squared error of the pass.
 func (t *explicitTrainer) epoch(lr float32) (float64, error) {
-	t.opt.SetLearningRate(lr)
+	t.m.net.Optimizer().SetLearningRate(lr)
 	bs := t.m.Cfg.Batch
 	if t.perm == nil {
 		t.rng.Shuffle(len(t.batches), func(a, b int) { t.batches[a], t.batches[b] = t.batches[b], t.batches[a] })
@@ -316,7 +286,7 @@ func (t *explicitTrainer) epoch(lr float32) (float64, error) {
 	}
 	var sum float64
 	for _, b := range t.batches {
-		l, err := t.m.explicitStep(b, t.train, t.params, t.opt)
+		l, err := t.step(b)
 		if err != nil {
 			return 0, err
 		}
@@ -340,75 +310,81 @@ func userChunks(r *Ratings, n int) [][]int {
 	return out
 }
 
-// itemVecs returns the item factor rows [B, D] of items, with the mean of
-// their genre factors added when the model has genres. The genre table is
-// small (tens of rows), so it enters whole: a [B, genres] matrix of
-// 1/|genres(i)| weights times G [genres, D].
-func (m *Model) itemVecs(items []int32) *tensor.Tensor {
-	q := m.tabs["Q"].Lookup(items)
-	g := m.tabs["G"]
-	if g == nil {
-		return q
+// step runs one training step (model.TrainStepLoss) on the ratings at
+// positions b and returns their summed squared error. mf batches are B
+// ratings of any users (C = 1); svdpp batches are one user's chunk of C
+// ratings (B = 1), so that the user's implicit sum is looked up once.
+//
+// The loss is Funk's and Surprise's: half the squared error plus, per
+// rating, reg/2 times the squared norms of the factor rows it touches
+// (p_u, q_i with its genres, and for svdpp every y_j of N(u)) and
+// reg_bias/2 times the squared biases.
+func (t *explicitTrainer) step(b []int) (float64, error) {
+	r, m, cfg := t.train, t.m, t.m.Cfg
+	svdpp := cfg.Kind == KindSVDPP
+	bsz, c := len(b), 1
+	if svdpp {
+		bsz, c = 1, len(b)
 	}
-	ng := len(m.Genres)
-	w := make([]float32, len(items)*ng)
-	has := false
-	for k, it := range items {
-		gs := m.itemGenres[it]
-		for _, j := range gs {
-			w[k*ng+int(j)] = 1 / float32(len(gs))
-			has = true
+	t.users, t.items, t.target = t.users[:0], t.items[:0], t.target[:0]
+	for _, i := range b {
+		t.items = append(t.items, float32(r.Item[i]))
+		t.target = append(t.target, r.Value[i])
+	}
+	if svdpp {
+		t.users = append(t.users, float32(r.User[b[0]]))
+	} else {
+		for _, i := range b {
+			t.users = append(t.users, float32(r.User[i]))
 		}
 	}
-	if !has {
-		return q
+	xs := []*tensor.Tensor{tensor.FromSlice(t.users, bsz, 1), tensor.FromSlice(t.items, bsz, c)}
+	if svdpp {
+		nu := m.rated[r.User[b[0]]]
+		t.ratedIn = t.ratedIn[:0]
+		for _, j := range nu {
+			t.ratedIn = append(t.ratedIn, float32(j))
+		}
+		xs = append(xs, tensor.FromSlice(t.ratedIn, 1, len(nu)))
 	}
-	return tensor.Add(q, tensor.MatMul(tensor.FromSlice(w, len(items), ng), g.Embeddings))
+	if m.tabs["G"] != nil {
+		t.genresIn = m.genreInput(t.genresIn[:0], b, r)
+		xs = append(xs, tensor.FromSlice(t.genresIn, bsz, c, len(m.Genres)))
+	}
+	target := tensor.FromSlice(t.target, bsz, c)
+	var sse float64
+	_, err := m.net.TrainStepLoss(xs, func(outs []*tensor.Tensor) *tensor.Tensor {
+		pred, p, q, bu, bi := outs[0], outs[1], outs[2], outs[3], outs[4]
+		se := tensor.Sum(tensor.Square(tensor.Sub(pred, target)), nil, false)
+		sse = float64(se.Item())
+		cf := float32(c)
+		loss := tensor.Add(tensor.MulScalar(se, 0.5), tensor.MulScalar(sumSq(p), cf*cfg.Reg/2))
+		loss = tensor.Add(loss, tensor.MulScalar(sumSq(q), cfg.Reg/2))
+		loss = tensor.Add(loss, tensor.MulScalar(tensor.Add(tensor.MulScalar(sumSq(bu), cf), sumSq(bi)), cfg.RegBias/2))
+		if svdpp {
+			// The rows y_j of N(u) the implicit sum combined.
+			loss = tensor.Add(loss, tensor.MulScalar(sumSq(outs[5]), cf*cfg.Reg/2))
+		}
+		return loss
+	})
+	return sse, err
 }
 
-// explicitStep runs one SGD step on the ratings at positions b and
-// returns the summed squared error.
-func (m *Model) explicitStep(b []int, r *Ratings, params []*tensor.Tensor, opt optim.Optimizer) (float64, error) {
-	n := len(b)
-	users := make([]int32, n)
-	items := make([]int32, n)
-	target := make([]float32, n)
-	for k, i := range b {
-		users[k], items[k], target[k] = r.User[i], r.Item[i], r.Value[i]
+func sumSq(x *tensor.Tensor) *tensor.Tensor { return tensor.Sum(tensor.Square(x), nil, false) }
+
+// genreInput appends the genres of the items of ratings b to dst, a
+// multi-hot row of 1/|genres(i)| per item (zeros for an item without).
+func (m *Model) genreInput(dst []float32, b []int, r *Ratings) []float32 {
+	ng := len(m.Genres)
+	for _, i := range b {
+		o := len(dst)
+		dst = append(dst, make([]float32, ng)...)
+		gs := m.itemGenres[r.Item[i]]
+		for _, g := range gs {
+			dst[o+int(g)] = 1 / float32(len(gs))
+		}
 	}
-	cfg := m.Cfg
-	var pu *tensor.Tensor
-	var reg *tensor.Tensor
-	if cfg.Kind == KindSVDPP {
-		// One user per chunk: p_u + |N(u)|^-1/2 Σ_{j∈N(u)} y_j.
-		u := users[0]
-		p := m.tabs["P"].Lookup(users[:1])
-		nu := m.rated[u]
-		ys := m.tabs["Y"].Lookup(nu)
-		imp := tensor.MulScalar(tensor.Sum(ys, []int{0}, true), 1/float32(math.Sqrt(float64(len(nu)))))
-		pu = tensor.Add(p, imp) // [1, D], broadcast against the items
-		// Per-rating penalty: n times the touched rows.
-		reg = tensor.MulScalar(tensor.Add(tensor.Sum(tensor.Square(p), nil, false), tensor.Sum(tensor.Square(ys), nil, false)), float32(n)*cfg.Reg/2)
-	} else {
-		pu = m.tabs["P"].Lookup(users)
-		reg = tensor.MulScalar(tensor.Sum(tensor.Square(pu), nil, false), cfg.Reg/2)
-	}
-	qi := m.itemVecs(items)
-	bu := m.tabs["BU"].Lookup(users, n)
-	bi := m.tabs["BI"].Lookup(items, n)
-	dot := tensor.Sum(tensor.Mul(pu, qi), []int{1}, false)
-	pred := tensor.AddScalar(tensor.Add(dot, tensor.Add(bu, bi).Reshape(n)), m.Mu)
-	diff := tensor.Sub(pred, tensor.FromSlice(target, n))
-	sse := tensor.Sum(tensor.Square(diff), nil, false)
-	loss := tensor.Add(tensor.MulScalar(sse, 0.5), reg)
-	loss = tensor.Add(loss, tensor.MulScalar(tensor.Sum(tensor.Square(qi), nil, false), cfg.Reg/2))
-	loss = tensor.Add(loss, tensor.MulScalar(tensor.Add(tensor.Sum(tensor.Square(bu), nil, false), tensor.Sum(tensor.Square(bi), nil, false)), cfg.RegBias/2))
-	for _, p := range params {
-		p.ZeroGrad()
-	}
-	loss.Backward()
-	opt.Step(params)
-	return float64(sse.Item()), nil
+	return dst
 }
 
 // finish caches what prediction needs after training.

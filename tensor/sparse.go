@@ -45,7 +45,7 @@ type rowAcc struct {
 	// does not allocate a [V, D] buffer each time.
 	spare *Tensor
 	// scratch for coalescing, reused across steps
-	perm  []int32
+	keys  []int64
 	urows []int32
 	uvals []float32
 }
@@ -148,16 +148,22 @@ func (a *rowAcc) coalesce() {
 	if a.sorted {
 		return
 	}
-	n, d := len(a.rows), a.dim
-	a.perm = a.perm[:0]
-	for i := range n {
-		a.perm = append(a.perm, int32(i))
-	}
+	d := a.dim
 	rows := a.rows
-	slices.SortStableFunc(a.perm, func(x, y int32) int { return int(rows[x]) - int(rows[y]) })
+	// Sort (row, position) keys: rows ascending, a repeated row's entries
+	// in the order they were recorded. Rows recorded in ascending order
+	// (one lookup of sorted ids) need no sort.
+	a.keys = a.keys[:0]
+	for i, r := range rows {
+		a.keys = append(a.keys, int64(r)<<32|int64(i))
+	}
+	if !slices.IsSorted(rows) {
+		slices.Sort(a.keys)
+	}
 	a.urows = a.urows[:0]
 	a.uvals = a.uvals[:0]
-	for _, p := range a.perm {
+	for _, key := range a.keys {
+		p := int32(key & (1<<32 - 1))
 		r := rows[p]
 		if k := len(a.urows); k == 0 || a.urows[k-1] != r {
 			a.urows = append(a.urows, r)

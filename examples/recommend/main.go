@@ -85,6 +85,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	// The recommender is an ordinary model of nn layers, trained by
+	// model.TrainStep: its summary lists them.
+	if err := m.Net().Summary(os.Stdout); err != nil {
+		return err
+	}
 	fmt.Printf("top 10 for user %d:\n", *user)
 	for k, i := range m.Top(m.UserIndex(*user), 10) {
 		fmt.Printf("%3d  %s\n", k+1, cat.Title(m.ItemIDs[i]))
