@@ -68,16 +68,22 @@ func NewPerExample(m *model.Model) (*PerExample, error) {
 
 // segment is one layer's slice of the pass.
 type segment struct {
-	in   *tensor.Tensor // the layer's input, a detached leaf
-	pre  *tensor.Tensor // Dense/Conv2D: the pre-activation (graph from in)
-	zl   *tensor.Tensor // Dense/Conv2D: the pre-activation as a leaf
-	out  *tensor.Tensor // the layer's output (graph from in or zl)
-	gout *tensor.Tensor // gradient of the summed loss at out (or at zl)
+	in *tensor.Tensor // the layer's input
+	// pre is a weighted layer's output before its activation (Dense,
+	// Conv2D) or its output (other layers), computed with a graph back to
+	// the previous weighted layer's zl; zl is pre as a leaf, and gout the
+	// gradient of Σ_i loss_i at zl. Weight-free layers have none of these:
+	// their ops stay in the graph between two leaves.
+	pre, zl, gout *tensor.Tensor
+	out           *tensor.Tensor // the layer's output
 }
 
-// pass runs the chain with a tape boundary at every layer and returns, per
-// layer, its input and the gradient of Σ_i loss_i at its output (at the
-// pre-activation for Dense and Conv2D).
+// pass runs the chain with a tape boundary after every layer with weights
+// and returns, per layer, its input and, for layers with weights, the
+// gradient of Σ_i loss_i at its pre-activation (Dense, Conv2D) or output.
+// Only those boundaries hold a gradient buffer of their own; the gradients
+// through activations and weight-free layers (pooling, Flatten) live in the
+// graph between them.
 func (p *PerExample) pass(x, y *tensor.Tensor) (segs []segment, err error) {
 	err = model.Guard(func() error {
 		params := p.m.Params()
@@ -93,30 +99,27 @@ func (p *PerExample) pass(x, y *tensor.Tensor) (segs []segment, err error) {
 		h := p.arena.FromSlice(x.Data(), x.Shape()...)
 		for i, l := range p.layers {
 			s := &segs[i]
-			s.in = h.Detach()
-			if i > 0 {
-				s.in.SetRequiresGrad(true)
+			s.in = h
+			if len(l.Params()) == 0 {
+				s.out = l.Forward(h, false)
+				h = s.out
+				continue
 			}
-			switch l := l.(type) {
-			case *nn.Dense, *nn.Conv2D:
-				ll := l.(nn.LogitsLayer)
-				s.pre = ll.ForwardLogits(s.in, false)
-				s.zl = s.pre.Detach().SetRequiresGrad(true)
-				act, err := nn.ActivationByName(ll.OutputActivation())
+			act := func(t *tensor.Tensor) *tensor.Tensor { return t }
+			if ll, ok := l.(nn.LogitsLayer); ok {
+				s.pre = ll.ForwardLogits(h, false)
+				f, err := nn.ActivationByName(ll.OutputActivation())
 				if err != nil {
 					return err
 				}
-				s.out = s.zl
-				if act != nil {
-					s.out = act(s.zl)
+				if f != nil {
+					act = f
 				}
-			default:
-				s.out = l.Forward(s.in, false)
-				if i == 0 && len(l.Params()) == 0 {
-					// A leading weight-free layer needs no gradient.
-					s.out = s.out.Detach()
-				}
+			} else {
+				s.pre = l.Forward(h, false)
 			}
+			s.zl = s.pre.Detach().SetRequiresGrad(true)
+			s.out = act(s.zl)
 			h = s.out
 		}
 		total := tensor.Sum(p.m.Loss().PerSample(y, h), nil, false)
@@ -124,28 +127,17 @@ func (p *PerExample) pass(x, y *tensor.Tensor) (segs []segment, err error) {
 		if !total.RequiresGrad() {
 			return errors.New("privacy: the loss does not depend on the model's weights")
 		}
+		total.Backward()
 		for i := len(segs) - 1; i >= 0; i-- {
 			s := &segs[i]
-			if i == len(segs)-1 {
-				total.Backward()
-			} else {
-				g := segs[i+1].in.Grad()
-				if g == nil {
-					return fmt.Errorf("privacy: no gradient reaches layer %q", p.layers[i+1].Name())
-				}
-				if s.out.RequiresGrad() {
-					s.out.BackwardWith(g)
-				}
+			if s.zl == nil {
+				continue
 			}
-			if s.zl != nil {
-				s.gout = s.zl.Grad()
-				if i > 0 {
-					s.pre.BackwardWith(s.gout)
-				}
-			} else if i == len(segs)-1 {
-				return fmt.Errorf("privacy: the last layer %q must be Dense or Conv2D", p.layers[i].Name())
-			} else {
-				s.gout = segs[i+1].in.Grad()
+			if s.gout = s.zl.Grad(); s.gout == nil {
+				return fmt.Errorf("privacy: no gradient reaches layer %q", p.layers[i].Name())
+			}
+			if s.pre.RequiresGrad() {
+				s.pre.BackwardWith(s.gout)
 			}
 		}
 		return nil
@@ -183,12 +175,19 @@ func (p *PerExample) Norms(x, y *tensor.Tensor) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := x.Dim(0)
+	norms, _, err := p.norms(segs, x.Dim(0))
+	return norms, err
+}
+
+// norms applies every layer's rule to a pass and returns the per-example
+// gradient norms and the rules' outputs.
+func (p *PerExample) norms(segs []segment, b int) ([]float64, []ruleOut, error) {
 	sq := make([]float64, b)
-	err = model.Guard(func() error {
+	outs := make([]ruleOut, len(p.layers))
+	err := model.Guard(func() error {
 		for i, l := range p.layers {
-			r := p.rule(l, &segs[i], false)
-			for j, v := range r.sq {
+			outs[i] = p.rule(l, &segs[i], false)
+			for j, v := range outs[i].sq {
 				sq[j] += v
 			}
 		}
@@ -197,12 +196,17 @@ func (p *PerExample) Norms(x, y *tensor.Tensor) ([]float64, error) {
 	for i := range sq {
 		sq[i] = math.Sqrt(sq[i])
 	}
-	return sq, err
+	return sq, outs, err
 }
 
 type ruleOut struct {
-	sq    []float64 // per-example squared norm of this layer's weight gradients
+	sq []float64 // per-example squared norm of this layer's weight gradients
+	// grads holds per-example gradients [B × w.Size()]: of every weight when
+	// the rule ran with full, else of the cheap ones (biases, LayerNorm).
 	grads map[*tensor.Tensor][]float32
+	// patches is a Conv2D layer's im2col input [B, P, K], reused by the
+	// clipped-sum rule (see clipsum.go).
+	patches *tensor.Tensor
 }
 
 // rule applies the per-example gradient rule of layer l.
@@ -257,9 +261,7 @@ func denseRule(a *tensor.Arena, kernel, bias, x, dz *tensor.Tensor, full bool) r
 	if bias != nil {
 		bg := sumRows(gv, b, t, u)
 		addSq(r.sq, bg, b)
-		if full {
-			r.grads[bias] = bg
-		}
+		r.grads[bias] = bg
 	}
 	if t == 1 && !full {
 		for i := 0; i < b; i++ {
@@ -274,11 +276,9 @@ func denseRule(a *tensor.Arena, kernel, bias, x, dz *tensor.Tensor, full bool) r
 		}
 		return r
 	}
-	kg := tensor.MatMul(a.FromSlice(xv, b, t, d).Transpose(), a.FromSlice(gv, b, t, u)).Data()
+	kg := tensor.MatMul(x.Detach().Reshape(b, t, d).Transpose(), dz.Reshape(b, t, u)).Data()
 	addSq(r.sq, kg, b)
-	if full {
-		r.grads[kernel] = kg
-	}
+	r.grads[kernel] = kg
 	return r
 }
 
@@ -352,15 +352,13 @@ func convRule(a *tensor.Arena, l *nn.Conv2D, x, dz *tensor.Tensor, full bool) ru
 		}
 	}
 	gv := dz.Data()
-	r := ruleOut{sq: make([]float64, b), grads: map[*tensor.Tensor][]float32{}}
+	r := ruleOut{sq: make([]float64, b), grads: map[*tensor.Tensor][]float32{}, patches: pt}
 	if l.Bias != nil {
 		bg := sumRows(gv, b, P, co)
 		addSq(r.sq, bg, b)
-		if full {
-			r.grads[l.Bias] = bg
-		}
+		r.grads[l.Bias] = bg
 	}
-	gt := a.FromSlice(gv, b, P, co)
+	gt := dz.Reshape(b, P, co)
 	if !full && P*(K+co) < K*co {
 		ga := tensor.MatMul(pt, pt.Transpose()).Data()
 		gg := tensor.MatMul(gt, gt.Transpose()).Data()
@@ -375,9 +373,7 @@ func convRule(a *tensor.Arena, l *nn.Conv2D, x, dz *tensor.Tensor, full bool) ru
 	}
 	kg := tensor.MatMul(pt.Transpose(), gt).Data()
 	addSq(r.sq, kg, b)
-	if full {
-		r.grads[l.Kernel] = kg
-	}
+	r.grads[l.Kernel] = kg // the clipped sum reuses it (see clippedSum)
 	return r
 }
 
@@ -455,16 +451,12 @@ func layerNormRule(l *nn.LayerNormalization, x, dy *tensor.Tensor, full bool) ru
 	}
 	if l.Gamma != nil {
 		addSq(r.sq, gg, b)
-		if full {
-			r.grads[l.Gamma] = gg
-		}
+		r.grads[l.Gamma] = gg
 	}
 	if l.Beta != nil {
 		bg := sumRows(gv, b, t, D)
 		addSq(r.sq, bg, b)
-		if full {
-			r.grads[l.Beta] = bg
-		}
+		r.grads[l.Beta] = bg
 	}
 	return r
 }

@@ -1,0 +1,18 @@
+//go:build unix
+
+package privacy
+
+import (
+	"syscall"
+	"time"
+)
+
+// cpuTime returns the process's user + system CPU time, or false where it
+// is not available.
+func cpuTime() (time.Duration, bool) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, false
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
+}
