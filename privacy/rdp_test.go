@@ -3,8 +3,8 @@ package privacy
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"math"
+	"os"
 	"testing"
 )
 
