@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/tensile-ml/tensile/internal/kernels"
+	"github.com/tensile-ml/tensile/internal/parallel"
 	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/nn"
 	"github.com/tensile-ml/tensile/tensor"
@@ -327,30 +329,15 @@ func convRule(a *tensor.Arena, l *nn.Conv2D, x, dz *tensor.Tensor, full bool) ru
 	}
 	P, K := oh*ow, kh*kw*ci
 	xv := x.Data()
-	var pt *tensor.Tensor
-	if same {
-		pt = a.Zeros(b, P, K) // padding taps stay zero
-	} else {
-		pt = a.Uninit(b, P, K) // every tap is written
-	}
+	pt := a.Uninit(b, P, K) // Im2col writes every tap, padding included
 	patches := pt.Data()
-	for n := 0; n < b; n++ {
-		for oy := 0; oy < oh; oy++ {
-			for ox := 0; ox < ow; ox++ {
-				row := patches[((n*oh+oy)*ow+ox)*K:]
-				for ky := 0; ky < kh; ky++ {
-					iy := oy*st[0] + ky*dl[0] - padT
-					for kx := 0; kx < kw; kx++ {
-						ix := ox*st[1] + kx*dl[1] - padL
-						if iy < 0 || iy >= H || ix < 0 || ix >= W {
-							continue
-						}
-						copy(row[(ky*kw+kx)*ci:(ky*kw+kx+1)*ci], xv[((n*H+iy)*W+ix)*ci:])
-					}
-				}
-			}
+	g := kernels.ConvGeom{H: H, W: W, C: ci, KH: kh, KW: kw, SH: st[0], SW: st[1], DH: dl[0], DW: dl[1], PadT: padT, PadL: padL, OH: oh, OW: ow}
+	in := H * W * ci
+	parallel.For(b, 8, func(lo, hi int) {
+		for n := lo; n < hi; n++ {
+			kernels.Im2col(patches[n*P*K:(n+1)*P*K], xv[n*in:(n+1)*in], &g, 0, P)
 		}
-	}
+	})
 	gv := dz.Data()
 	r := ruleOut{sq: make([]float64, b), grads: map[*tensor.Tensor][]float32{}, patches: pt}
 	if l.Bias != nil {
