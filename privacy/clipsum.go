@@ -3,6 +3,7 @@ package privacy
 import (
 	"fmt"
 
+	"github.com/tensile-ml/tensile/internal/kernels"
 	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/nn"
 	"github.com/tensile-ml/tensile/tensor"
@@ -41,11 +42,8 @@ func clippedSum(a *tensor.Arena, l nn.Layer, s *segment, r ruleOut, scale []floa
 		sum := a.Zeros(w.Shape()...)
 		sv := sum.Data()
 		for i := 0; i < b; i++ {
-			if scale[i] == 0 {
-				continue
-			}
-			for k, v := range g[i*n : (i+1)*n] {
-				sv[k] += scale[i] * v
+			if scale[i] != 0 {
+				kernels.Axpy(sv, scale[i], g[i*n:(i+1)*n])
 			}
 		}
 		out[w] = sum
@@ -55,11 +53,7 @@ func clippedSum(a *tensor.Arena, l nn.Layer, s *segment, r ruleOut, scale []floa
 		z := a.Uninit(b*t, u)
 		zv := z.Data()
 		for i := 0; i < b; i++ {
-			blk := dz[i*t*u : (i+1)*t*u]
-			dst := zv[i*t*u : (i+1)*t*u]
-			for k, v := range blk {
-				dst[k] = scale[i] * v
-			}
+			kernels.ScaleTo(zv[i*t*u:(i+1)*t*u], dz[i*t*u:(i+1)*t*u], scale[i])
 		}
 		return z
 	}

@@ -78,6 +78,20 @@ type segment struct {
 	// their ops stay in the graph between two leaves.
 	pre, zl, gout *tensor.Tensor
 	out           *tensor.Tensor // the layer's output
+	// relu: pre is the output of a Dense or Conv2D with its ReLU fused,
+	// and gout has been masked to the gradient at the pre-activation.
+	relu bool
+}
+
+// reluMask zeroes g where the ReLU output y is 0 (ReLU′(z) = 0 for z ≤ 0).
+func reluMask(g, y []float32) {
+	parallel.For(len(g), 1<<14, func(lo, hi int) {
+		for i, v := range y[lo:hi] {
+			if v <= 0 {
+				g[lo+i] = 0
+			}
+		}
+	})
 }
 
 // pass runs the chain with a tape boundary after every layer with weights
@@ -108,7 +122,12 @@ func (p *PerExample) pass(x, y *tensor.Tensor) (segs []segment, err error) {
 				continue
 			}
 			act := func(t *tensor.Tensor) *tensor.Tensor { return t }
-			if ll, ok := l.(nn.LogitsLayer); ok {
+			if ll, ok := l.(nn.LogitsLayer); ok && ll.OutputActivation() == "relu" {
+				// The layer's own forward fuses the ReLU; the gradient at
+				// its output, masked where the output is 0, is the one at
+				// the pre-activation.
+				s.pre, s.relu = l.Forward(h, false), true
+			} else if ok {
 				s.pre = ll.ForwardLogits(h, false)
 				f, err := nn.ActivationByName(ll.OutputActivation())
 				if err != nil {
@@ -137,6 +156,9 @@ func (p *PerExample) pass(x, y *tensor.Tensor) (segs []segment, err error) {
 			}
 			if s.gout = s.zl.Grad(); s.gout == nil {
 				return fmt.Errorf("privacy: no gradient reaches layer %q", p.layers[i].Name())
+			}
+			if s.relu {
+				reluMask(s.gout.Data(), s.zl.Data())
 			}
 			if s.pre.RequiresGrad() {
 				s.pre.BackwardWith(s.gout)
@@ -226,29 +248,24 @@ func (p *PerExample) rule(l nn.Layer, s *segment, full bool) ruleOut {
 	return ruleOut{}
 }
 
+// addSq adds each example's squared norm of g ([B × n]) to sq.
 func addSq(sq []float64, g []float32, b int) {
 	n := len(g) / b
-	for i := 0; i < b; i++ {
-		var s float64
-		for _, v := range g[i*n : (i+1)*n] {
-			s += float64(v) * float64(v)
+	parallel.For(b, 16, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			sq[i] += kernels.SumSquares(g[i*n : (i+1)*n])
 		}
-		sq[i] += s
-	}
+	})
 }
 
 // sumRows returns Σ_t g[b, t, :] as [B × U].
 func sumRows(g []float32, b, t, u int) []float32 {
 	out := make([]float32, b*u)
-	for i := 0; i < b; i++ {
-		for j := 0; j < t; j++ {
-			row := g[(i*t+j)*u : (i*t+j+1)*u]
-			o := out[i*u : (i+1)*u]
-			for k, v := range row {
-				o[k] += v
-			}
+	parallel.For(b, 16, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			kernels.SumRows(out[i*u:(i+1)*u], g[i*t*u:(i+1)*t*u], t, u)
 		}
-	}
+	})
 	return out
 }
 
