@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tensile-ml/tensile/datasets/mnist"
+	"github.com/tensile-ml/tensile/internal/cputime"
 	"github.com/tensile-ml/tensile/tensor"
 	"github.com/tensile-ml/tensile/zoo"
 )
@@ -63,18 +64,18 @@ func BenchmarkStepRatio(b *testing.B) {
 	plain.Close()
 	var tn, td time.Duration
 	for i := 0; i < b.N; i++ {
-		c0, ok := cpuTime()
+		c0, ok := cputime.Process()
 		if !ok {
 			b.Skip("no CPU clock on this platform")
 		}
 		if err := normal(); err != nil {
 			b.Fatal(err)
 		}
-		c1, _ := cpuTime()
+		c1, _ := cputime.Process()
 		if _, err := d.Step(x, y); err != nil {
 			b.Fatal(err)
 		}
-		c2, _ := cpuTime()
+		c2, _ := cputime.Process()
 		tn += c1 - c0
 		td += c2 - c1
 	}

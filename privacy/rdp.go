@@ -4,20 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // DefaultOrders are the Rényi orders the accountant evaluates: 1.1, 1.2, …,
 // 10.9, the integers 11 … 64 and 128, 256, 512: TutorialOrders plus 11 and
 // a few larger orders for small ε.
 var DefaultOrders = func() []float64 {
-	var o []float64
-	for x := 1; x < 100; x++ {
-		o = append(o, 1+float64(x)/10)
-	}
-	for a := 11; a < 64; a++ {
-		o = append(o, float64(a))
-	}
-	o = append(o, 64, 128, 256, 512)
+	o := append(slices.Clone(TutorialOrders), 11, 64, 128, 256, 512)
+	slices.Sort(o)
 	return o
 }()
 
