@@ -60,7 +60,7 @@ func NewPerExample(m *model.Model) (*PerExample, error) {
 			}
 			switch l.ClassName() {
 			case "Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise":
-				return nil, fmt.Errorf("privacy: layer %q (%s): DP-SGD models must not use dropout (the clipping pass and the update pass would see different masks)", l.Name(), l.ClassName())
+				return nil, fmt.Errorf("privacy: layer %q (%s): DP-SGD models must not use dropout (per-example gradients are taken without its masks)", l.Name(), l.ClassName())
 			}
 		}
 		p.layers = append(p.layers, l)
