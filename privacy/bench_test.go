@@ -2,8 +2,10 @@ package privacy
 
 import (
 	"testing"
+	"time"
 
 	"github.com/tensile-ml/tensile/datasets/mnist"
+	"github.com/tensile-ml/tensile/internal/cputime"
 	"github.com/tensile-ml/tensile/tensor"
 	"github.com/tensile-ml/tensile/zoo"
 )
@@ -50,4 +52,34 @@ func BenchmarkStepDP(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkStepRatio alternates a plain training step and a DP-SGD step of
+// the MNIST CNN at batch 256 (two models, same data) and reports the CPU
+// time (user + system, process-wide: run it with -test.cpu 1) of each and
+// their ratio, so that both see the same machine load.
+func BenchmarkStepRatio(b *testing.B) {
+	d, x, y, _ := benchBatch(b)
+	plain, _, _, normal := benchBatch(b)
+	plain.Close()
+	var tn, td time.Duration
+	for i := 0; i < b.N; i++ {
+		c0, ok := cputime.Process()
+		if !ok {
+			b.Skip("no CPU clock on this platform")
+		}
+		if err := normal(); err != nil {
+			b.Fatal(err)
+		}
+		c1, _ := cputime.Process()
+		if _, err := d.Step(x, y); err != nil {
+			b.Fatal(err)
+		}
+		c2, _ := cputime.Process()
+		tn += c1 - c0
+		td += c2 - c1
+	}
+	b.ReportMetric(float64(tn.Nanoseconds())/float64(b.N), "cpu-ns/normal")
+	b.ReportMetric(float64(td.Nanoseconds())/float64(b.N), "cpu-ns/dp")
+	b.ReportMetric(float64(td)/float64(tn), "dp/normal")
 }

@@ -5,8 +5,20 @@
 // RDP gives the Rényi divergence bound of one step at an order α, with
 // exact sums for integer orders and the convergent series for fractional
 // orders. Epsilon composes Steps steps (RDP adds up) and converts to
-// (ε, δ) with ε = min_α RDP(α) + log(1/δ)/(α−1) over DefaultOrders.
-// NoiseMultiplier inverts it by bisection. An Accountant tracks a run.
+// (ε, δ) with ε = min_α RDP(α) + log(1/δ)/(α−1) over DefaultOrders;
+// EpsilonOrders takes other orders (TutorialOrders, with TutorialSteps,
+// reproduces TF-Privacy's MNIST tutorial). NoiseMultiplier inverts it by
+// bisection. An Accountant tracks a run.
+//
+// DPSGD runs DP-SGD steps: PerExample computes every example's gradient
+// norm in one forward and one backward pass over the batch, and for
+// models of Dense, Conv2D, Embedding and LayerNormalization layers the
+// same pass yields the clipped gradient sum, so a DP step costs one pass
+// plus the per-example rules. Recurrent layers (SimpleRNN, LSTM, GRU,
+// Bidirectional, with padding masks) get per-example norms from the same
+// pass; models with them take the update from a second, weighted training
+// step. Train is the DP-SGD loop with Poisson
+// sampling; MembershipAUC is a loss-threshold membership-inference attack.
 //
 // # Errors
 //

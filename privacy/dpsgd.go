@@ -23,16 +23,25 @@ type DPConfig struct {
 // step clips every example's gradient to L2 norm C, sums, adds Gaussian
 // noise N(0, σ²C²) to every coordinate and divides by the expected batch.
 //
-// It runs through the model's own training step: Norms gives the
-// per-example gradient norms in one vectorised pass, the step's sample
-// weights c_i = min(1, C/‖g_i‖)·B/E make the model's backward pass produce
-// Σ c_i g_i / E (the clipped sum), and a gradient hook
-// (model.SetGradientHook) adds the noise before the optimizer update.
+// When every layer with weights is Dense, Conv2D, Embedding or
+// LayerNormalization, one forward and one backward pass over the batch give
+// the per-example norms, the clip factors c_i = min(1, C/‖g_i‖) and the
+// clipped sum Σ c_i g_i / E (one GEMM per kernel), and the noise and the
+// optimizer update follow (see fusedStep). Otherwise (recurrent layers:
+// SimpleRNN, LSTM, GRU, Bidirectional) the step runs through
+// the model's own training step: Norms gives the norms, the step's sample
+// weights c_i·B/E make the model's backward pass produce the clipped sum,
+// and a gradient hook (model.SetGradientHook) adds the noise before the
+// optimizer update.
 type DPSGD struct {
 	m   *model.Model
 	pe  *PerExample
 	cfg DPConfig
 	rng *rand.Rand
+	// fused: every weighted layer has a clipped-sum rule, so a step takes
+	// its update from the per-example pass (see fusedStep); else the
+	// update runs through TrainStep with clip weights (a second pass).
+	fused bool
 	// Clipped counts examples whose gradient was clipped; Examples all.
 	Clipped, Examples int
 }
@@ -52,7 +61,7 @@ func NewDPSGD(m *model.Model, cfg DPConfig) (*DPSGD, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &DPSGD{m: m, pe: pe, cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0xd95e))}
+	d := &DPSGD{m: m, pe: pe, cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0xd95e)), fused: pe.canSum()}
 	m.SetGradientHook(d.addNoise)
 	return d, nil
 }
@@ -110,6 +119,9 @@ func (d *DPSGD) Step(x, y *tensor.Tensor) (float64, error) { return d.StepPadded
 func (d *DPSGD) StepPadded(x, y *tensor.Tensor, real int) (float64, error) {
 	if real <= 0 || real > x.Dim(0) {
 		return 0, fmt.Errorf("privacy: %d real examples in a batch of %d", real, x.Dim(0))
+	}
+	if d.fused {
+		return d.fusedStep(x, y, real)
 	}
 	norms, err := d.pe.Norms(x, y)
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/tensile-ml/tensile/internal/kernels"
+	"github.com/tensile-ml/tensile/internal/parallel"
 	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/nn"
 	"github.com/tensile-ml/tensile/tensor"
@@ -64,7 +66,7 @@ func NewPerExample(m *model.Model) (*PerExample, error) {
 			}
 			switch l.ClassName() {
 			case "Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise":
-				return nil, fmt.Errorf("privacy: layer %q (%s): DP-SGD models must not use dropout (the clipping pass and the update pass would see different masks)", l.Name(), l.ClassName())
+				return nil, fmt.Errorf("privacy: layer %q (%s): DP-SGD models must not use dropout (per-example gradients are taken without its masks)", l.Name(), l.ClassName())
 			}
 		}
 		p.layers = append(p.layers, l)
@@ -74,17 +76,40 @@ func NewPerExample(m *model.Model) (*PerExample, error) {
 
 // segment is one layer's slice of the pass.
 type segment struct {
-	in   *tensor.Tensor // the layer's input, a detached leaf
-	pre  *tensor.Tensor // Dense/Conv2D: the pre-activation (graph from in)
-	zl   *tensor.Tensor // Dense/Conv2D: the pre-activation as a leaf
-	out  *tensor.Tensor // the layer's output (graph from in or zl)
-	gout *tensor.Tensor // gradient of the summed loss at out (or at zl)
-	rnn  *rnnTrace      // recurrent layers (pergrad_rnn.go); zl: input projections
+	in *tensor.Tensor // the layer's input
+	// pre is a weighted layer's output before its activation (Dense,
+	// Conv2D), its input projections (recurrent layers, see rnnForward) or
+	// its output (other layers), computed with a graph back to the previous
+	// weighted layer's zl; zl is pre as a leaf, and gout the gradient of
+	// Σ_i loss_i at zl. Weight-free layers have none of these: their ops
+	// stay in the graph between two leaves.
+	pre, zl, gout *tensor.Tensor
+	out           *tensor.Tensor // the layer's output
+	// relu: pre is the output of a Dense or Conv2D with its ReLU fused,
+	// and gout has been masked to the gradient at the pre-activation.
+	relu bool
+	rnn  *rnnTrace // recurrent layers (pergrad_rnn.go); zl: input projections
 }
 
-// pass runs the chain with a tape boundary at every layer and returns, per
-// layer, its input and the gradient of Σ_i loss_i at its output (at the
-// pre-activation for Dense and Conv2D).
+// reluMask zeroes g where the ReLU output y is 0 (ReLU′(z) = 0 for z ≤ 0).
+func reluMask(g, y []float32) {
+	parallel.For(len(g), 1<<14, func(lo, hi int) {
+		for i, v := range y[lo:hi] {
+			if v <= 0 {
+				g[lo+i] = 0
+			}
+		}
+	})
+}
+
+// pass runs the chain with a tape boundary after every layer with weights
+// and returns, per layer, its input and, for layers with weights, the
+// gradient of Σ_i loss_i at its pre-activation (Dense, Conv2D), its input
+// projections (recurrent layers) or its output. Only those boundaries hold
+// a gradient buffer of their own; the gradients through activations and
+// weight-free layers (pooling, Flatten) live in the graph between them. A
+// padding mask (from Embedding's mask_zero) flows through the chain as
+// model.Model propagates it, into the layers that honour one.
 func (p *PerExample) pass(x, y *tensor.Tensor) (segs []segment, err error) {
 	err = model.Guard(func() error {
 		params := p.m.Params()
@@ -101,31 +126,39 @@ func (p *PerExample) pass(x, y *tensor.Tensor) (segs []segment, err error) {
 		var mask *tensor.Tensor // padding mask, as the model propagates it
 		for i, l := range p.layers {
 			s := &segs[i]
-			s.in = h.Detach()
-			if i > 0 {
-				s.in.SetRequiresGrad(true)
+			s.in = h
+			if len(l.Params()) == 0 {
+				s.out = forwardMasked(l, h, mask)
+				mask = nextMask(l, s.in, s.out, mask)
+				h = s.out
+				continue
 			}
-			switch l := l.(type) {
-			case *nn.Dense, *nn.Conv2D:
-				ll := l.(nn.LogitsLayer)
-				s.pre = ll.ForwardLogits(s.in, false)
-				s.zl = s.pre.Detach().SetRequiresGrad(true)
-				act, err := nn.ActivationByName(ll.OutputActivation())
-				if err != nil {
-					return err
-				}
-				s.out = s.zl
-				if act != nil {
-					s.out = act(s.zl)
-				}
+			switch l.(type) {
 			case *nn.SimpleRNN, *nn.LSTM, *nn.GRU, *nn.Bidirectional:
-				s.rnn, s.pre, s.zl, s.out = rnnForward(l, s.in, mask)
+				// zl is the input projections of every step; the
+				// recurrence runs from it under the padding mask.
+				s.rnn, s.pre, s.zl, s.out = rnnForward(l, h, mask)
 			default:
-				s.out = forwardMasked(l, s.in, mask)
-				if i == 0 && len(l.Params()) == 0 {
-					// A leading weight-free layer needs no gradient.
-					s.out = s.out.Detach()
+				act := func(t *tensor.Tensor) *tensor.Tensor { return t }
+				if ll, ok := l.(nn.LogitsLayer); ok && ll.OutputActivation() == "relu" {
+					// The layer's own forward fuses the ReLU; the gradient
+					// at its output, masked where the output is 0, is the
+					// one at the pre-activation.
+					s.pre, s.relu = l.Forward(h, false), true
+				} else if ok {
+					s.pre = ll.ForwardLogits(h, false)
+					f, err := nn.ActivationByName(ll.OutputActivation())
+					if err != nil {
+						return err
+					}
+					if f != nil {
+						act = f
+					}
+				} else {
+					s.pre = forwardMasked(l, h, mask)
 				}
+				s.zl = s.pre.Detach().SetRequiresGrad(true)
+				s.out = act(s.zl)
 			}
 			mask = nextMask(l, s.in, s.out, mask)
 			h = s.out
@@ -135,28 +168,20 @@ func (p *PerExample) pass(x, y *tensor.Tensor) (segs []segment, err error) {
 		if !total.RequiresGrad() {
 			return errors.New("privacy: the loss does not depend on the model's weights")
 		}
+		total.Backward()
 		for i := len(segs) - 1; i >= 0; i-- {
 			s := &segs[i]
-			if i == len(segs)-1 {
-				total.Backward()
-			} else {
-				g := segs[i+1].in.Grad()
-				if g == nil {
-					return fmt.Errorf("privacy: no gradient reaches layer %q", p.layers[i+1].Name())
-				}
-				if s.out.RequiresGrad() {
-					s.out.BackwardWith(g)
-				}
+			if s.zl == nil {
+				continue
 			}
-			if s.zl != nil {
-				s.gout = s.zl.Grad()
-				if i > 0 {
-					s.pre.BackwardWith(s.gout)
-				}
-			} else if i == len(segs)-1 {
-				return fmt.Errorf("privacy: the last layer %q must be Dense or Conv2D", p.layers[i].Name())
-			} else {
-				s.gout = segs[i+1].in.Grad()
+			if s.gout = s.zl.Grad(); s.gout == nil {
+				return fmt.Errorf("privacy: no gradient reaches layer %q", p.layers[i].Name())
+			}
+			if s.relu {
+				reluMask(s.gout.Data(), s.zl.Data())
+			}
+			if s.pre.RequiresGrad() {
+				s.pre.BackwardWith(s.gout)
 			}
 		}
 		return nil
@@ -194,12 +219,19 @@ func (p *PerExample) Norms(x, y *tensor.Tensor) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := x.Dim(0)
+	norms, _, err := p.norms(segs, x.Dim(0))
+	return norms, err
+}
+
+// norms applies every layer's rule to a pass and returns the per-example
+// gradient norms and the rules' outputs.
+func (p *PerExample) norms(segs []segment, b int) ([]float64, []ruleOut, error) {
 	sq := make([]float64, b)
-	err = model.Guard(func() error {
+	outs := make([]ruleOut, len(p.layers))
+	err := model.Guard(func() error {
 		for i, l := range p.layers {
-			r := p.rule(l, &segs[i], false)
-			for j, v := range r.sq {
+			outs[i] = p.rule(l, &segs[i], false)
+			for j, v := range outs[i].sq {
 				sq[j] += v
 			}
 		}
@@ -208,12 +240,17 @@ func (p *PerExample) Norms(x, y *tensor.Tensor) ([]float64, error) {
 	for i := range sq {
 		sq[i] = math.Sqrt(sq[i])
 	}
-	return sq, err
+	return sq, outs, err
 }
 
 type ruleOut struct {
-	sq    []float64 // per-example squared norm of this layer's weight gradients
+	sq []float64 // per-example squared norm of this layer's weight gradients
+	// grads holds per-example gradients [B × w.Size()]: of every weight when
+	// the rule ran with full, else of the cheap ones (biases, LayerNorm).
 	grads map[*tensor.Tensor][]float32
+	// patches is a Conv2D layer's im2col input [B, P, K], reused by the
+	// clipped-sum rule (see clipsum.go).
+	patches *tensor.Tensor
 }
 
 // rule applies the per-example gradient rule of layer l.
@@ -233,29 +270,24 @@ func (p *PerExample) rule(l nn.Layer, s *segment, full bool) ruleOut {
 	return ruleOut{}
 }
 
+// addSq adds each example's squared norm of g ([B × n]) to sq.
 func addSq(sq []float64, g []float32, b int) {
 	n := len(g) / b
-	for i := 0; i < b; i++ {
-		var s float64
-		for _, v := range g[i*n : (i+1)*n] {
-			s += float64(v) * float64(v)
+	parallel.For(b, 16, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			sq[i] += kernels.SumSquares(g[i*n : (i+1)*n])
 		}
-		sq[i] += s
-	}
+	})
 }
 
 // sumRows returns Σ_t g[b, t, :] as [B × U].
 func sumRows(g []float32, b, t, u int) []float32 {
 	out := make([]float32, b*u)
-	for i := 0; i < b; i++ {
-		for j := 0; j < t; j++ {
-			row := g[(i*t+j)*u : (i*t+j+1)*u]
-			o := out[i*u : (i+1)*u]
-			for k, v := range row {
-				o[k] += v
-			}
+	parallel.For(b, 16, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			kernels.SumRows(out[i*u:(i+1)*u], g[i*t*u:(i+1)*t*u], t, u)
 		}
-	}
+	})
 	return out
 }
 
@@ -270,9 +302,7 @@ func denseRule(a *tensor.Arena, kernel, bias, x, dz *tensor.Tensor, full bool) r
 	if bias != nil {
 		bg := sumRows(gv, b, t, u)
 		addSq(r.sq, bg, b)
-		if full {
-			r.grads[bias] = bg
-		}
+		r.grads[bias] = bg
 	}
 	if t == 1 && !full {
 		for i := 0; i < b; i++ {
@@ -287,11 +317,9 @@ func denseRule(a *tensor.Arena, kernel, bias, x, dz *tensor.Tensor, full bool) r
 		}
 		return r
 	}
-	kg := tensor.MatMul(a.FromSlice(xv, b, t, d).Transpose(), a.FromSlice(gv, b, t, u)).Data()
+	kg := tensor.MatMul(x.Detach().Reshape(b, t, d).Transpose(), dz.Reshape(b, t, u)).Data()
 	addSq(r.sq, kg, b)
-	if full {
-		r.grads[kernel] = kg
-	}
+	r.grads[kernel] = kg
 	return r
 }
 
@@ -340,40 +368,23 @@ func convRule(a *tensor.Arena, l *nn.Conv2D, x, dz *tensor.Tensor, full bool) ru
 	}
 	P, K := oh*ow, kh*kw*ci
 	xv := x.Data()
-	var pt *tensor.Tensor
-	if same {
-		pt = a.Zeros(b, P, K) // padding taps stay zero
-	} else {
-		pt = a.Uninit(b, P, K) // every tap is written
-	}
+	pt := a.Uninit(b, P, K) // Im2col writes every tap, padding included
 	patches := pt.Data()
-	for n := 0; n < b; n++ {
-		for oy := 0; oy < oh; oy++ {
-			for ox := 0; ox < ow; ox++ {
-				row := patches[((n*oh+oy)*ow+ox)*K:]
-				for ky := 0; ky < kh; ky++ {
-					iy := oy*st[0] + ky*dl[0] - padT
-					for kx := 0; kx < kw; kx++ {
-						ix := ox*st[1] + kx*dl[1] - padL
-						if iy < 0 || iy >= H || ix < 0 || ix >= W {
-							continue
-						}
-						copy(row[(ky*kw+kx)*ci:(ky*kw+kx+1)*ci], xv[((n*H+iy)*W+ix)*ci:])
-					}
-				}
-			}
+	g := kernels.ConvGeom{H: H, W: W, C: ci, KH: kh, KW: kw, SH: st[0], SW: st[1], DH: dl[0], DW: dl[1], PadT: padT, PadL: padL, OH: oh, OW: ow}
+	in := H * W * ci
+	parallel.For(b, 8, func(lo, hi int) {
+		for n := lo; n < hi; n++ {
+			kernels.Im2col(patches[n*P*K:(n+1)*P*K], xv[n*in:(n+1)*in], &g, 0, P)
 		}
-	}
+	})
 	gv := dz.Data()
-	r := ruleOut{sq: make([]float64, b), grads: map[*tensor.Tensor][]float32{}}
+	r := ruleOut{sq: make([]float64, b), grads: map[*tensor.Tensor][]float32{}, patches: pt}
 	if l.Bias != nil {
 		bg := sumRows(gv, b, P, co)
 		addSq(r.sq, bg, b)
-		if full {
-			r.grads[l.Bias] = bg
-		}
+		r.grads[l.Bias] = bg
 	}
-	gt := a.FromSlice(gv, b, P, co)
+	gt := dz.Reshape(b, P, co)
 	if !full && P*(K+co) < K*co {
 		ga := tensor.MatMul(pt, pt.Transpose()).Data()
 		gg := tensor.MatMul(gt, gt.Transpose()).Data()
@@ -388,9 +399,7 @@ func convRule(a *tensor.Arena, l *nn.Conv2D, x, dz *tensor.Tensor, full bool) ru
 	}
 	kg := tensor.MatMul(pt.Transpose(), gt).Data()
 	addSq(r.sq, kg, b)
-	if full {
-		r.grads[l.Kernel] = kg
-	}
+	r.grads[l.Kernel] = kg // the clipped sum reuses it (see clippedSum)
 	return r
 }
 
@@ -468,16 +477,12 @@ func layerNormRule(l *nn.LayerNormalization, x, dy *tensor.Tensor, full bool) ru
 	}
 	if l.Gamma != nil {
 		addSq(r.sq, gg, b)
-		if full {
-			r.grads[l.Gamma] = gg
-		}
+		r.grads[l.Gamma] = gg
 	}
 	if l.Beta != nil {
 		bg := sumRows(gv, b, t, D)
 		addSq(r.sq, bg, b)
-		if full {
-			r.grads[l.Beta] = bg
-		}
+		r.grads[l.Beta] = bg
 	}
 	return r
 }

@@ -413,3 +413,71 @@ func ExamplePerExample_recurrent() {
 	fmt.Println(len(norms), "norms, all positive:", norms[0] > 0 && norms[1] > 0 && norms[2] > 0)
 	// Output: 3 norms, all positive: true
 }
+
+// TestRecurrentDPStepIsClippedSum checks that a DP step of a recurrent
+// model (which has no clipped-sum rule, so it takes the two-pass step)
+// moves every weight by exactly −lr·Σ_i c_i g_i / E, with g_i the
+// per-example gradients of the pass (padding masks included) and
+// c_i = min(1, C/‖g_i‖), when the noise is 0.
+func TestRecurrentDPStepIsClippedSum(t *testing.T) {
+	for _, c := range rnnCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			if err := c.m.CompileConfigMap(map[string]any{"optimizer": map[string]any{"class_name": "SGD", "config": map[string]any{"learning_rate": 1.0}}, "loss": "sparse_categorical_crossentropy"}); err != nil {
+				t.Fatal(err)
+			}
+			pe, err := NewPerExample(c.m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			grads, err := pe.Gradients(c.x, c.y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			norms, err := pe.Norms(c.x, c.y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			B := c.x.Dim(0)
+			clip := norms[0] * 0.6 // clips at least example 0
+			d, err := NewDPSGD(c.m, DPConfig{NoiseMultiplier: 0, L2Clip: clip, ExpectedBatch: float64(B)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			if d.fused {
+				t.Fatal("recurrent model took the one-pass step, which has no rule for it")
+			}
+			before := map[*tensor.Tensor][]float32{}
+			for _, p := range c.m.Params() {
+				before[p] = append([]float32(nil), p.Float32s()...)
+			}
+			if _, err := d.Step(c.x, c.y); err != nil {
+				t.Fatal(err)
+			}
+			if d.Clipped == 0 {
+				t.Fatal("no example was clipped")
+			}
+			for _, p := range c.m.Params() {
+				g, ok := grads[p]
+				if !ok {
+					t.Fatalf("no per-example gradient for %q", p.Name())
+				}
+				n := p.Size()
+				want := make([]float32, n)
+				for i := range B {
+					ci := math.Min(1, clip/norms[i])
+					for j := range n {
+						want[j] += float32(ci/float64(B)) * g[i*n+j]
+					}
+				}
+				got := make([]float32, n)
+				for j, v := range p.Float32s() {
+					got[j] = before[p][j] - v
+				}
+				if e := relErr(got, want); e > 1e-4 {
+					t.Errorf("%s: update off the clipped sum by %.2g relative", p.Name(), e)
+				}
+			}
+		})
+	}
+}

@@ -306,3 +306,81 @@ func TestStepPaddedIgnoresPadding(t *testing.T) {
 		}
 	}
 }
+
+// TestFusedStepMatchesTwoPass checks that the one-pass DP step (the update
+// from the per-example pass, fusedStep) gives the same weights as the
+// two-pass step through TrainStep with clip weights, for every rule, with
+// padding, clipping, a weight penalty and momentum (two steps).
+func TestFusedStepMatchesTwoPass(t *testing.T) {
+	names := []string{"cnn", "ghost", "text", "reg"}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			run := func(fused bool) ([]float32, float64) {
+				var c struct {
+					m    *model.Model
+					x, y *tensor.Tensor
+				}
+				if name == "reg" {
+					rng := tensor.NewRNG(9)
+					m := model.NewSequential(model.InputShape(5),
+						nn.NewDense(4, nn.DenseConfig{Activation: "tanh", KernelRegularizer: nn.L2(0.01)}),
+						nn.NewDense(3, nn.DenseConfig{Activation: "softmax"}))
+					m.SetSeed(4)
+					if err := m.CompileConfigMap(map[string]any{"optimizer": map[string]any{"class_name": "SGD", "config": map[string]any{"learning_rate": 0.1, "momentum": 0.9}}, "loss": "sparse_categorical_crossentropy", "metrics": []any{"accuracy"}}); err != nil {
+						t.Fatal(err)
+					}
+					c.m, c.x, c.y = m, tensor.RandNormal(rng, 0, 1, 6, 5), tensor.FromSlice([]float32{0, 1, 2, 0, 1, 2}, 6)
+				} else {
+					c = testModels(t)[name]
+				}
+				pe, err := NewPerExample(c.m)
+				if err != nil {
+					t.Fatal(err)
+				}
+				norms, err := pe.Norms(c.x, c.y)
+				if err != nil {
+					t.Fatal(err)
+				}
+				clip := norms[0] * 0.7
+				d, err := NewDPSGD(c.m, DPConfig{NoiseMultiplier: 0, L2Clip: clip, ExpectedBatch: 3})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !d.fused {
+					t.Fatal("model has only summable layers but the fused step is off")
+				}
+				d.fused = fused
+				b := c.x.Dim(0)
+				per := c.x.Size() / b
+				xv := append(c.x.Float32s(), c.x.Float32s()[:per]...)
+				yv := append(c.y.Float32s(), c.y.Float32s()[:1]...)
+				x := tensor.FromSlice(xv, append([]int{b + 1}, c.x.Shape()[1:]...)...)
+				y := tensor.FromSlice(yv, b+1)
+				var loss float64
+				for step := 0; step < 2; step++ {
+					if loss, err = d.StepPadded(x, y, b); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if d.Clipped == 0 {
+					t.Error("no example was clipped")
+				}
+				var w []float32
+				for _, p := range c.m.Params() {
+					w = append(w, p.Float32s()...)
+				}
+				return w, loss
+			}
+			two, l2 := run(false)
+			one, l1 := run(true)
+			if math.Abs(l1-l2) > 1e-5*(1+math.Abs(l2)) {
+				t.Errorf("loss: fused %v, two-pass %v", l1, l2)
+			}
+			for i := range two {
+				if math.Abs(float64(one[i]-two[i])) > 2e-5*(1+math.Abs(float64(two[i]))) {
+					t.Fatalf("weight %d: fused %v, two-pass %v", i, one[i], two[i])
+				}
+			}
+		})
+	}
+}

@@ -88,8 +88,6 @@ func Train(m *model.Model, ds *data.Dataset, cfg TrainConfig) (*TrainResult, err
 	acct := &Accountant{SamplingRate: q, NoiseMultiplier: p.NoiseMultiplier, Delta: cfg.Delta}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0xba7c4))
 	hist := &model.History{Values: map[string][]float64{}}
-	per := ds.SampleSize()
-	lab := ds.LabelSize()
 	res := &TrainResult{Delta: cfg.Delta, NoiseMultiplier: p.NoiseMultiplier, L2Clip: cfg.L2Clip, SamplingRate: q, History: hist}
 	if cfg.Output != nil {
 		fmt.Fprintf(cfg.Output, "DP-SGD: sampling rate %.5g, noise multiplier %.4f, l2 clip %g, %d steps, delta %g\n", q, p.NoiseMultiplier, cfg.L2Clip, steps, cfg.Delta)
@@ -109,14 +107,9 @@ func Train(m *model.Model, ds *data.Dataset, cfg TrainConfig) (*TrainResult, err
 			for j := 0; len(idx)%padTo != 0; j++ {
 				idx = append(idx, idx[j])
 			}
-			xb := make([]float32, 0, len(idx)*per)
-			yb := make([]float32, 0, len(idx)*lab)
-			for _, i := range idx {
-				xb = append(xb, ds.X[i*per:(i+1)*per]...)
-				yb = append(yb, ds.Y[i*lab:(i+1)*lab]...)
-			}
-			x := tensor.FromSlice(xb, append([]int{len(idx)}, ds.XShape...)...)
-			y := tensor.FromSlice(yb, append([]int{len(idx)}, ds.YShape...)...)
+			sub := ds.Subset(idx)
+			x := tensor.FromSlice(sub.X, append([]int{len(idx)}, sub.XShape...)...)
+			y := tensor.FromSlice(sub.Y, append([]int{len(idx)}, sub.YShape...)...)
 			loss, err := d.StepPadded(x, y, real)
 			if err != nil {
 				return nil, fmt.Errorf("privacy: epoch %d step %d: %w", ep+1, s+1, err)

@@ -27,7 +27,7 @@ func runPrivacy(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("privacy "+sub, flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	q := fs.Float64("sampling-rate", 0, "probability each example is in a batch (batch size / dataset size)")
-	steps := fs.Int("steps", 0, "number of noisy steps")
+	steps := fs.Int("steps", 0, "number of noisy steps (TF-Privacy's MNIST tutorial counts epochs·⌊N/batch⌋, e.g. 60·234 = 14040; train --dp takes epochs·⌈N/batch⌉)")
 	delta := fs.Float64("delta", 1e-5, "target δ")
 	var sigma, target *float64
 	if sub == "epsilon" {

@@ -14,6 +14,8 @@ func TestPrivacyCLI(t *testing.T) {
 		code int
 	}{
 		{[]string{"privacy", "epsilon", "--sampling-rate", "0.0042666667", "--noise-multiplier", "1.12", "--steps", "14063", "--delta", "1e-5"}, "epsilon=2.92", 0},
+		// TF-Privacy's tutorial table, its way of counting: 30·⌊60000/256⌋ steps.
+		{[]string{"privacy", "epsilon", "--sampling-rate", "0.0042666667", "--noise-multiplier", "0.6", "--steps", "7020"}, "epsilon=9.746", 0},
 		{[]string{"privacy", "noise", "--sampling-rate", "0.0042666667", "--steps", "14063", "--delta", "1e-5", "--target-epsilon", "2.92"}, "noise_multiplier=1.1", 0},
 		{[]string{"privacy", "epsilon", "--sampling-rate", "2", "--noise-multiplier", "1", "--steps", "10"}, "sampling rate", 1},
 		{[]string{"privacy", "epsilon", "--noise-multiplier", "1", "--steps", "10"}, "--sampling-rate is required", 1},
@@ -70,5 +72,19 @@ func TestTrainDPCLI(t *testing.T) {
 		if code := runMain(c.args, &out, &errb); code == 0 || !strings.Contains(errb.String(), c.want) {
 			t.Errorf("%v: code %d, stderr %q, want %q", c.args, code, errb.String(), c.want)
 		}
+	}
+}
+
+// TestTrainDPSpec trains the committed DP MNIST spec (the tanh CNN of
+// docs/privacy.md) for one short epoch with the flags the docs give.
+func TestTrainDPSpec(t *testing.T) {
+	var out, errb strings.Builder
+	code := runMain([]string{"train", "../../examples/dp-mnist/tanh-cnn.json", "--data", "mnist", "--train-limit", "512",
+		"--dp", "--target-epsilon", "3", "--l2-clip", "0.1", "--batch-size", "64", "--epochs", "1", "--verbose", "2"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("code %d: %s %s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "epoch 1/1") || !strings.Contains(out.String(), "epsilon=") {
+		t.Errorf("no epoch line with epsilon:\n%s", out.String())
 	}
 }
