@@ -82,11 +82,8 @@ func NewEmbedding(inputDim, outputDim int, cfg EmbeddingConfig) *Embedding {
 }
 
 func newEmbedding(s embeddingSpec, name string) (*Embedding, error) {
-	if s.InputDim <= 0 || s.OutputDim <= 0 {
-		return nil, fmt.Errorf("nn: Embedding: input_dim and output_dim must be positive, got %d and %d", s.InputDim, s.OutputDim)
-	}
-	if s.InputDim > math.MaxInt32 {
-		return nil, fmt.Errorf("nn: Embedding: input_dim %d exceeds the int32 id range", s.InputDim)
+	if err := checkTableSize("Embedding", s.InputDim, s.OutputDim); err != nil {
+		return nil, err
 	}
 	if err := firstErr(s.EmbeddingsInitializer.validate(), s.EmbeddingsRegularizer.validate()); err != nil {
 		return nil, fmt.Errorf("nn: Embedding: %w", err)
@@ -198,4 +195,16 @@ func (l *Embedding) Config() map[string]any { return specConfig(l, l.spec) }
 
 func init() {
 	registerSpec("Embedding", newEmbedding)
+}
+
+// checkTableSize checks an embedding table's sizes for the layer class
+// named: both positive, and ids that fit int32.
+func checkTableSize(class string, inputDim, outputDim int) error {
+	if inputDim <= 0 || outputDim <= 0 {
+		return fmt.Errorf("nn: %s: input_dim and output_dim must be positive, got %d and %d", class, inputDim, outputDim)
+	}
+	if inputDim > math.MaxInt32 {
+		return fmt.Errorf("nn: %s: input_dim %d exceeds the int32 id range", class, inputDim)
+	}
+	return nil
 }

@@ -67,11 +67,8 @@ func NewEmbeddingBag(inputDim, outputDim int, cfg EmbeddingBagConfig) *Embedding
 }
 
 func newEmbeddingBag(s embeddingBagSpec, name string) (*EmbeddingBag, error) {
-	if s.InputDim <= 0 || s.OutputDim <= 0 {
-		return nil, fmt.Errorf("nn: EmbeddingBag: input_dim and output_dim must be positive, got %d and %d", s.InputDim, s.OutputDim)
-	}
-	if s.InputDim > math.MaxInt32 {
-		return nil, fmt.Errorf("nn: EmbeddingBag: input_dim %d exceeds the int32 id range", s.InputDim)
+	if err := checkTableSize("EmbeddingBag", s.InputDim, s.OutputDim); err != nil {
+		return nil, err
 	}
 	switch s.Mode {
 	case "":
