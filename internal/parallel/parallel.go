@@ -5,11 +5,12 @@
 // a goroutine per call. Work smaller than the caller's grain stays on the
 // calling goroutine.
 //
-// Idle workers never spin: they block on a channel receive, so the Go
-// runtime parks them (after its own brief scheduler spin) and a shared or
-// oversubscribed machine gets the cores back. BenchmarkForIdleCPU
-// measures it: about 12-20 µs of CPU per 2-way For call on top of the
-// work itself, with or without a CPU hog beside it (docs/performance.md).
+// Idle workers spin only briefly: a worker with nothing to do polls the
+// queue for spinWindow (100 µs) and then blocks on a channel receive, so the
+// Go runtime parks it and a shared or oversubscribed machine gets the cores
+// back; the window keeps the pool awake between the ops of a training step,
+// where waking a parked worker costs more than the window
+// (docs/performance.md).
 //
 //	parallel.For(n, 1024, func(lo, hi int) { ... process [lo, hi) ... })
 package parallel
@@ -18,6 +19,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 type task struct {
@@ -82,8 +84,43 @@ func ensureWorkers(n int) {
 }
 
 func worker() {
-	for t := range work {
-		t.run()
+	for {
+		receive().run()
+	}
+}
+
+// spinWindow is how long an idle worker, or a For waiting for its workers,
+// keeps polling before it blocks. Waking a blocked goroutine on another
+// core costs the Go runtime a futex wake of a parked thread, which on a
+// virtual machine whose idle vCPU has halted took 80-170 µs (measured: the
+// second half of a 2-thread 512×512 GEMM started ~100 µs after the first);
+// ops of a training step follow each other by less than that, so a short
+// spin keeps the pool awake through a step, and a pool left idle for longer
+// (waiting on data, or between requests) blocks and gives the core back.
+var spinWindow = 100 * time.Microsecond
+
+// receive returns the next task, polling for up to spinWindow before it
+// blocks.
+func receive() task {
+	select {
+	case t := <-work:
+		return t
+	default:
+	}
+	deadline := time.Now().Add(spinWindow)
+	for i := 1; ; i++ {
+		select {
+		case t := <-work:
+			return t
+		default:
+		}
+		if i%16 == 0 && time.Now().After(deadline) {
+			return <-work
+		}
+		// Let the scheduler run due timers and other goroutines of this P
+		// (a goroutine sleeping on its timer would otherwise wait for the
+		// window to end).
+		runtime.Gosched()
 	}
 }
 
@@ -127,7 +164,20 @@ func For(n, grain int, fn func(lo, hi int)) {
 	}
 	task{fn: fn, lo: 0, hi: min(size, n), call: c}.run()
 	// While waiting, run queued tasks (ours or another call's), so that a
-	// For nested inside a For task cannot deadlock the pool.
+	// For nested inside a For task cannot deadlock the pool; poll for up to
+	// spinWindow before blocking, as the workers do.
+	deadline := time.Now().Add(spinWindow)
+	for i := 1; c.pending.Load() > 0; i++ {
+		select {
+		case t := <-work:
+			t.run()
+			continue
+		default:
+		}
+		if i%64 == 0 && time.Now().After(deadline) {
+			break
+		}
+	}
 	for {
 		select {
 		case <-c.done:
