@@ -92,8 +92,9 @@ func benchTrain(args []string, stdout io.Writer) error {
 	if *cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
-	cfg := model.EvalConfig{BatchSize: 256, Verbose: model.VerboseSilent}
-	if _, err := m.Predict(test.Take(256), cfg); err != nil { // warm-up
+	const inferBatch = 256
+	cfg := model.EvalConfig{BatchSize: inferBatch, Verbose: model.VerboseSilent}
+	if _, err := m.Predict(test.Take(inferBatch), cfg); err != nil { // warm-up
 		return err
 	}
 	start = time.Now()
@@ -101,7 +102,7 @@ func benchTrain(args []string, stdout io.Writer) error {
 		return err
 	}
 	inferSPS := float64(test.N) / time.Since(start).Seconds()
-	fmt.Fprintf(stdout, "model=%s batch=%d threads=%d train_samples_per_second=%.1f inference_samples_per_second=%.1f simd=%s\n",
-		pos[0], *batch, parallel.Threads(), trainSPS, inferSPS, kernels.Tier())
+	fmt.Fprintf(stdout, "model=%s batch=%d inference_batch=%d threads=%d train_samples_per_second=%.1f inference_samples_per_second=%.1f simd=%s\n",
+		pos[0], *batch, inferBatch, parallel.Threads(), trainSPS, inferSPS, kernels.Tier())
 	return nil
 }
