@@ -1,6 +1,7 @@
 package rl
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -45,38 +46,23 @@ type DQNConfig struct {
 }
 
 func (c *DQNConfig) defaults() {
-	def := func(p *int, v int) {
-		if *p == 0 {
-			*p = v
-		}
-	}
-	def(&c.Steps, 100000)
-	def(&c.BatchSize, 64)
-	def(&c.BufferSize, 100000)
-	def(&c.LearningStarts, 1000)
-	def(&c.TrainFreq, 256)
-	def(&c.GradientSteps, 128)
-	def(&c.TargetUpdate, 10)
-	def(&c.EvalEvery, 5000)
-	def(&c.EvalEpisodes, 10)
+	c.Steps = cmp.Or(c.Steps, 100000)
+	c.BatchSize = cmp.Or(c.BatchSize, 64)
+	c.BufferSize = cmp.Or(c.BufferSize, 100000)
+	c.LearningStarts = cmp.Or(c.LearningStarts, 1000)
+	c.TrainFreq = cmp.Or(c.TrainFreq, 256)
+	c.GradientSteps = cmp.Or(c.GradientSteps, 128)
+	c.TargetUpdate = cmp.Or(c.TargetUpdate, 10)
+	c.EvalEvery = cmp.Or(c.EvalEvery, 5000)
+	c.EvalEpisodes = cmp.Or(c.EvalEpisodes, 10)
 	if c.Hidden == nil {
 		c.Hidden = []int{128, 128}
 	}
-	if c.LearningRate == 0 {
-		c.LearningRate = 2.3e-3
-	}
-	if c.Gamma == 0 {
-		c.Gamma = 0.99
-	}
-	if c.ExplorationEnd == 0 {
-		c.ExplorationEnd = 0.04
-	}
-	if c.ExplorationFrac == 0 {
-		c.ExplorationFrac = 0.16
-	}
-	if c.MaxGradNorm == 0 {
-		c.MaxGradNorm = 10
-	}
+	c.LearningRate = cmp.Or(c.LearningRate, 2.3e-3)
+	c.Gamma = cmp.Or(c.Gamma, 0.99)
+	c.ExplorationEnd = cmp.Or(c.ExplorationEnd, 0.04)
+	c.ExplorationFrac = cmp.Or(c.ExplorationFrac, 0.16)
+	c.MaxGradNorm = cmp.Or(c.MaxGradNorm, 10)
 }
 
 // replay is a ring buffer of transitions.

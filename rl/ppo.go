@@ -1,6 +1,7 @@
 package rl
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -34,37 +35,20 @@ type PPOConfig struct {
 }
 
 func (c *PPOConfig) defaults() {
-	def := func(p *int, v int) {
-		if *p == 0 {
-			*p = v
-		}
-	}
-	def(&c.Steps, 100000)
-	def(&c.NumEnvs, 8)
-	def(&c.NSteps, 32)
-	def(&c.BatchSize, 256)
-	def(&c.Epochs, 20)
+	c.Steps = cmp.Or(c.Steps, 100000)
+	c.NumEnvs = cmp.Or(c.NumEnvs, 8)
+	c.NSteps = cmp.Or(c.NSteps, 32)
+	c.BatchSize = cmp.Or(c.BatchSize, 256)
+	c.Epochs = cmp.Or(c.Epochs, 20)
 	if c.Hidden == nil {
 		c.Hidden = []int{64, 64}
 	}
-	if c.LearningRate == 0 {
-		c.LearningRate = 1e-3
-	}
-	if c.Gamma == 0 {
-		c.Gamma = 0.98
-	}
-	if c.Lambda == 0 {
-		c.Lambda = 0.8
-	}
-	if c.ClipRange == 0 {
-		c.ClipRange = 0.2
-	}
-	if c.VfCoef == 0 {
-		c.VfCoef = 0.5
-	}
-	if c.MaxGradNorm == 0 {
-		c.MaxGradNorm = 0.5
-	}
+	c.LearningRate = cmp.Or(c.LearningRate, 1e-3)
+	c.Gamma = cmp.Or(c.Gamma, 0.98)
+	c.Lambda = cmp.Or(c.Lambda, 0.8)
+	c.ClipRange = cmp.Or(c.ClipRange, 0.2)
+	c.VfCoef = cmp.Or(c.VfCoef, 0.5)
+	c.MaxGradNorm = cmp.Or(c.MaxGradNorm, 0.5)
 }
 
 // PPOResult is what TrainPPO returns.
