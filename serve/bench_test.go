@@ -2,11 +2,11 @@ package serve
 
 import (
 	"fmt"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tensile-ml/tensile/data"
+	"github.com/tensile-ml/tensile/internal/cputime"
 	"github.com/tensile-ml/tensile/losses"
 	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/optim"
@@ -52,9 +52,9 @@ func BenchmarkPredictMNISTCNN(b *testing.B) {
 
 // cpuTime returns the process's user+system CPU time.
 func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
+	t, ok := cputime.Process()
+	if !ok {
+		b.Skip("no process CPU clock on this platform")
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return t
 }

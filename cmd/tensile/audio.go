@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tensile-ml/tensile/audio"
+	"github.com/tensile-ml/tensile/internal/cputime"
 	"github.com/tensile-ml/tensile/internal/parallel"
 	"github.com/tensile-ml/tensile/model"
 	"github.com/tensile-ml/tensile/speech"
@@ -490,7 +491,7 @@ func benchLogMel(args []string, stdout io.Writer) error {
 	for range *repeat {
 		frames = 0
 		start := time.Now()
-		c0, ok := cpuTime()
+		c0, ok := cputime.Process()
 		for _, w := range waves {
 			f, err := ex.Features(w, 8000)
 			if err != nil {
@@ -499,7 +500,7 @@ func benchLogMel(args []string, stdout io.Writer) error {
 			frames += f.Frames
 		}
 		best = min(best, time.Since(start).Seconds())
-		if c1, ok1 := cpuTime(); ok && ok1 {
+		if c1, ok1 := cputime.Process(); ok && ok1 {
 			bestCPU = min(bestCPU, (c1 - c0).Seconds())
 		}
 	}

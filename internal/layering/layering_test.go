@@ -19,7 +19,7 @@ func layerOf(p string) (int, bool) {
 		prefix string
 		layer  int
 	}{
-		{"internal/kernels", 0}, {"internal/parallel", 0}, {"internal/atomicfile", 0}, {"internal/limits", 0}, {"internal/f16", 0}, {"internal/floats", 0}, {"internal/registry", 0},
+		{"internal/kernels", 0}, {"internal/parallel", 0}, {"internal/atomicfile", 0}, {"internal/limits", 0}, {"internal/f16", 0}, {"internal/floats", 0}, {"internal/cputime", 0}, {"internal/registry", 0},
 		{"backend", 1},
 		{"tensor", 2},
 		{"nn", 3}, {"optim", 3}, {"losses", 3}, {"metrics", 3},

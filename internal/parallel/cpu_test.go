@@ -4,18 +4,19 @@ package parallel
 
 import (
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tensile-ml/tensile/internal/cputime"
 )
 
 // cpuTime returns the process's user+system CPU time.
 func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
+	t, ok := cputime.Process()
+	if !ok {
+		b.Skip("no process CPU clock on this platform")
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return t
 }
 
 // BenchmarkForIdleCPU measures what the pool burns between parallel calls:
